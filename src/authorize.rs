@@ -1,0 +1,242 @@
+//! The authorize URL of the browser redirect flow and the pending login it creates.
+//!
+//! Implements the authorization request of [RFC 6749 §4.1.1](https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1)
+//! with PKCE ([RFC 7636 §4.3](https://www.rfc-editor.org/rfc/rfc7636#section-4.3)) against
+//! [Feishu's authorize page](https://open.feishu.cn/document/common-capabilities/sso/api/obtain-oauth-code).
+
+use crate::config::{validate_scope, Config};
+use crate::error::Error;
+use crate::json::{Json, JsonCodec};
+use crate::pkce::{random_token, CodeVerifier, RandomSource};
+use crate::url::append_query;
+
+/// How long a pending login stays valid: Feishu's code lives 5 minutes, the user may take a
+/// while on the consent page, and a longer window only helps an attacker.
+pub const PENDING_TTL_MS: f64 = 10.0 * 60.0 * 1000.0;
+
+/// The browser-side half of a redirect login, kept in sessionStorage for the round trip.
+///
+/// # Security
+/// Holds the state and the PKCE verifier; `Debug` is redacted through [`CodeVerifier`] and the
+/// state is not printed either.
+pub struct PendingLogin {
+    /// The `state` sent to the authorize page.
+    pub state: String,
+    /// The PKCE verifier whose challenge was sent.
+    pub verifier: CodeVerifier,
+    /// The `redirect_uri` sent (the backend must send the same one to Feishu).
+    pub redirect_uri: String,
+    /// Where to put the address bar after the callback.
+    pub return_to: Option<String>,
+    /// When the login started, ms since the epoch.
+    pub created_at: f64,
+}
+
+impl std::fmt::Debug for PendingLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingLogin").field("created_at", &self.created_at).finish_non_exhaustive()
+    }
+}
+
+impl PendingLogin {
+    /// Whether the pending login is too old to accept at `now`.
+    pub fn is_expired(&self, now: f64) -> bool {
+        !(self.created_at <= now && now - self.created_at < PENDING_TTL_MS)
+    }
+
+    /// The sessionStorage record.
+    pub fn encode(&self, codec: &dyn JsonCodec) -> String {
+        codec.stringify(&Json::object([
+            ("v", Json::Number(1.0)),
+            ("state", Json::string(&self.state)),
+            ("verifier", Json::string(self.verifier.secret())),
+            ("redirectUri", Json::string(&self.redirect_uri)),
+            ("returnTo", Json::optional_string(self.return_to.as_deref())),
+            ("createdAt", Json::Number(self.created_at)),
+        ]))
+    }
+
+    /// Reads a sessionStorage record; `None` when unreadable.
+    pub fn decode(text: &str, codec: &dyn JsonCodec) -> Option<PendingLogin> {
+        let record = codec.parse(text)?;
+        if record.get("v")?.as_f64()? != 1.0 {
+            return None;
+        }
+        let text_of = |key: &str| record.get(key).and_then(Json::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+        Some(PendingLogin {
+            state: text_of("state")?,
+            verifier: CodeVerifier::from_stored(text_of("verifier")?),
+            redirect_uri: text_of("redirectUri")?,
+            return_to: text_of("returnTo"),
+            created_at: record.get("createdAt")?.as_f64()?,
+        })
+    }
+}
+
+/// An authorize URL together with the pending login it must be checked against, so that one
+/// cannot be made without the other.
+#[derive(Debug)]
+pub struct AuthorizeRequest {
+    /// The URL to send the browser to.
+    pub url: String,
+    /// What to store until the callback.
+    pub pending: PendingLogin,
+}
+
+/// Options of one login attempt.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoginOptions {
+    /// Scopes for this attempt instead of the configured ones.
+    pub scope: Option<Vec<String>>,
+    /// Ignore a valid stored session.
+    pub force: bool,
+    /// Where the address bar goes after the callback (same origin only).
+    pub return_to: Option<String>,
+}
+
+/// Builds the authorize URL: `client_id`, `response_type=code`, `redirect_uri`, `scope`
+/// (space-joined, omitted when empty), `state`, `code_challenge`, `code_challenge_method=S256`.
+///
+/// # Errors
+/// `config` for a bad `scope`/`returnTo` or no usable redirect URI; `crypto` without a secure
+/// random source.
+pub fn build_authorize_request(
+    config: &Config,
+    options: &LoginOptions,
+    random: &dyn RandomSource,
+    now: f64,
+) -> Result<AuthorizeRequest, Error> {
+    let redirect_uri = config.redirect_uri.clone().ok_or_else(|| {
+        Error::config("redirectUri", "is required when the page is not served over http(s)")
+    })?;
+    let scope = match &options.scope {
+        Some(scope) => validate_scope("options.scope", scope.clone())?,
+        None => config.scope.clone(),
+    };
+    let return_to = options.return_to.as_deref().map(|r| config.resolve_return_to(r)).transpose()?;
+    let verifier = CodeVerifier::generate(random)?;
+    let state = random_token(random)?;
+    let challenge = verifier.challenge_s256();
+    let scope = scope.join(" ");
+    let mut params: Vec<(&str, &str)> = vec![
+        ("client_id", &config.app_id),
+        ("response_type", "code"),
+        ("redirect_uri", &redirect_uri),
+    ];
+    if !scope.is_empty() {
+        params.push(("scope", &scope));
+    }
+    params.extend([("state", state.as_str()), ("code_challenge", &challenge), ("code_challenge_method", "S256")]);
+    let url = append_query(&config.authorize_url, &params);
+    Ok(AuthorizeRequest { url, pending: PendingLogin { state, verifier, redirect_uri, return_to, created_at: now } })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{BackendInput, ConfigInput};
+    use crate::json::tests::SerdeJsonCodec;
+    use crate::pkce::tests::CountingRandom;
+    use crate::url::{query_values, UrlParts};
+    use crate::ErrorKind;
+    use std::cell::Cell;
+
+    fn config(redirect: Option<&str>, scope: &[&str]) -> Config {
+        ConfigInput {
+            app_id: Some("cli_a5ca35a685b0x26e".into()),
+            backend: BackendInput { url: Some("/api/login".into()), ..Default::default() },
+            redirect_uri: redirect.map(str::to_owned),
+            scope: scope.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+        .validate("https://app.example/page")
+        .unwrap()
+    }
+
+    fn param(url: &str, name: &str) -> Vec<String> {
+        query_values(UrlParts::split(url).unwrap().query.unwrap(), name)
+    }
+
+    #[test]
+    fn url_has_every_parameter_once_and_matches_pending() {
+        let config = config(Some("https://app.example/cb#/after login?x=é"), &["contact:user.base:readonly", "offline_access"]);
+        let request = build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), 5.0).unwrap();
+        let url = &request.url;
+        assert!(url.starts_with("https://accounts.feishu.cn/open-apis/authen/v1/authorize?client_id=cli_a5ca35a685b0x26e&response_type=code&redirect_uri="), "{url}");
+        // '#', ' ' and 'é' in the redirect URI are encoded, so the URL has no fragment of its own.
+        assert!(url.contains("redirect_uri=https%3A%2F%2Fapp.example%2Fcb%23%2Fafter%20login%3Fx%3D%C3%A9&"), "{url}");
+        assert!(!url.contains('#') && !url.contains(' ') && !url.contains('+'));
+        assert!(url.contains("&scope=contact%3Auser.base%3Areadonly%20offline_access&"));
+        for name in ["client_id", "response_type", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"] {
+            assert_eq!(param(url, name).len(), 1, "{name} once");
+        }
+        assert_eq!(param(url, "redirect_uri")[0], "https://app.example/cb#/after login?x=é");
+        assert_eq!(param(url, "code_challenge_method")[0], "S256");
+        assert_eq!(param(url, "state")[0], request.pending.state);
+        assert_eq!(param(url, "code_challenge")[0], request.pending.verifier.challenge_s256());
+        assert!(!url.contains(request.pending.verifier.secret()), "the verifier never leaves the browser in the URL");
+        assert_eq!(request.pending.redirect_uri, "https://app.example/cb#/after login?x=é");
+        assert_eq!(request.pending.created_at, 5.0);
+    }
+
+    #[test]
+    fn state_has_at_least_128_bits_and_differs_from_verifier() {
+        let request = build_authorize_request(&config(None, &[]), &LoginOptions::default(), &CountingRandom(Cell::new(7)), 0.0).unwrap();
+        assert!(request.pending.state.len() >= 22, "≥ 128 bits of base64url");
+        assert_ne!(request.pending.state, request.pending.verifier.secret());
+    }
+
+    #[test]
+    fn empty_scope_is_omitted_and_options_override_scope() {
+        let config = config(None, &[]);
+        let random = CountingRandom(Cell::new(0));
+        let plain = build_authorize_request(&config, &LoginOptions::default(), &random, 0.0).unwrap();
+        assert!(!plain.url.contains("scope="));
+        assert_eq!(param(&plain.url, "redirect_uri")[0], "https://app.example/page");
+        let options = LoginOptions { scope: Some(vec!["a".into(), "b".into()]), ..Default::default() };
+        let scoped = build_authorize_request(&config, &options, &random, 0.0).unwrap();
+        assert_eq!(param(&scoped.url, "scope")[0], "a b");
+        let bad = LoginOptions { scope: Some(vec!["a".into(), "a".into()]), ..Default::default() };
+        let err = build_authorize_request(&config, &bad, &random, 0.0).unwrap_err();
+        assert!(err.message().contains("`options.scope`"));
+    }
+
+    #[test]
+    fn override_endpoint_with_query_keeps_it() {
+        let mut config = config(None, &[]);
+        config.authorize_url = "http://127.0.0.1:8080/open-apis/authen/v1/authorize?tenant=t1".into();
+        let request = build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), 0.0).unwrap();
+        assert!(request.url.starts_with("http://127.0.0.1:8080/open-apis/authen/v1/authorize?tenant=t1&client_id="));
+    }
+
+    #[test]
+    fn cross_origin_return_to_is_refused() {
+        let options = LoginOptions { return_to: Some("https://evil.example/".into()), ..Default::default() };
+        let err = build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), 0.0).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+    }
+
+    #[test]
+    fn no_redirect_uri_is_a_config_error() {
+        let mut config = config(None, &[]);
+        config.redirect_uri = None;
+        let err = build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), 0.0).unwrap_err();
+        assert!(err.message().contains("`redirectUri`"));
+    }
+
+    #[test]
+    fn pending_record_round_trips_and_expires() {
+        let options = LoginOptions { return_to: Some("/home".into()), ..Default::default() };
+        let request = build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), 1_000.0).unwrap();
+        let text = request.pending.encode(&SerdeJsonCodec);
+        let back = PendingLogin::decode(&text, &SerdeJsonCodec).unwrap();
+        assert_eq!(back.state, request.pending.state);
+        assert_eq!(back.verifier, request.pending.verifier);
+        assert_eq!(back.return_to.as_deref(), Some("https://app.example:443/home"));
+        assert!(!back.is_expired(1_000.0 + PENDING_TTL_MS - 1.0));
+        assert!(back.is_expired(1_000.0 + PENDING_TTL_MS));
+        assert!(back.is_expired(999.0), "a record from the future is not trusted");
+        assert!(PendingLogin::decode("{\"v\":1}", &SerdeJsonCodec).is_none());
+        assert!(!format!("{back:?}").contains(&back.state));
+    }
+}

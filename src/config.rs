@@ -1,0 +1,396 @@
+//! The user's configuration, validated once in the constructor.
+//!
+//! The browser adapter reads the JS object field by field into a [`ConfigInput`] (reporting wrong
+//! JS types itself); [`ConfigInput::validate`] checks the values and resolves defaults into a
+//! [`Config`] that the rest of the SDK can trust.
+
+use crate::error::Error;
+use crate::host::Surface;
+use crate::url::UrlParts;
+
+/// Feishu's new authorize endpoint (feishu.md §2).
+pub const FEISHU_AUTHORIZE_URL: &str = "https://accounts.feishu.cn/open-apis/authen/v1/authorize";
+/// Lark's new authorize endpoint (feishu.md §2).
+pub const LARK_AUTHORIZE_URL: &str = "https://accounts.larksuite.com/open-apis/authen/v1/authorize";
+/// Feishu accepts at most this many scopes in one authorization.
+pub const MAX_SCOPES: usize = 50;
+/// The backend timeout when none is configured.
+pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+/// How many times a safely retryable backend failure is retried when not configured.
+pub const DEFAULT_RETRIES: u32 = 2;
+
+/// Which Feishu deployment the app belongs to (a Feishu app must use the feishu domains and a
+/// Lark app the larksuite ones, Feishu error 20046).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Brand {
+    /// feishu.cn
+    Feishu,
+    /// larksuite.com
+    Lark,
+}
+
+/// Where the session persists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StorageChoice {
+    /// `localStorage` (shared by tabs, survives restarts).
+    Local,
+    /// `sessionStorage` (this tab only).
+    Session,
+    /// In memory, gone on reload.
+    Memory,
+    /// A `{ getItem, setItem, removeItem }` object supplied by the app.
+    Custom,
+}
+
+/// The `credentials` mode of the backend request
+/// ([Fetch standard](https://fetch.spec.whatwg.org/#concept-request-credentials-mode)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credentials {
+    /// Never send cookies.
+    Omit,
+    /// Send cookies to the page's own origin only (the default).
+    SameOrigin,
+    /// Send cookies cross-origin too (the backend must allow credentials in CORS).
+    Include,
+}
+
+/// Where the code travels to the backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeIn {
+    /// In the JSON body only.
+    Body,
+    /// Also as `?code=` in the URL, like Feishu's widget sample.
+    Query,
+}
+
+/// The backend as the user configured it, before validation.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BackendInput {
+    /// `url` (or the string form of `backend`).
+    pub url: Option<String>,
+    /// Extra request headers.
+    pub headers: Vec<(String, String)>,
+    /// `"omit" | "same-origin" | "include"`.
+    pub credentials: Option<String>,
+    /// Milliseconds before the request is aborted.
+    pub timeout_ms: Option<f64>,
+    /// How often a safely retryable failure is retried.
+    pub retries: Option<f64>,
+    /// `"body" | "query"`.
+    pub code_in: Option<String>,
+}
+
+/// The configuration as read from JavaScript, before validation. `None` means "not given".
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConfigInput {
+    /// The app's App ID (`cli_…`).
+    pub app_id: Option<String>,
+    /// Where codes are posted.
+    pub backend: BackendInput,
+    /// The browser flow's callback URL.
+    pub redirect_uri: Option<String>,
+    /// Scopes to request.
+    pub scope: Vec<String>,
+    /// `"feishu" | "lark"`.
+    pub brand: Option<String>,
+    /// Override of the brand's authorize endpoint.
+    pub authorize_url: Option<String>,
+    /// `"local" | "session" | "memory" | "custom"` (the adapter says `custom` for an object).
+    pub storage: Option<String>,
+    /// `"auto" | "docWidget" | "client" | "miniProgram" | "browser"`.
+    pub surface: Option<String>,
+}
+
+/// The validated backend settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackendConfig {
+    /// The URL codes are posted to, as given (relative URLs are resolved by `fetch`).
+    pub url: String,
+    /// Extra request headers.
+    pub headers: Vec<(String, String)>,
+    /// The request's credentials mode.
+    pub credentials: Credentials,
+    /// Milliseconds before the request is aborted.
+    pub timeout_ms: u32,
+    /// How often a safely retryable failure is retried.
+    pub retries: u32,
+    /// Where the code travels.
+    pub code_in: CodeIn,
+}
+
+/// A configuration that passed [`ConfigInput::validate`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// The app's App ID.
+    pub app_id: String,
+    /// Where codes are posted.
+    pub backend: BackendConfig,
+    /// The browser flow's callback URL; `None` when the page is not http(s) and none was given.
+    pub redirect_uri: Option<String>,
+    /// Scopes requested by default.
+    pub scope: Vec<String>,
+    /// The deployment.
+    pub brand: Brand,
+    /// The authorize endpoint in use.
+    pub authorize_url: String,
+    /// Where the session persists.
+    pub storage: StorageChoice,
+    /// A forced surface, or `None` for detection.
+    pub surface: Option<Surface>,
+    /// The origin of the page the SDK runs in, if it is http(s) (for `returnTo` checks).
+    pub page_origin: Option<String>,
+}
+
+impl ConfigInput {
+    /// Checks every field and fills in defaults. `page_url` is the current `location.href`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming the first field at fault.
+    pub fn validate(self, page_url: &str) -> Result<Config, Error> {
+        let app_id = self.app_id.map(|s| s.trim().to_owned()).unwrap_or_default();
+        if app_id.is_empty() {
+            return Err(Error::config("appId", "is required: pass the App ID (cli_…) from the Feishu developer console"));
+        }
+        let page = UrlParts::split(page_url).filter(UrlParts::is_http);
+        let page_origin = page.as_ref().map(UrlParts::origin);
+
+        let backend = validate_backend(self.backend)?;
+
+        let redirect_uri = match self.redirect_uri {
+            Some(uri) => Some(validate_absolute_http("redirectUri", &uri)?),
+            None => page.as_ref().map(UrlParts::without_query_and_fragment),
+        };
+
+        let scope = validate_scope("scope", self.scope)?;
+
+        let brand = match self.brand.as_deref() {
+            None | Some("feishu") => Brand::Feishu,
+            Some("lark") => Brand::Lark,
+            Some(_) => return Err(Error::config("brand", "must be \"feishu\" or \"lark\"")),
+        };
+        let authorize_url = match self.authorize_url {
+            Some(url) => validate_absolute_http("authorizeUrl", &url)?,
+            None => match brand {
+                Brand::Feishu => FEISHU_AUTHORIZE_URL.to_owned(),
+                Brand::Lark => LARK_AUTHORIZE_URL.to_owned(),
+            },
+        };
+        let storage = match self.storage.as_deref() {
+            None | Some("local") => StorageChoice::Local,
+            Some("session") => StorageChoice::Session,
+            Some("memory") => StorageChoice::Memory,
+            Some("custom") => StorageChoice::Custom,
+            Some(_) => {
+                return Err(Error::config(
+                    "storage",
+                    "must be \"local\", \"session\", \"memory\" or an object with getItem, setItem and removeItem",
+                ))
+            }
+        };
+        let surface = match self.surface.as_deref() {
+            None | Some("auto") => None,
+            Some(name) => Some(Surface::from_name(name).ok_or_else(|| {
+                Error::config("surface", "must be \"auto\", \"docWidget\", \"client\", \"miniProgram\" or \"browser\"")
+            })?),
+        };
+        Ok(Config { app_id, backend, redirect_uri, scope, brand, authorize_url, storage, surface, page_origin })
+    }
+}
+
+impl Config {
+    /// Resolves a `returnTo` option to an absolute URL on the page's own origin.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) when it points at another origin (an open
+    /// redirect after login is a phishing tool), or is not a path or an http(s) URL.
+    pub fn resolve_return_to(&self, return_to: &str) -> Result<String, Error> {
+        const PROBLEM: &str = "must be a path (\"/after-login\") or a URL on this page's origin";
+        let origin = self.page_origin.as_deref().ok_or_else(|| {
+            Error::config("returnTo", "needs a page served over http(s)")
+        })?;
+        // Browsers read '\' as '/', so "/\evil.example" would leave the origin.
+        let is_path = return_to.starts_with('/') && !return_to.starts_with("//") && !return_to.contains('\\');
+        if is_path {
+            // `origin` carries an explicit port; keep it, it is the same origin.
+            return Ok(String::from(origin) + return_to);
+        }
+        match UrlParts::split(return_to) {
+            Some(parts) if parts.is_http() && parts.origin() == origin && !parts.has_credentials() => {
+                Ok(return_to.to_owned())
+            }
+            _ => Err(Error::config("returnTo", PROBLEM)),
+        }
+    }
+}
+
+fn validate_backend(input: BackendInput) -> Result<BackendConfig, Error> {
+    let url = input.url.map(|u| u.trim().to_owned()).unwrap_or_default();
+    if url.is_empty() {
+        return Err(Error::config("backend", "is required: the URL (absolute or relative) your server takes login codes at"));
+    }
+    if let Some(parts) = UrlParts::split(&url) {
+        if !parts.is_http() {
+            return Err(Error::config("backend", "must be an http(s) URL or a relative path"));
+        }
+        if parts.has_credentials() {
+            return Err(Error::config("backend", "must not contain credentials (user:password@)"));
+        }
+    } else if url.contains(':') && !url.starts_with('/') && !url.starts_with('.') {
+        // "javascript:…", "data:…", "mailto:…": a scheme that is not http(s).
+        return Err(Error::config("backend", "must be an http(s) URL or a relative path"));
+    }
+    for (name, value) in &input.headers {
+        let valid_name = !name.is_empty()
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        if !valid_name || value.contains(['\r', '\n']) {
+            return Err(Error::config("backend.headers", "must map header names to single-line string values"));
+        }
+    }
+    let credentials = match input.credentials.as_deref() {
+        None | Some("same-origin") => Credentials::SameOrigin,
+        Some("omit") => Credentials::Omit,
+        Some("include") => Credentials::Include,
+        Some(_) => return Err(Error::config("backend.credentials", "must be \"omit\", \"same-origin\" or \"include\"")),
+    };
+    let timeout_ms = match input.timeout_ms {
+        None => DEFAULT_TIMEOUT_MS,
+        Some(ms) if ms.is_finite() && ms >= 1.0 && ms <= i32::MAX as f64 => ms as u32,
+        Some(_) => return Err(Error::config("backend.timeoutMs", "must be a positive number of milliseconds")),
+    };
+    let retries = match input.retries {
+        None => DEFAULT_RETRIES,
+        Some(n) if n.fract() == 0.0 && (0.0..=10.0).contains(&n) => n as u32,
+        Some(_) => return Err(Error::config("backend.retries", "must be a whole number from 0 to 10")),
+    };
+    let code_in = match input.code_in.as_deref() {
+        None | Some("body") => CodeIn::Body,
+        Some("query") => CodeIn::Query,
+        Some(_) => return Err(Error::config("backend.codeIn", "must be \"body\" or \"query\"")),
+    };
+    Ok(BackendConfig { url, headers: input.headers, credentials, timeout_ms, retries, code_in })
+}
+
+fn validate_absolute_http(field: &str, url: &str) -> Result<String, Error> {
+    let parts = UrlParts::split(url).filter(UrlParts::is_http);
+    match parts {
+        None => Err(Error::config(field, "must be an absolute http(s) URL")),
+        Some(parts) if parts.has_credentials() => Err(Error::config(field, "must not contain credentials (user:password@)")),
+        Some(_) => Ok(url.to_owned()),
+    }
+}
+
+/// Checks a scope list: non-empty entries without spaces, no duplicates (Feishu 20067), at most
+/// [`MAX_SCOPES`].
+pub(crate) fn validate_scope(field: &str, scope: Vec<String>) -> Result<Vec<String>, Error> {
+    if scope.len() > MAX_SCOPES {
+        return Err(Error::config(field, "has more than 50 entries, Feishu's limit"));
+    }
+    for (i, entry) in scope.iter().enumerate() {
+        if entry.is_empty() || entry.contains(char::is_whitespace) {
+            return Err(Error::config(field, "entries must be non-empty scope names without spaces"));
+        }
+        if scope[..i].contains(entry) {
+            return Err(Error::config(field, "has a duplicate entry (Feishu rejects it with 20067)"));
+        }
+    }
+    Ok(scope)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    const PAGE: &str = "https://app.example/login?x=1#top";
+
+    fn input() -> ConfigInput {
+        ConfigInput {
+            app_id: Some("cli_a5ca35a685b0x26e".into()),
+            backend: BackendInput { url: Some("/api/feishu/login".into()), ..Default::default() },
+            ..Default::default()
+        }
+    }
+
+    fn config_error(input: ConfigInput) -> String {
+        let err = input.validate(PAGE).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        err.message().to_owned()
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let config = input().validate(PAGE).unwrap();
+        assert_eq!(config.redirect_uri.as_deref(), Some("https://app.example/login"));
+        assert_eq!(config.authorize_url, FEISHU_AUTHORIZE_URL);
+        assert_eq!(config.storage, StorageChoice::Local);
+        assert_eq!(config.surface, None);
+        assert_eq!(config.backend.timeout_ms, 10_000);
+        assert_eq!(config.backend.retries, 2);
+        assert_eq!(config.backend.credentials, Credentials::SameOrigin);
+        assert_eq!(config.backend.code_in, CodeIn::Body);
+        assert!(config.scope.is_empty());
+    }
+
+    #[test]
+    fn lark_brand_uses_larksuite_endpoint() {
+        let config = ConfigInput { brand: Some("lark".into()), ..input() }.validate(PAGE).unwrap();
+        assert_eq!(config.authorize_url, LARK_AUTHORIZE_URL);
+    }
+
+    #[test]
+    fn each_invalid_field_is_named() {
+        let cases: Vec<(ConfigInput, &str)> = vec![
+            (ConfigInput { app_id: Some("  ".into()), ..input() }, "`appId`"),
+            (ConfigInput { app_id: None, ..input() }, "`appId`"),
+            (ConfigInput { backend: BackendInput::default(), ..input() }, "`backend`"),
+            (ConfigInput { backend: BackendInput { url: Some("javascript:alert(1)".into()), ..Default::default() }, ..input() }, "`backend`"),
+            (ConfigInput { backend: BackendInput { url: Some("ftp://x/y".into()), ..Default::default() }, ..input() }, "`backend`"),
+            (ConfigInput { backend: BackendInput { url: Some("https://u:p@x/y".into()), ..Default::default() }, ..input() }, "`backend`"),
+            (ConfigInput { redirect_uri: Some("https://user:pw@app.example/cb".into()), ..input() }, "`redirectUri`"),
+            (ConfigInput { redirect_uri: Some("/cb".into()), ..input() }, "`redirectUri`"),
+            (ConfigInput { brand: Some("dingtalk".into()), ..input() }, "`brand`"),
+            (ConfigInput { storage: Some("cookie".into()), ..input() }, "`storage`"),
+            (ConfigInput { surface: Some("desktop".into()), ..input() }, "`surface`"),
+            (ConfigInput { authorize_url: Some("accounts.feishu.cn".into()), ..input() }, "`authorizeUrl`"),
+            (ConfigInput { scope: vec!["a b".into()], ..input() }, "`scope`"),
+            (ConfigInput { scope: vec!["a".into(), "a".into()], ..input() }, "`scope`"),
+            (ConfigInput { scope: (0..51).map(|i| i.to_string()).collect(), ..input() }, "`scope`"),
+            (ConfigInput { backend: BackendInput { url: Some("/x".into()), timeout_ms: Some(0.0), ..Default::default() }, ..input() }, "`backend.timeoutMs`"),
+            (ConfigInput { backend: BackendInput { url: Some("/x".into()), retries: Some(1.5), ..Default::default() }, ..input() }, "`backend.retries`"),
+            (ConfigInput { backend: BackendInput { url: Some("/x".into()), credentials: Some("all".into()), ..Default::default() }, ..input() }, "`backend.credentials`"),
+            (ConfigInput { backend: BackendInput { url: Some("/x".into()), code_in: Some("header".into()), ..Default::default() }, ..input() }, "`backend.codeIn`"),
+            (ConfigInput { backend: BackendInput { url: Some("/x".into()), headers: vec![("X-A".into(), "1\r\nSet-Cookie: x".into())], ..Default::default() }, ..input() }, "`backend.headers`"),
+        ];
+        for (case, field) in cases {
+            let message = config_error(case);
+            assert!(message.contains(field), "{message} should name {field}");
+        }
+    }
+
+    #[test]
+    fn accepts_absolute_and_relative_backends() {
+        for url in ["https://api.example/login", "http://127.0.0.1:8080/api", "/api/login", "./login", "login"] {
+            let backend = BackendInput { url: Some(url.into()), ..Default::default() };
+            assert!(ConfigInput { backend, ..input() }.validate(PAGE).is_ok(), "{url}");
+        }
+    }
+
+    #[test]
+    fn non_http_page_has_no_default_redirect() {
+        let config = input().validate("file:///home/me/index.html").unwrap();
+        assert_eq!(config.redirect_uri, None);
+        assert_eq!(config.page_origin, None);
+    }
+
+    #[test]
+    fn return_to_must_stay_on_origin() {
+        let config = input().validate(PAGE).unwrap();
+        assert_eq!(config.resolve_return_to("/after?x=1#y").unwrap(), "https://app.example:443/after?x=1#y");
+        assert_eq!(config.resolve_return_to("https://APP.example:443/x").unwrap(), "https://APP.example:443/x");
+        for evil in ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "http://app.example/x", "https://u@app.example/"] {
+            let err = config.resolve_return_to(evil).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Config, "{evil}");
+            assert!(err.message().contains("`returnTo`"));
+        }
+    }
+}

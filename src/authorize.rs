@@ -106,9 +106,10 @@ pub fn build_authorize_request(
     random: &dyn RandomSource,
     now: f64,
 ) -> Result<AuthorizeRequest, Error> {
-    let redirect_uri = config.redirect_uri.clone().ok_or_else(|| {
-        Error::config("redirectUri", "is required when the page is not served over http(s)")
-    })?;
+    let redirect_uri = config
+        .redirect_uri
+        .clone()
+        .ok_or_else(|| Error::config("redirectUri", "is required when the page is not served over http(s)"))?;
     let scope = match &options.scope {
         Some(scope) => validate_scope("options.scope", scope.clone())?,
         None => config.scope.clone(),
@@ -118,11 +119,8 @@ pub fn build_authorize_request(
     let state = random_token(random)?;
     let challenge = verifier.challenge_s256();
     let scope = scope.join(" ");
-    let mut params: Vec<(&str, &str)> = vec![
-        ("client_id", &config.app_id),
-        ("response_type", "code"),
-        ("redirect_uri", &redirect_uri),
-    ];
+    let mut params: Vec<(&str, &str)> =
+        vec![("client_id", &config.app_id), ("response_type", "code"), ("redirect_uri", &redirect_uri)];
     if !scope.is_empty() {
         params.push(("scope", &scope));
     }
@@ -159,15 +157,19 @@ mod tests {
 
     #[test]
     fn url_has_every_parameter_once_and_matches_pending() {
-        let config = config(Some("https://app.example/cb#/after login?x=é"), &["contact:user.base:readonly", "offline_access"]);
-        let request = build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), 5.0).unwrap();
+        let config =
+            config(Some("https://app.example/cb#/after login?x=é"), &["contact:user.base:readonly", "offline_access"]);
+        let request =
+            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), 5.0).unwrap();
         let url = &request.url;
         assert!(url.starts_with("https://accounts.feishu.cn/open-apis/authen/v1/authorize?client_id=cli_a5ca35a685b0x26e&response_type=code&redirect_uri="), "{url}");
         // '#', ' ' and 'é' in the redirect URI are encoded, so the URL has no fragment of its own.
         assert!(url.contains("redirect_uri=https%3A%2F%2Fapp.example%2Fcb%23%2Fafter%20login%3Fx%3D%C3%A9&"), "{url}");
         assert!(!url.contains('#') && !url.contains(' ') && !url.contains('+'));
         assert!(url.contains("&scope=contact%3Auser.base%3Areadonly%20offline_access&"));
-        for name in ["client_id", "response_type", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"] {
+        for name in
+            ["client_id", "response_type", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"]
+        {
             assert_eq!(param(url, name).len(), 1, "{name} once");
         }
         assert_eq!(param(url, "redirect_uri")[0], "https://app.example/cb#/after login?x=é");
@@ -181,7 +183,9 @@ mod tests {
 
     #[test]
     fn state_has_at_least_128_bits_and_differs_from_verifier() {
-        let request = build_authorize_request(&config(None, &[]), &LoginOptions::default(), &CountingRandom(Cell::new(7)), 0.0).unwrap();
+        let request =
+            build_authorize_request(&config(None, &[]), &LoginOptions::default(), &CountingRandom(Cell::new(7)), 0.0)
+                .unwrap();
         assert!(request.pending.state.len() >= 22, "≥ 128 bits of base64url");
         assert_ne!(request.pending.state, request.pending.verifier.secret());
     }
@@ -205,14 +209,16 @@ mod tests {
     fn override_endpoint_with_query_keeps_it() {
         let mut config = config(None, &[]);
         config.authorize_url = "http://127.0.0.1:8080/open-apis/authen/v1/authorize?tenant=t1".into();
-        let request = build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), 0.0).unwrap();
+        let request =
+            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), 0.0).unwrap();
         assert!(request.url.starts_with("http://127.0.0.1:8080/open-apis/authen/v1/authorize?tenant=t1&client_id="));
     }
 
     #[test]
     fn cross_origin_return_to_is_refused() {
         let options = LoginOptions { return_to: Some("https://evil.example/".into()), ..Default::default() };
-        let err = build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), 0.0).unwrap_err();
+        let err =
+            build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), 0.0).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
     }
 
@@ -220,14 +226,16 @@ mod tests {
     fn no_redirect_uri_is_a_config_error() {
         let mut config = config(None, &[]);
         config.redirect_uri = None;
-        let err = build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), 0.0).unwrap_err();
+        let err =
+            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), 0.0).unwrap_err();
         assert!(err.message().contains("`redirectUri`"));
     }
 
     #[test]
     fn pending_record_round_trips_and_expires() {
         let options = LoginOptions { return_to: Some("/home".into()), ..Default::default() };
-        let request = build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), 1_000.0).unwrap();
+        let request =
+            build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), 1_000.0).unwrap();
         let text = request.pending.encode(&SerdeJsonCodec);
         let back = PendingLogin::decode(&text, &SerdeJsonCodec).unwrap();
         assert_eq!(back.state, request.pending.state);

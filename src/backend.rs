@@ -128,8 +128,13 @@ pub fn read_response(backend_url: &str, response: &HttpResponse, codec: &dyn Jso
     let unusable = |what: &str| {
         Error::new(
             ErrorKind::Response,
-            String::from("the login backend at ") + backend_url + " answered " + &decimal(response.status.into())
-                + " but " + what + ": it must return JSON {\"token\": string, \"expiresIn\"?: seconds, \"user\"?: object}",
+            String::from("the login backend at ")
+                + backend_url
+                + " answered "
+                + &decimal(response.status.into())
+                + " but "
+                + what
+                + ": it must return JSON {\"token\": string, \"expiresIn\"?: seconds, \"user\"?: object}",
         )
     };
     let body = body.ok_or_else(|| unusable("its body is not JSON"))?;
@@ -137,7 +142,9 @@ pub fn read_response(backend_url: &str, response: &HttpResponse, codec: &dyn Jso
     let token = token.ok_or_else(|| unusable("`token` is missing or not a non-empty string"))?.to_owned();
     let expires_in = match body.get("expiresIn") {
         None | Some(Json::Null) => None,
-        Some(value) => Some(value.as_f64().filter(|s| *s >= 0.0).ok_or_else(|| unusable("`expiresIn` is not a number of seconds"))?),
+        Some(value) => Some(
+            value.as_f64().filter(|s| *s >= 0.0).ok_or_else(|| unusable("`expiresIn` is not a number of seconds"))?,
+        ),
     };
     let user = match body.get("user") {
         None | Some(Json::Null) => None,
@@ -167,7 +174,8 @@ fn backend_error(backend_url: &str, status: u16, body: Option<&Json>) -> Error {
         };
     }
     let retryable = status >= 500 || code.is_some_and(feishu_code_is_transient);
-    let mut error = Error::new(ErrorKind::Backend, message_with_hint(message, code)).with_status(status).with_retryable(retryable);
+    let mut error =
+        Error::new(ErrorKind::Backend, message_with_hint(message, code)).with_status(status).with_retryable(retryable);
     if let Some(code) = code {
         error = error.with_code(code);
     }
@@ -331,7 +339,11 @@ pub(crate) mod tests {
 
     #[test]
     fn code_in_query_appends_encoded_code() {
-        let backend = backend(BackendInput { url: Some("/api/login?v=2".into()), code_in: Some("query".into()), ..Default::default() });
+        let backend = backend(BackendInput {
+            url: Some("/api/login?v=2".into()),
+            code_in: Some("query".into()),
+            ..Default::default()
+        });
         let exchange = ExchangeRequest { code: "a&b c", surface: Surface::DocWidget, app_id: "cli_x", pkce: None };
         let request = build_request(&backend, &exchange, &SerdeJsonCodec);
         assert_eq!(request.url, "/api/login?v=2&code=a%26b%20c");
@@ -340,7 +352,8 @@ pub(crate) mod tests {
 
     #[test]
     fn error_mapping() {
-        let cases: Vec<(Result<HttpResponse, TransportError>, ErrorKind, Option<u16>, Option<i64>)> = vec![
+        type Case = (Result<HttpResponse, TransportError>, ErrorKind, Option<u16>, Option<i64>);
+        let cases: Vec<Case> = vec![
             (answer(400, r#"{"code":20049,"message":"pkce failed"}"#), ErrorKind::Backend, Some(400), Some(20049)),
             (answer(401, "Unauthorized"), ErrorKind::Backend, Some(401), None),
             (answer(500, r#"{"code":123456}"#), ErrorKind::Backend, Some(500), Some(123456)),
@@ -373,11 +386,8 @@ pub(crate) mod tests {
     #[test]
     fn retries_only_what_is_safe() {
         // Connection failure, 503 and a relayed 20050 are retried; then success.
-        let transport = ScriptedTransport::new(vec![
-            Err(TransportError::Unreachable),
-            answer(503, ""),
-            answer(200, OK),
-        ]);
+        let transport =
+            ScriptedTransport::new(vec![Err(TransportError::Unreachable), answer(503, ""), answer(200, OK)]);
         assert!(run(&transport, &default_backend()).is_ok());
         assert_eq!(transport.sent.borrow().len(), 3);
         assert_eq!(*transport.slept.borrow(), vec![300, 600]);
@@ -400,7 +410,8 @@ pub(crate) mod tests {
 
     #[test]
     fn retries_are_bounded_by_config() {
-        let transport = ScriptedTransport::new(vec![answer(502, ""), answer(502, ""), answer(502, ""), answer(200, OK)]);
+        let transport =
+            ScriptedTransport::new(vec![answer(502, ""), answer(502, ""), answer(502, ""), answer(200, OK)]);
         let err = run(&transport, &default_backend()).unwrap_err();
         assert_eq!(err.status(), Some(502));
         assert_eq!(transport.sent.borrow().len(), 3, "1 try + 2 retries");

@@ -139,7 +139,10 @@ pub fn validate_callback(
     now: f64,
 ) -> Result<ValidatedCallback, Error> {
     if params.code.is_none() && params.error.is_none() {
-        return Err(Error::new(ErrorKind::Callback, "the URL carries no `code` or `error`: it is not a Feishu login callback"));
+        return Err(Error::new(
+            ErrorKind::Callback,
+            "the URL carries no `code` or `error`: it is not a Feishu login callback",
+        ));
     }
     let pending = pending.ok_or_else(|| {
         state_error("no login is pending in this tab: the callback was already used, or the login was started in another tab or more than 10 minutes ago; start the login again")
@@ -159,7 +162,10 @@ pub fn validate_callback(
         }
         (Some(error), _) => {
             let shown: String = error.chars().filter(|c| c.is_ascii_graphic()).take(64).collect();
-            Err(Error::new(ErrorKind::Callback, String::from("Feishu returned the error `") + &shown + "`: start the login again"))
+            Err(Error::new(
+                ErrorKind::Callback,
+                String::from("Feishu returned the error `") + &shown + "`: start the login again",
+            ))
         }
         (None, Some(code)) if !code.is_empty() => Ok(ValidatedCallback {
             code,
@@ -201,14 +207,14 @@ mod tests {
     #[test]
     fn state_matrix() {
         let cases: [(&str, Option<PendingLogin>, f64, ErrorKind); 8] = [
-            ("https://a/cb?code=c", pending("S"), 2_000.0, ErrorKind::State),                 // state missing
-            ("https://a/cb?code=c&state=T", pending("S"), 2_000.0, ErrorKind::State),         // mismatch
-            ("https://a/cb?code=c&state=S", None, 2_000.0, ErrorKind::State),                 // nothing pending (replay)
+            ("https://a/cb?code=c", pending("S"), 2_000.0, ErrorKind::State), // state missing
+            ("https://a/cb?code=c&state=T", pending("S"), 2_000.0, ErrorKind::State), // mismatch
+            ("https://a/cb?code=c&state=S", None, 2_000.0, ErrorKind::State), // nothing pending (replay)
             ("https://a/cb?code=c&state=S", pending("S"), 1_000.0 + PENDING_TTL_MS, ErrorKind::State), // expired
-            ("https://a/cb?code=c&state=", pending("S"), 2_000.0, ErrorKind::State),          // empty state
-            ("https://a/cb?code=c&state=S2", pending("S"), 2_000.0, ErrorKind::State),        // prefix of longer
+            ("https://a/cb?code=c&state=", pending("S"), 2_000.0, ErrorKind::State), // empty state
+            ("https://a/cb?code=c&state=S2", pending("S"), 2_000.0, ErrorKind::State), // prefix of longer
             ("https://a/cb?error=access_denied&state=T", pending("S"), 2_000.0, ErrorKind::State), // forged refusal
-            ("https://a/cb?code=c&state=s", pending("S"), 2_000.0, ErrorKind::State),         // case differs
+            ("https://a/cb?code=c&state=s", pending("S"), 2_000.0, ErrorKind::State), // case differs
         ];
         for (url, pending, now, kind) in cases {
             assert_eq!(check(url, pending, now).unwrap_err().kind(), kind, "{url}");
@@ -265,6 +271,9 @@ mod tests {
             "https://a/p?tab=2&q=a%20b#/route?x=1"
         );
         assert_eq!(strip_callback_params("https://a/p?code=c&state=s"), "https://a/p");
-        assert_eq!(strip_callback_params("https://a/p?error=access_denied&error_description=no&state=s#f"), "https://a/p#f");
+        assert_eq!(
+            strip_callback_params("https://a/p?error=access_denied&error_description=no&state=s#f"),
+            "https://a/p#f"
+        );
     }
 }

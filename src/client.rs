@@ -96,7 +96,8 @@ impl<P: Platform> Client<P> {
                 None
             }
             StoredSession::Corrupt => {
-                self.platform.warn("feishu-login: the stored session was unreadable and has been cleared; log in again");
+                self.platform
+                    .warn("feishu-login: the stored session was unreadable and has been cleared; log in again");
                 self.platform.session_changed(None);
                 None
             }
@@ -137,7 +138,9 @@ impl<P: Platform> Client<P> {
         let params = CallbackParams::parse(url);
         let pending = self.take_pending();
         let validated = validate_callback(params?, pending, self.platform.now_ms())?;
-        let session = self.exchange(validated.code(), Surface::Browser, Some((validated.verifier(), validated.redirect_uri()))).await?;
+        let session = self
+            .exchange(validated.code(), Surface::Browser, Some((validated.verifier(), validated.redirect_uri())))
+            .await?;
         if let (true, Some(return_to)) = (in_address_bar, validated.return_to()) {
             self.platform.replace_url(return_to);
         }
@@ -155,7 +158,12 @@ impl<P: Platform> Client<P> {
     ///
     /// # Errors
     /// `network`, `timeout`, `backend`, `response`; the stored session is left as it was.
-    pub async fn exchange(&self, code: &str, surface: Surface, pkce: Option<(&CodeVerifier, &str)>) -> Result<Session, Error> {
+    pub async fn exchange(
+        &self,
+        code: &str,
+        surface: Surface,
+        pkce: Option<(&CodeVerifier, &str)>,
+    ) -> Result<Session, Error> {
         let request = ExchangeRequest { code, surface, app_id: &self.config.app_id, pkce };
         let reply = exchange_code(&self.platform, &self.config.backend, &request, &self.platform).await?;
         let obtained_at = self.platform.now_ms();

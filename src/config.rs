@@ -149,7 +149,10 @@ impl ConfigInput {
     pub fn validate(self, page_url: &str) -> Result<Config, Error> {
         let app_id = self.app_id.map(|s| s.trim().to_owned()).unwrap_or_default();
         if app_id.is_empty() {
-            return Err(Error::config("appId", "is required: pass the App ID (cli_…) from the Feishu developer console"));
+            return Err(Error::config(
+                "appId",
+                "is required: pass the App ID (cli_…) from the Feishu developer console",
+            ));
         }
         let page = UrlParts::split(page_url).filter(UrlParts::is_http);
         let page_origin = page.as_ref().map(UrlParts::origin);
@@ -205,9 +208,8 @@ impl Config {
     /// redirect after login is a phishing tool), or is not a path or an http(s) URL.
     pub fn resolve_return_to(&self, return_to: &str) -> Result<String, Error> {
         const PROBLEM: &str = "must be a path (\"/after-login\") or a URL on this page's origin";
-        let origin = self.page_origin.as_deref().ok_or_else(|| {
-            Error::config("returnTo", "needs a page served over http(s)")
-        })?;
+        let origin =
+            self.page_origin.as_deref().ok_or_else(|| Error::config("returnTo", "needs a page served over http(s)"))?;
         // Browsers read '\' as '/', so "/\evil.example" would leave the origin.
         let is_path = return_to.starts_with('/') && !return_to.starts_with("//") && !return_to.contains('\\');
         if is_path {
@@ -226,7 +228,10 @@ impl Config {
 fn validate_backend(input: BackendInput) -> Result<BackendConfig, Error> {
     let url = input.url.map(|u| u.trim().to_owned()).unwrap_or_default();
     if url.is_empty() {
-        return Err(Error::config("backend", "is required: the URL (absolute or relative) your server takes login codes at"));
+        return Err(Error::config(
+            "backend",
+            "is required: the URL (absolute or relative) your server takes login codes at",
+        ));
     }
     if let Some(parts) = UrlParts::split(&url) {
         if !parts.is_http() {
@@ -240,17 +245,21 @@ fn validate_backend(input: BackendInput) -> Result<BackendConfig, Error> {
         return Err(Error::config("backend", "must be an http(s) URL or a relative path"));
     }
     for (name, value) in &input.headers {
-        let valid_name = !name.is_empty()
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-        if !valid_name || value.contains(['\r', '\n']) {
-            return Err(Error::config("backend.headers", "must map header names to single-line string values"));
+        let valid_name =
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        // fetch() throws on a value outside visible ASCII; refuse it here, with the field named.
+        let valid_value = value.chars().all(|c| c == '\t' || (' '..='~').contains(&c));
+        if !valid_name || !valid_value {
+            return Err(Error::config("backend.headers", "must map header names to single-line ASCII string values"));
         }
     }
     let credentials = match input.credentials.as_deref() {
         None | Some("same-origin") => Credentials::SameOrigin,
         Some("omit") => Credentials::Omit,
         Some("include") => Credentials::Include,
-        Some(_) => return Err(Error::config("backend.credentials", "must be \"omit\", \"same-origin\" or \"include\"")),
+        Some(_) => {
+            return Err(Error::config("backend.credentials", "must be \"omit\", \"same-origin\" or \"include\""))
+        }
     };
     let timeout_ms = match input.timeout_ms {
         None => DEFAULT_TIMEOUT_MS,
@@ -274,7 +283,9 @@ fn validate_absolute_http(field: &str, url: &str) -> Result<String, Error> {
     let parts = UrlParts::split(url).filter(UrlParts::is_http);
     match parts {
         None => Err(Error::config(field, "must be an absolute http(s) URL")),
-        Some(parts) if parts.has_credentials() => Err(Error::config(field, "must not contain credentials (user:password@)")),
+        Some(parts) if parts.has_credentials() => {
+            Err(Error::config(field, "must not contain credentials (user:password@)"))
+        }
         Some(_) => Ok(url.to_owned()),
     }
 }
@@ -343,9 +354,27 @@ mod tests {
             (ConfigInput { app_id: Some("  ".into()), ..input() }, "`appId`"),
             (ConfigInput { app_id: None, ..input() }, "`appId`"),
             (ConfigInput { backend: BackendInput::default(), ..input() }, "`backend`"),
-            (ConfigInput { backend: BackendInput { url: Some("javascript:alert(1)".into()), ..Default::default() }, ..input() }, "`backend`"),
-            (ConfigInput { backend: BackendInput { url: Some("ftp://x/y".into()), ..Default::default() }, ..input() }, "`backend`"),
-            (ConfigInput { backend: BackendInput { url: Some("https://u:p@x/y".into()), ..Default::default() }, ..input() }, "`backend`"),
+            (
+                ConfigInput {
+                    backend: BackendInput { url: Some("javascript:alert(1)".into()), ..Default::default() },
+                    ..input()
+                },
+                "`backend`",
+            ),
+            (
+                ConfigInput {
+                    backend: BackendInput { url: Some("ftp://x/y".into()), ..Default::default() },
+                    ..input()
+                },
+                "`backend`",
+            ),
+            (
+                ConfigInput {
+                    backend: BackendInput { url: Some("https://u:p@x/y".into()), ..Default::default() },
+                    ..input()
+                },
+                "`backend`",
+            ),
             (ConfigInput { redirect_uri: Some("https://user:pw@app.example/cb".into()), ..input() }, "`redirectUri`"),
             (ConfigInput { redirect_uri: Some("/cb".into()), ..input() }, "`redirectUri`"),
             (ConfigInput { brand: Some("dingtalk".into()), ..input() }, "`brand`"),
@@ -355,11 +384,53 @@ mod tests {
             (ConfigInput { scope: vec!["a b".into()], ..input() }, "`scope`"),
             (ConfigInput { scope: vec!["a".into(), "a".into()], ..input() }, "`scope`"),
             (ConfigInput { scope: (0..51).map(|i| i.to_string()).collect(), ..input() }, "`scope`"),
-            (ConfigInput { backend: BackendInput { url: Some("/x".into()), timeout_ms: Some(0.0), ..Default::default() }, ..input() }, "`backend.timeoutMs`"),
-            (ConfigInput { backend: BackendInput { url: Some("/x".into()), retries: Some(1.5), ..Default::default() }, ..input() }, "`backend.retries`"),
-            (ConfigInput { backend: BackendInput { url: Some("/x".into()), credentials: Some("all".into()), ..Default::default() }, ..input() }, "`backend.credentials`"),
-            (ConfigInput { backend: BackendInput { url: Some("/x".into()), code_in: Some("header".into()), ..Default::default() }, ..input() }, "`backend.codeIn`"),
-            (ConfigInput { backend: BackendInput { url: Some("/x".into()), headers: vec![("X-A".into(), "1\r\nSet-Cookie: x".into())], ..Default::default() }, ..input() }, "`backend.headers`"),
+            (
+                ConfigInput {
+                    backend: BackendInput { url: Some("/x".into()), timeout_ms: Some(0.0), ..Default::default() },
+                    ..input()
+                },
+                "`backend.timeoutMs`",
+            ),
+            (
+                ConfigInput {
+                    backend: BackendInput { url: Some("/x".into()), retries: Some(1.5), ..Default::default() },
+                    ..input()
+                },
+                "`backend.retries`",
+            ),
+            (
+                ConfigInput {
+                    backend: BackendInput {
+                        url: Some("/x".into()),
+                        credentials: Some("all".into()),
+                        ..Default::default()
+                    },
+                    ..input()
+                },
+                "`backend.credentials`",
+            ),
+            (
+                ConfigInput {
+                    backend: BackendInput {
+                        url: Some("/x".into()),
+                        code_in: Some("header".into()),
+                        ..Default::default()
+                    },
+                    ..input()
+                },
+                "`backend.codeIn`",
+            ),
+            (
+                ConfigInput {
+                    backend: BackendInput {
+                        url: Some("/x".into()),
+                        headers: vec![("X-A".into(), "1\r\nSet-Cookie: x".into())],
+                        ..Default::default()
+                    },
+                    ..input()
+                },
+                "`backend.headers`",
+            ),
         ];
         for (case, field) in cases {
             let message = config_error(case);
@@ -387,7 +458,14 @@ mod tests {
         let config = input().validate(PAGE).unwrap();
         assert_eq!(config.resolve_return_to("/after?x=1#y").unwrap(), "https://app.example:443/after?x=1#y");
         assert_eq!(config.resolve_return_to("https://APP.example:443/x").unwrap(), "https://APP.example:443/x");
-        for evil in ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "http://app.example/x", "https://u@app.example/"] {
+        for evil in [
+            "https://evil.example/",
+            "//evil.example/x",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "http://app.example/x",
+            "https://u@app.example/",
+        ] {
             let err = config.resolve_return_to(evil).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Config, "{evil}");
             assert!(err.message().contains("`returnTo`"));

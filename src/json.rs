@@ -2,10 +2,9 @@
 //!
 //! The shipped wasm must not carry a JSON parser (the browser has `JSON.parse`), so the core
 //! reads and writes [`Json`] values and the platform turns them into text: `JSON.parse` /
-//! `JSON.stringify` through serde-wasm-bindgen in the browser, serde_json in native tests.
-
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+//! `JSON.stringify` and a walk over the JS value in the browser (`web/json.rs`), serde_json in
+//! native tests. (serde-wasm-bindgen did the walk at first; its error paths pulled `core::fmt`'s
+//! float formatting into the wasm, see CHANGELOG.)
 
 /// A JSON value ([RFC 8259](https://www.rfc-editor.org/rfc/rfc8259)). Objects keep member order.
 #[derive(Clone, Debug, PartialEq)]
@@ -84,91 +83,93 @@ pub trait JsonCodec {
     fn stringify(&self, value: &Json) -> String;
 }
 
-impl Serialize for Json {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Json::Null => serializer.serialize_unit(),
-            Json::Bool(b) => serializer.serialize_bool(*b),
-            Json::Number(n) => serializer.serialize_f64(*n),
-            Json::String(s) => serializer.serialize_str(s),
-            Json::Array(items) => {
-                let mut seq = serializer.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(item)?;
-                }
-                seq.end()
-            }
-            Json::Object(members) => {
-                let mut map = serializer.serialize_map(Some(members.len()))?;
-                for (k, v) in members {
-                    map.serialize_entry(k, v)?;
-                }
-                map.end()
-            }
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Json {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Json, D::Error> {
-        deserializer.deserialize_any(JsonVisitor)
-    }
-}
-
-struct JsonVisitor;
-
-impl<'de> Visitor<'de> for JsonVisitor {
-    type Value = Json;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
-        Ok(Json::Null)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Json, E> {
-        Ok(Json::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
-        Json::deserialize(d)
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Json, E> {
-        Ok(Json::Bool(v))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Json, E> {
-        Ok(Json::Number(v as f64))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Json, E> {
-        Ok(Json::Number(v as f64))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
-        Ok(Json::Number(v))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Json, E> {
-        Ok(Json::String(v.to_owned()))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Json, E> {
-        Ok(Json::String(v))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Json::Array(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
-        let mut members = Vec::new();
-        while let Some((k, v)) = map.next_entry::<String, Json>()? {
-            members.push((k, v));
-        }
-        Ok(Json::Object(members))
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+
+    impl Serialize for Json {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            match self {
+                Json::Null => serializer.serialize_unit(),
+                Json::Bool(b) => serializer.serialize_bool(*b),
+                Json::Number(n) => serializer.serialize_f64(*n),
+                Json::String(s) => serializer.serialize_str(s),
+                Json::Array(items) => {
+                    let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                    for item in items {
+                        seq.serialize_element(item)?;
+                    }
+                    seq.end()
+                }
+                Json::Object(members) => {
+                    let mut map = serializer.serialize_map(Some(members.len()))?;
+                    for (k, v) in members {
+                        map.serialize_entry(k, v)?;
+                    }
+                    map.end()
+                }
+            }
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Json {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Json, D::Error> {
+            deserializer.deserialize_any(JsonVisitor)
+        }
+    }
+
+    struct JsonVisitor;
+
+    impl<'de> Visitor<'de> for JsonVisitor {
+        type Value = Json;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
+            Ok(Json::Null)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Json, E> {
+            Ok(Json::Null)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+            Json::deserialize(d)
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Json, E> {
+            Ok(Json::Bool(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Json, E> {
+            Ok(Json::Number(v as f64))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Json, E> {
+            Ok(Json::Number(v as f64))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
+            Ok(Json::Number(v))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Json, E> {
+            Ok(Json::String(v.to_owned()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Json, E> {
+            Ok(Json::String(v))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(Json::Array(items))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+            let mut members = Vec::new();
+            while let Some((k, v)) = map.next_entry::<String, Json>()? {
+                members.push((k, v));
+            }
+            Ok(Json::Object(members))
+        }
+    }
 
     /// The native JSON engine the core's unit tests use in place of the browser's.
     pub(crate) struct SerdeJsonCodec;

@@ -48,7 +48,9 @@ pub use backend::{
     build_request, exchange_code, is_safe_to_retry, read_response, BackendReply, ExchangeRequest, HttpRequest,
     HttpResponse, Transport, TransportError, RETRY_BASE_DELAY_MS,
 };
-pub use callback::{is_callback, strip_callback_params, validate_callback, CallbackParams, ValidatedCallback, CALLBACK_PARAMS};
+pub use callback::{
+    is_callback, strip_callback_params, validate_callback, CallbackParams, ValidatedCallback, CALLBACK_PARAMS,
+};
 pub use client::{Client, Platform};
 pub use config::{
     BackendConfig, BackendInput, Brand, CodeIn, Config, ConfigInput, Credentials, StorageChoice, DEFAULT_RETRIES,
@@ -61,3 +63,6 @@ pub use pkce::{random_token, CodeVerifier, RandomSource};
 pub use session::{Session, StoredSession, RECORD_VERSION};
 pub use storage::{storage_key, FallbackStore, KeyValueStore, MemoryStore, StoreRefused};
 pub use url::UrlParts;
+
+#[cfg(target_arch = "wasm32")]
+pub use facade::FeishuLogin;

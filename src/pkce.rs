@@ -109,8 +109,8 @@ pub(crate) mod tests {
     fn rfc7636_appendix_b_octets_give_the_vector_verifier() {
         // The 32 octets of RFC 7636 Appendix B encode to its verifier.
         let octets: [u8; 32] = [
-            116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214,
-            191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
+            116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191,
+            240, 91, 88, 5, 88, 83, 132, 141, 121,
         ];
         struct Fixed([u8; 32]);
         impl RandomSource for Fixed {

@@ -2,7 +2,6 @@
 //! that sandboxed iframes (doc widgets) and blocked third-party storage need.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 
 /// The platform refused a storage operation (`SecurityError`, `QuotaExceededError`, a custom
 /// store that threw). Carries no detail: the caller decides what to tell the user.
@@ -25,20 +24,22 @@ pub fn storage_key(app_id: &str, name: &str) -> String {
     String::from("feishu-login/v1/") + app_id + "/" + name
 }
 
-/// A store in memory, gone with the page.
+/// A store in memory, gone with the page. It holds two keys per app at most, so a list beats a
+/// map (a `BTreeMap` cost 6 KB of wasm).
 #[derive(Default)]
-pub struct MemoryStore(RefCell<BTreeMap<String, String>>);
+pub struct MemoryStore(RefCell<Vec<(String, String)>>);
 
 impl KeyValueStore for MemoryStore {
     fn get(&self, key: &str) -> Result<Option<String>, StoreRefused> {
-        Ok(self.0.borrow().get(key).cloned())
+        Ok(self.0.borrow().iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
     }
     fn set(&self, key: &str, value: &str) -> Result<(), StoreRefused> {
-        self.0.borrow_mut().insert(key.to_owned(), value.to_owned());
+        self.remove(key)?;
+        self.0.borrow_mut().push((key.to_owned(), value.to_owned()));
         Ok(())
     }
     fn remove(&self, key: &str) -> Result<(), StoreRefused> {
-        self.0.borrow_mut().remove(key);
+        self.0.borrow_mut().retain(|(k, _)| k != key);
         Ok(())
     }
 }
@@ -72,11 +73,7 @@ impl FallbackStore {
             + " is not available here (sandboxed iframe or blocked storage); the session is kept in memory for this page only"
     }
 
-    fn run<T>(
-        &self,
-        warn: &dyn Fn(&str),
-        op: impl Fn(&dyn KeyValueStore) -> Result<T, StoreRefused>,
-    ) -> T
+    fn run<T>(&self, warn: &dyn Fn(&str), op: impl Fn(&dyn KeyValueStore) -> Result<T, StoreRefused>) -> T
     where
         T: Default,
     {

@@ -88,10 +88,7 @@ impl<'a> UrlParts<'a> {
 /// The decoded value of each occurrence of `name` in a query string.
 #[cfg(test)]
 pub(crate) fn query_values(query: &str, name: &str) -> Vec<String> {
-    form_urlencoded::parse(query.as_bytes())
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-        .collect()
+    form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| k == name).map(|(_, v)| v.into_owned()).collect()
 }
 
 /// `query` without the parameters whose decoded name is in `names`. Every other parameter is
@@ -102,10 +99,8 @@ pub fn remove_query_params(query: &str, names: &[&str]) -> String {
         .filter(|pair| !pair.is_empty())
         .filter(|pair| {
             let raw_name = pair.split_once('=').map_or(*pair, |(n, _)| n);
-            let name: String = form_urlencoded::parse(raw_name.as_bytes())
-                .next()
-                .map(|(n, _)| n.into_owned())
-                .unwrap_or_default();
+            let name: String =
+                form_urlencoded::parse(raw_name.as_bytes()).next().map(|(n, _)| n.into_owned()).unwrap_or_default();
             !names.contains(&name.as_str())
         })
         .collect();

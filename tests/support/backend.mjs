@@ -2,7 +2,7 @@
 // contract at /login (echoing what it received, so tests can check the request) and scripted
 // misbehaviour elsewhere. Every endpoint takes ?key=… so tests do not see each other's calls.
 //
-//   POST /login?expiresIn=S          200 {token, expiresIn, user: {name, received}}
+//   POST /login?expiresIn=S&pkce=1   200 {token, expiresIn, user: {name, received}}; pkce=1 checks S256
 //   POST /status?status=N&code=C     N {code: C, message}
 //   POST /flaky?fail=N&status=S&code=C   the first N calls answer S {code: C}, then /login
 //   POST /hang                       never answers (until the client aborts)
@@ -11,9 +11,10 @@
 //   GET  /authorize?redirect_uri&state&code_challenge   302 back with code and state (fake Feishu)
 import { createServer } from "node:http";
 import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
 
-const port = Number(process.env.PORT || 8787);
 const calls = new Map();
+const challenges = new Map();
 let tokens = 0;
 
 function cors(req, res) {
@@ -32,7 +33,8 @@ function json(res, status, body) {
   res.end(JSON.stringify(body));
 }
 
-const server = createServer((req, res) => {
+/** The backend's request handler, for embedding in another test server. */
+export function handleBackend(req, res) {
   cors(req, res);
   if (req.method === "OPTIONS") return res.writeHead(204).end();
   const url = new URL(req.url, `http://${req.headers.host}`);
@@ -69,7 +71,9 @@ const server = createServer((req, res) => {
         if (!expected || expected !== actual) return json(res, 400, { code: 20049, message: "PKCE verification failed" });
       }
       tokens += 1;
-      json(res, 200, { token: `tok-${tokens}`, expiresIn: q.expiresIn ? Number(q.expiresIn) : 3600, user: { name: "张三", received: body } });
+      // Tests read back what the backend received; the demo (?demo=1) must not show the verifier.
+      const user = q.demo ? { name: "Zhang San", open_id: "ou_demo" } : { name: "张三", received: body };
+      json(res, 200, { token: `tok-${tokens}`, expiresIn: q.expiresIn ? Number(q.expiresIn) : 3600, user });
     };
     switch (url.pathname) {
       case "/login": return login();
@@ -80,6 +84,9 @@ const server = createServer((req, res) => {
       default: return json(res, 404, { message: "no such endpoint" });
     }
   });
-});
-const challenges = new Map();
-server.listen(port, "127.0.0.1", () => console.log(`test backend on http://127.0.0.1:${port}`));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const port = Number(process.env.PORT || 8787);
+  createServer(handleBackend).listen(port, "127.0.0.1", () => console.log(`test backend on http://127.0.0.1:${port}`));
+}

@@ -1,0 +1,133 @@
+// Tests of the built npm package in pkg/ (scripts/build-pkg.mjs must have run): what `npm pack`
+// ships, its metadata and types, the size budget, and the packed entry in real Chromium doing
+// the full redirect flow with PKCE against a local backend.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import { readFileSync, existsSync } from "node:fs";
+import { join, dirname, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { chromium } from "playwright-core";
+import { handleBackend } from "./support/backend.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const pkg = join(root, "pkg");
+/** gzip -9 of the wasm and the JS a page loads (pkg/size.json lists the files). */
+const SIZE_BUDGET = Number(readFileSync(join(root, "size-budget.txt"), "utf8").trim());
+
+const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".json": "application/json" };
+let server, browser, base;
+
+function serveFile(res, file) {
+  if (!existsSync(file)) return res.writeHead(404).end();
+  res.writeHead(200, { "Content-Type": types[file.slice(file.lastIndexOf("."))] || "text/plain" });
+  res.end(readFileSync(file));
+}
+
+before(async () => {
+  server = createServer((req, res) => {
+    const path = new URL(req.url, "http://x").pathname;
+    if (path.startsWith("/pkg/")) return serveFile(res, join(pkg, normalize(path.slice(5))));
+    if (path.startsWith("/app/")) return serveFile(res, join(root, "tests", "package-page", "index.html"));
+    if (path.startsWith("/api/")) { req.url = req.url.slice(4); return handleBackend(req, res); }
+    if (path === "/authorize") return handleBackend(req, res);
+    res.writeHead(404).end();
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+test("package.json carries the npm metadata", () => {
+  const meta = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8"));
+  assert.equal(meta.name, "feishu-login");
+  assert.equal(meta.type, "module");
+  assert.equal(meta.types, "./index.d.ts");
+  assert.equal(meta.exports["."].default, "./index.js");
+  assert.ok(meta.description.includes("Feishu"));
+  assert.equal(meta.license, "MIT");
+  assert.ok(meta.repository.url);
+  assert.ok(meta.keywords.includes("feishu"));
+  assert.ok(Array.isArray(meta.sideEffects));
+  assert.match(meta.version, /^\d+\.\d+\.\d+/);
+});
+
+test("npm pack ships the wasm, the JS, the types and the error class", () => {
+  const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: pkg, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+  const files = packed.files.map((f) => f.path);
+  for (const f of ["index.js", "index.d.ts", "feishu_login.js", "feishu_login.d.ts", "feishu_login_bg.wasm", "bundler/index.js", "bundler/feishu_login_bg.wasm", "LICENSE"]) {
+    assert.ok(files.includes(f), `${f} is packed`);
+  }
+  assert.ok(files.some((f) => /^snippets\/.*\/js\/error\.js$/.test(f)));
+  assert.ok(!files.some((f) => f.endsWith("size.json")), "build reports stay out of the tarball");
+});
+
+test("types are precise: no any for config, session, options or errors", () => {
+  const dts = readFileSync(join(pkg, "feishu_login.d.ts"), "utf8");
+  const cls = dts.slice(dts.indexOf("export class FeishuLogin"));
+  assert.match(cls, /constructor\(config: FeishuLoginConfig\)/);
+  assert.match(cls, /readonly session: Session \| null;/);
+  assert.match(cls, /readonly surface: Surface;/);
+  assert.match(cls, /login\(options\?: LoginOptions \| null\): Promise<Session>/);
+  assert.match(cls, /handleCallback\(url\?: string \| null\): Promise<Session>/);
+  assert.match(cls, /onChange\(listener: \(session: Session \| null\) => void\): \(\) => void/);
+  assert.doesNotMatch(cls.slice(0, cls.indexOf("\n}")), /\bany\b/);
+  assert.match(dts, /export interface FeishuLoginConfig/);
+  const entry = readFileSync(join(pkg, "index.d.ts"), "utf8");
+  assert.match(entry, /export declare class FeishuLoginError extends Error/);
+  assert.match(entry, /readonly kind: FeishuLoginErrorKind/);
+});
+
+test(`wasm + JS glue stays under ${SIZE_BUDGET} bytes gzip -9`, () => {
+  const { files } = JSON.parse(readFileSync(join(pkg, "size.json"), "utf8"));
+  const gzip = files.reduce((n, f) => n + gzipSync(readFileSync(join(pkg, f)), { level: 9 }).length, 0);
+  console.log(`# shipped size: ${gzip} bytes gzip -9 (budget ${SIZE_BUDGET})`);
+  assert.ok(gzip <= SIZE_BUDGET, `${gzip} > ${SIZE_BUDGET}`);
+});
+
+test("the packed entry runs the full redirect flow with PKCE in Chromium", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/app/index.html`);
+  await page.waitForFunction(() => document.getElementById("out").textContent.includes("ready"));
+
+  // Errors are real FeishuLoginError instances from the package entry.
+  const thrown = await page.evaluate(() => {
+    try { new window.sdk.FeishuLogin({}); } catch (e) {
+      return { sdk: e instanceof window.sdk.FeishuLoginError, error: e instanceof Error, kind: e.kind, name: e.name, message: e.message };
+    }
+  });
+  assert.deepEqual({ ...thrown, message: undefined }, { sdk: true, error: true, kind: "config", name: "FeishuLoginError", message: undefined });
+  assert.match(thrown.message, /appId/);
+
+  // Click → fake authorize page (records the S256 challenge) → callback → backend checks PKCE.
+  await page.click("#login");
+  await page.waitForFunction(() => document.getElementById("out").textContent.includes("ok"));
+  const result = JSON.parse(await page.textContent("#out"));
+  assert.equal(result.ok, true, JSON.stringify(result));
+  assert.match(result.token, /^tok-/);
+  assert.equal(result.url, `${base}/app/index.html`, "code and state left the address bar");
+  const callbackUrl = (await page.evaluate(() => performance.getEntriesByType("navigation")[0].name));
+
+  // A reload keeps the session.
+  await page.reload();
+  await page.waitForFunction(() => document.getElementById("out").textContent.includes("ready"));
+  assert.equal(JSON.parse(await page.textContent("#out")).session, result.token);
+
+  // Replaying the callback URL fails with `state`; the session survives.
+  await page.goto(callbackUrl.includes("code=") ? callbackUrl : `${base}/app/index.html?code=replayed&state=stale`);
+  await page.waitForFunction(() => document.getElementById("out").textContent.includes("kind"));
+  const replay = JSON.parse(await page.textContent("#out"));
+  assert.deepEqual([replay.kind, replay.isSdkError, replay.isError, replay.session], ["state", true, true, result.token]);
+  assert.equal(replay.url, `${base}/app/index.html`);
+  await page.close();
+});

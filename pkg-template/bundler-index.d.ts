@@ -1,0 +1,2 @@
+export * from "./feishu_login.js";
+export { FeishuLoginError } from "../index.js";

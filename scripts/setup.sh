@@ -22,7 +22,7 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_ver
 fi
 if ! command -v wasm-pack >/dev/null; then
   say "installing wasm-pack"
-  cargo install wasm-pack
+  cargo install wasm-pack --version 0.15.1
 fi
 
 if [ -z "${SKIP_BROWSER:-}" ] && { ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; }; then

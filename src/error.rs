@@ -73,11 +73,16 @@ pub struct Error {
 
 impl Error {
     /// An error of `kind` with `message`; not retryable, no code, no status.
+    // Errors are the cold path: one out-of-line copy keeps every call site small in the wasm.
+    #[cold]
+    #[inline(never)]
     pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
         Error { kind, message: message.into(), code: None, status: None, retryable: false }
     }
 
     /// A [`ErrorKind::Config`] error: `field` names the config field or option at fault.
+    #[cold]
+    #[inline(never)]
     pub fn config(field: &str, problem: &str) -> Self {
         Error::new(ErrorKind::Config, String::from("invalid config: `") + field + "` " + problem)
     }

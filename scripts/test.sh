@@ -23,7 +23,7 @@ PORT=$port node tests/support/backend.mjs &
 backend_pid=$!
 trap 'kill $backend_pid 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/calls" >/dev/null && break; sleep 0.1; done
-FEISHU_TEST_BACKEND="http://127.0.0.1:$port" wasm-pack test --mode no-install --headless --chrome --test browser
+FEISHU_TEST_BACKEND="http://127.0.0.1:$port" wasm-pack test --mode no-install --headless --chrome --test browser --test hosts
 
 step "npm package (pkg/) and its size"
 node scripts/build-pkg.mjs

@@ -4,16 +4,19 @@
 use crate::authorize::{build_authorize_request, LoginOptions, PendingLogin};
 use crate::backend::{exchange_code, ExchangeRequest, Transport};
 use crate::callback::{strip_callback_params, validate_callback, CallbackParams};
+use crate::config::validate_scope;
 use crate::config::Config;
 use crate::error::Error;
-use crate::host::Surface;
+use crate::error::ErrorKind;
+use crate::host::{host_error, HostApi, Surface, ERRNO_UNSUPPORTED};
 use crate::json::JsonCodec;
-use crate::pkce::{CodeVerifier, RandomSource};
+use crate::pkce::{random_token, CodeVerifier, RandomSource};
 use crate::session::{Session, StoredSession};
 use crate::storage::{storage_key, FallbackStore};
+use subtle::ConstantTimeEq;
 
 /// Everything the flows need from the environment.
-pub trait Platform: Transport + RandomSource + JsonCodec {
+pub trait Platform: Transport + RandomSource + JsonCodec + HostApi {
     /// The current time in ms since the epoch.
     fn now_ms(&self) -> f64;
     /// Reports a problem that did not stop the SDK (storage fallback, cleared corrupt session).
@@ -154,6 +157,56 @@ impl<P: Platform> Client<P> {
         PendingLogin::decode(&text, &self.platform)
     }
 
+    /// Logs in on a Feishu host surface: gets a one-time code from the host API and exchanges it.
+    ///
+    /// # Errors
+    /// `unsupported` (no such API here, or the browser surface), `denied`, `host`, `timeout`,
+    /// `state` (requestAccess echoed another state), then whatever the exchange fails with.
+    pub async fn login_with_host(&self, surface: Surface, options: &LoginOptions) -> Result<Session, Error> {
+        let code = match surface {
+            Surface::DocWidget => {
+                self.platform.doc_widget_login().await.map_err(|f| host_error("DocMiniApp.Service.User.login", &f))?
+            }
+            Surface::Client => self.client_code(options).await?,
+            Surface::MiniProgram => self.platform.mini_program_login().await.map_err(|f| host_error("tt.login", &f))?,
+            Surface::Browser => {
+                return Err(Error::new(ErrorKind::Unsupported, "the browser surface logs in by redirect: use login()"))
+            }
+        };
+        if code.is_empty() {
+            return Err(Error::new(ErrorKind::Host, "the Feishu host returned an empty login code: try again"));
+        }
+        self.exchange(&code, surface, None).await
+    }
+
+    /// The web app inside the Feishu client: `tt.requestAccess` after `h5sdk.ready`, or
+    /// `tt.requestAuthCode` on clients without it (missing, or errno 103).
+    async fn client_code(&self, options: &LoginOptions) -> Result<String, Error> {
+        let scope = match &options.scope {
+            Some(scope) => validate_scope("options.scope", scope.clone())?,
+            None => self.config.scope.clone(),
+        };
+        self.platform.client_ready().await.map_err(|f| host_error("h5sdk.ready", &f))?;
+        if self.platform.has_request_access() {
+            let state = random_token(&self.platform)?;
+            match self.platform.request_access(&self.config.app_id, &scope, &state).await {
+                Ok((code, echoed)) => {
+                    // Clients that echo no state are accepted; one that echoes another is not.
+                    if echoed.is_some_and(|echoed| !bool::from(echoed.as_bytes().ct_eq(state.as_bytes()))) {
+                        return Err(Error::new(
+                            ErrorKind::State,
+                            "tt.requestAccess answered with another state than the one sent: try again",
+                        ));
+                    }
+                    return Ok(code);
+                }
+                Err(failure) if failure.code == Some(ERRNO_UNSUPPORTED) => {}
+                Err(failure) => return Err(host_error("tt.requestAccess", &failure)),
+            }
+        }
+        self.platform.request_auth_code(&self.config.app_id).await.map_err(|f| host_error("tt.requestAuthCode", &f))
+    }
+
     /// Posts `code` to the backend and persists the session it returns.
     ///
     /// # Errors
@@ -186,6 +239,7 @@ mod tests {
     use crate::backend::tests::{answer, ScriptedTransport};
     use crate::backend::{HttpRequest, HttpResponse, TransportError};
     use crate::config::{BackendInput, ConfigInput};
+    use crate::host::HostFailure;
     use crate::json::tests::SerdeJsonCodec;
     use crate::json::Json;
     use crate::pkce::tests::CountingRandom;
@@ -196,8 +250,20 @@ mod tests {
     use std::cell::{Cell, RefCell};
     use std::rc::Rc;
 
+    /// What the fake Feishu host does.
+    #[derive(Default)]
+    struct FakeHost {
+        has_request_access: bool,
+        request_access: Option<Result<(String, Option<String>), HostFailure>>,
+        request_auth_code: Option<Result<String, HostFailure>>,
+        doc_widget: Option<Result<String, HostFailure>>,
+        calls: RefCell<Vec<String>>,
+        sent_state: RefCell<String>,
+    }
+
     #[derive(Default)]
     struct TestPlatform {
+        host: FakeHost,
         transport: ScriptedTransport,
         random: CountingRandom,
         now: Cell<f64>,
@@ -233,6 +299,38 @@ mod tests {
             SerdeJsonCodec.stringify(value)
         }
     }
+    impl HostApi for TestPlatform {
+        async fn doc_widget_login(&self) -> Result<String, HostFailure> {
+            self.host.calls.borrow_mut().push("doc".into());
+            self.host.doc_widget.clone().unwrap_or(Err(HostFailure::unavailable()))
+        }
+        async fn client_ready(&self) -> Result<(), HostFailure> {
+            Ok(())
+        }
+        fn has_request_access(&self) -> bool {
+            self.host.has_request_access
+        }
+        async fn request_access(
+            &self,
+            app_id: &str,
+            _: &[String],
+            state: &str,
+        ) -> Result<(String, Option<String>), HostFailure> {
+            self.host.calls.borrow_mut().push(String::from("requestAccess ") + app_id);
+            self.host.sent_state.replace(state.to_owned());
+            let answer = self.host.request_access.clone().unwrap();
+            // "ECHO" stands for the state that was sent.
+            answer.map(|(code, echoed)| (code, echoed.map(|e| if e == "ECHO" { state.to_owned() } else { e })))
+        }
+        async fn request_auth_code(&self, app_id: &str) -> Result<String, HostFailure> {
+            self.host.calls.borrow_mut().push(String::from("requestAuthCode ") + app_id);
+            self.host.request_auth_code.clone().unwrap()
+        }
+        async fn mini_program_login(&self) -> Result<String, HostFailure> {
+            Err(HostFailure::unavailable())
+        }
+    }
+
     impl Platform for TestPlatform {
         fn now_ms(&self) -> f64 {
             self.now.get()
@@ -423,5 +521,75 @@ mod tests {
         assert!(f.client.session_store_is_memory());
         assert_eq!(f.client.session().map(|s| s.token), Some("t1".into()));
         assert_eq!(f.client.platform.warnings.borrow().len(), 1);
+    }
+
+    fn host_login(f: &Fixture, surface: Surface) -> Result<Session, Error> {
+        pollster::block_on(f.client.login_with_host(surface, &LoginOptions::default()))
+    }
+
+    fn backend_body(f: &Fixture) -> Json {
+        SerdeJsonCodec.parse(&f.client.platform.transport.sent.borrow().last().unwrap().body).unwrap()
+    }
+
+    #[test]
+    fn client_request_access_with_echoed_state() {
+        let mut f = fixture(vec![answer(200, OK)]);
+        f.client.platform.host.has_request_access = true;
+        f.client.platform.host.request_access = Some(Ok(("C1".into(), Some("ECHO".into()))));
+        let session = host_login(&f, Surface::Client).unwrap();
+        assert_eq!(session.surface, Surface::Client);
+        assert_eq!(*f.client.platform.host.calls.borrow(), vec!["requestAccess cli_x"]);
+        assert!(f.client.platform.host.sent_state.borrow().len() >= 22);
+        let body = backend_body(&f);
+        assert_eq!(body.get("code").and_then(Json::as_str), Some("C1"));
+        assert_eq!(body.get("surface").and_then(Json::as_str), Some("client"));
+        assert_eq!(body.get("codeVerifier"), None);
+    }
+
+    #[test]
+    fn client_falls_back_on_errno_103_and_when_request_access_is_missing() {
+        let mut f = fixture(vec![answer(200, OK)]);
+        f.client.platform.host.has_request_access = true;
+        f.client.platform.host.request_access = Some(Err(HostFailure { code: Some(103), ..Default::default() }));
+        f.client.platform.host.request_auth_code = Some(Ok("OLD".into()));
+        host_login(&f, Surface::Client).unwrap();
+        assert_eq!(*f.client.platform.host.calls.borrow(), vec!["requestAccess cli_x", "requestAuthCode cli_x"]);
+        assert_eq!(backend_body(&f).get("code").and_then(Json::as_str), Some("OLD"));
+
+        let mut g = fixture(vec![answer(200, OK)]);
+        g.client.platform.host.request_auth_code = Some(Ok("OLD".into()));
+        host_login(&g, Surface::Client).unwrap();
+        assert_eq!(*g.client.platform.host.calls.borrow(), vec!["requestAuthCode cli_x"]);
+    }
+
+    #[test]
+    fn client_failures_are_typed_and_keep_the_session() {
+        let mut f = fixture(vec![answer(200, OK)]);
+        let url = callback_url(&f.client, "");
+        pollster::block_on(f.client.handle_callback(&url, true)).unwrap();
+        f.client.platform.host.has_request_access = true;
+        let cases = [
+            (Err(HostFailure { code: Some(2_700_002), ..Default::default() }), ErrorKind::Denied),
+            (Err(HostFailure { code: Some(10236), ..Default::default() }), ErrorKind::Host),
+            (Err(HostFailure::timeout()), ErrorKind::Timeout),
+            (Ok(("C".into(), Some("forged".into()))), ErrorKind::State),
+        ];
+        for (answer, kind) in cases {
+            f.client.platform.host.request_access = Some(answer);
+            assert_eq!(host_login(&f, Surface::Client).unwrap_err().kind(), kind);
+            assert_eq!(f.client.session().map(|s| s.token), Some("t1".into()));
+        }
+        assert_eq!(f.client.platform.transport.sent.borrow().len(), 1, "no failed attempt reached the backend");
+    }
+
+    #[test]
+    fn doc_widget_code_is_exchanged_without_pkce() {
+        let mut f = fixture(vec![answer(200, OK)]);
+        f.client.platform.host.doc_widget = Some(Ok("W".into()));
+        assert_eq!(host_login(&f, Surface::DocWidget).unwrap().surface, Surface::DocWidget);
+        assert_eq!(backend_body(&f).get("surface").and_then(Json::as_str), Some("docWidget"));
+        let g = fixture(vec![]);
+        assert_eq!(host_login(&g, Surface::DocWidget).unwrap_err().kind(), ErrorKind::Unsupported);
+        assert_eq!(host_login(&g, Surface::Browser).unwrap_err().kind(), ErrorKind::Unsupported);
     }
 }

@@ -16,6 +16,8 @@ pub const LARK_AUTHORIZE_URL: &str = "https://accounts.larksuite.com/open-apis/a
 pub const MAX_SCOPES: usize = 50;
 /// The backend timeout when none is configured.
 pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+/// How long a Feishu host API may take to call back (the doc widget library's own limit).
+pub const DEFAULT_HOST_TIMEOUT_MS: u32 = 30_000;
 /// How many times a safely retryable backend failure is retried when not configured.
 pub const DEFAULT_RETRIES: u32 = 2;
 
@@ -99,6 +101,8 @@ pub struct ConfigInput {
     pub storage: Option<String>,
     /// `"auto" | "docWidget" | "client" | "miniProgram" | "browser"`.
     pub surface: Option<String>,
+    /// Milliseconds a host API (`h5sdk.ready`, `tt.*`, `DocMiniApp`) may take to answer.
+    pub host_timeout_ms: Option<f64>,
 }
 
 /// The validated backend settings.
@@ -137,6 +141,8 @@ pub struct Config {
     pub storage: StorageChoice,
     /// A forced surface, or `None` for detection.
     pub surface: Option<Surface>,
+    /// Milliseconds a host API may take to answer.
+    pub host_timeout_ms: u32,
     /// The origin of the page the SDK runs in, if it is http(s) (for `returnTo` checks).
     pub page_origin: Option<String>,
 }
@@ -196,7 +202,22 @@ impl ConfigInput {
                 Error::config("surface", "must be \"auto\", \"docWidget\", \"client\", \"miniProgram\" or \"browser\"")
             })?),
         };
-        Ok(Config { app_id, backend, redirect_uri, scope, brand, authorize_url, storage, surface, page_origin })
+        let host_timeout_ms = match self.host_timeout_ms {
+            None => DEFAULT_HOST_TIMEOUT_MS,
+            Some(ms) => positive_ms("hostTimeoutMs", ms)?,
+        };
+        Ok(Config {
+            app_id,
+            backend,
+            redirect_uri,
+            scope,
+            brand,
+            authorize_url,
+            storage,
+            surface,
+            host_timeout_ms,
+            page_origin,
+        })
     }
 }
 
@@ -263,8 +284,7 @@ fn validate_backend(input: BackendInput) -> Result<BackendConfig, Error> {
     };
     let timeout_ms = match input.timeout_ms {
         None => DEFAULT_TIMEOUT_MS,
-        Some(ms) if ms.is_finite() && ms >= 1.0 && ms <= i32::MAX as f64 => ms as u32,
-        Some(_) => return Err(Error::config("backend.timeoutMs", "must be a positive number of milliseconds")),
+        Some(ms) => positive_ms("backend.timeoutMs", ms)?,
     };
     let retries = match input.retries {
         None => DEFAULT_RETRIES,
@@ -277,6 +297,15 @@ fn validate_backend(input: BackendInput) -> Result<BackendConfig, Error> {
         Some(_) => return Err(Error::config("backend.codeIn", "must be \"body\" or \"query\"")),
     };
     Ok(BackendConfig { url, headers: input.headers, credentials, timeout_ms, retries, code_in })
+}
+
+fn positive_ms(field: &str, ms: f64) -> Result<u32, Error> {
+    // setTimeout takes at most 2^31-1 ms.
+    if ms.is_finite() && ms >= 1.0 && ms <= i32::MAX as f64 {
+        Ok(ms as u32)
+    } else {
+        Err(Error::config(field, "must be a positive number of milliseconds"))
+    }
 }
 
 fn validate_absolute_http(field: &str, url: &str) -> Result<String, Error> {
@@ -336,6 +365,7 @@ mod tests {
         assert_eq!(config.storage, StorageChoice::Local);
         assert_eq!(config.surface, None);
         assert_eq!(config.backend.timeout_ms, 10_000);
+        assert_eq!(config.host_timeout_ms, 30_000);
         assert_eq!(config.backend.retries, 2);
         assert_eq!(config.backend.credentials, Credentials::SameOrigin);
         assert_eq!(config.backend.code_in, CodeIn::Body);
@@ -380,6 +410,7 @@ mod tests {
             (ConfigInput { brand: Some("dingtalk".into()), ..input() }, "`brand`"),
             (ConfigInput { storage: Some("cookie".into()), ..input() }, "`storage`"),
             (ConfigInput { surface: Some("desktop".into()), ..input() }, "`surface`"),
+            (ConfigInput { host_timeout_ms: Some(-1.0), ..input() }, "`hostTimeoutMs`"),
             (ConfigInput { authorize_url: Some("accounts.feishu.cn".into()), ..input() }, "`authorizeUrl`"),
             (ConfigInput { scope: vec!["a b".into()], ..input() }, "`scope`"),
             (ConfigInput { scope: vec!["a".into(), "a".into()], ..input() }, "`scope`"),

@@ -74,6 +74,8 @@ export interface FeishuLoginConfig {
   docMiniApp?: object;
   /** Force a login surface; default "auto". */
   surface?: "auto" | Surface;
+  /** How long h5sdk.ready, tt.* and DocMiniApp calls may take to answer; default 30000. */
+  hostTimeoutMs?: number;
 }
 
 /** The app's session, as issued by its backend. */
@@ -167,7 +169,7 @@ impl FeishuLogin {
         let pending = FallbackStore::new(WebStorage::session().map(boxed), "sessionStorage");
         let surface = detect_surface(config.surface, probe_host(js.doc_mini_app.as_ref()));
         let watch_other_tabs = config.storage == StorageChoice::Local && !sessions.is_memory();
-        let platform = WebPlatform::default();
+        let platform = WebPlatform::new(js.doc_mini_app, config.host_timeout_ms);
         if sessions.is_memory() && config.storage != StorageChoice::Memory {
             platform.warn(&sessions.fallback_warning());
         }
@@ -332,10 +334,7 @@ impl Inner {
                 // The page is unloading; settling now would let the app act on a half-done login.
                 std::future::pending().await
             }
-            other => Err(Error::new(
-                ErrorKind::Unsupported,
-                String::from("login on the ") + other.as_str() + " surface is not supported by this version",
-            )),
+            host => self.client.login_with_host(host, &options).await.map(|s| session_to_js(&s)),
         }
     }
 }

@@ -3,6 +3,8 @@
 //! See [应用授权登录概述](https://open.feishu.cn/document/client-docs/build-login-free-system-)
 //! and `shared/design/feishu.md` §1.
 
+use crate::error::{decimal, feishu_code_hint, feishu_code_is_transient, Error, ErrorKind};
+
 /// Where the page runs, which decides how a login code is obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Surface {
@@ -67,6 +69,102 @@ pub fn detect_surface(forced: Option<Surface>, probe: HostProbe) -> Surface {
     }
 }
 
+/// What a failed host API call carried: its numeric code (`errno`, `errCode` or the doc widget's
+/// `APIInvokeError.code`), its message, or that it never answered.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HostFailure {
+    /// The host's error code, kept even when unknown.
+    pub code: Option<i64>,
+    /// The host's message (`errMsg`, `errString`, `message`, or a rejected string).
+    pub message: Option<String>,
+    /// The host never called back within the host timeout.
+    pub timed_out: bool,
+    /// The API does not exist on this page.
+    pub unavailable: bool,
+}
+
+impl HostFailure {
+    /// A failure that is only a timeout.
+    pub fn timeout() -> HostFailure {
+        HostFailure { timed_out: true, ..HostFailure::default() }
+    }
+
+    /// The API is missing from this page.
+    pub fn unavailable() -> HostFailure {
+        HostFailure { unavailable: true, ..HostFailure::default() }
+    }
+}
+
+/// `tt.requestAccess` failed with errno 103 (the client does not support it): fall back to
+/// `tt.requestAuthCode`.
+pub const ERRNO_UNSUPPORTED: i64 = 103;
+
+/// The Feishu host APIs a login surface calls, each resolving with the one-time code.
+///
+/// Implemented over `DocMiniApp` / `h5sdk` / `tt` in the browser, and by scripted fakes in tests.
+// Single-threaded, like `Transport`.
+#[allow(async_fn_in_trait)]
+pub trait HostApi {
+    /// `DocMiniApp.Service.User.login()`.
+    async fn doc_widget_login(&self) -> Result<String, HostFailure>;
+    /// `h5sdk.ready(cb)`.
+    async fn client_ready(&self) -> Result<(), HostFailure>;
+    /// Whether `tt.requestAccess` exists.
+    fn has_request_access(&self) -> bool;
+    /// `tt.requestAccess({ appID, scopeList, state })` → `(code, echoed state)`.
+    async fn request_access(
+        &self,
+        app_id: &str,
+        scope: &[String],
+        state: &str,
+    ) -> Result<(String, Option<String>), HostFailure>;
+    /// `tt.requestAuthCode({ appId })`.
+    async fn request_auth_code(&self, app_id: &str) -> Result<String, HostFailure>;
+    /// `tt.login()` in a mini program.
+    async fn mini_program_login(&self) -> Result<String, HostFailure>;
+}
+
+/// The [`Error`] for a failed host call of `api` (`"tt.requestAccess"`, …): refusals (2700002,
+/// errno 107) are `denied`; no answer and the doc widget's 10110002 are `timeout`; the rest is
+/// `host` with the code kept and, for known codes, what to do.
+pub fn host_error(api: &str, failure: &HostFailure) -> Error {
+    if failure.unavailable {
+        return Error::new(
+            ErrorKind::Unsupported,
+            String::from(api)
+                + " is not available on this page: run it inside Feishu, pass `docMiniApp` for a doc widget, or set `surface`",
+        );
+    }
+    if failure.timed_out {
+        return Error::new(
+            ErrorKind::Timeout,
+            String::from(api) + " did not answer in time: check that the page runs inside Feishu, then try again",
+        )
+        .with_retryable(true);
+    }
+    let kind = match failure.code {
+        Some(2_700_002 | 107) => ErrorKind::Denied,
+        Some(10_110_002) => ErrorKind::Timeout,
+        _ => ErrorKind::Host,
+    };
+    let mut message = String::from(api) + " failed";
+    if let Some(code) = failure.code {
+        message = message + " with code " + &decimal(code);
+    }
+    if let Some(text) = failure.message.as_deref().filter(|m| !m.is_empty()) {
+        message = message + " (\"" + &text.chars().take(200).collect::<String>() + "\")";
+    }
+    if let Some(hint) = failure.code.and_then(feishu_code_hint) {
+        message = message + ": " + hint;
+    }
+    let retryable = kind == ErrorKind::Timeout || failure.code.is_some_and(feishu_code_is_transient);
+    let error = Error::new(kind, message).with_retryable(retryable);
+    match failure.code {
+        Some(code) => error.with_code(code),
+        None => error,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +175,32 @@ mod tests {
             assert_eq!(Surface::from_name(s.as_str()), Some(s));
         }
         assert_eq!(Surface::from_name("auto"), None);
+    }
+
+    #[test]
+    fn host_failures_map_to_kinds_and_keep_codes() {
+        let failure = |code: Option<i64>| HostFailure { code, message: Some("msg".into()), ..Default::default() };
+        let cases = [
+            (Some(2_700_002), ErrorKind::Denied),
+            (Some(107), ErrorKind::Denied),
+            (Some(10_110_002), ErrorKind::Timeout),
+            (Some(10_110_006), ErrorKind::Host),
+            (Some(10236), ErrorKind::Host),
+            (Some(987_654), ErrorKind::Host),
+            (None, ErrorKind::Host),
+        ];
+        for (code, kind) in cases {
+            let error = host_error("tt.requestAccess", &failure(code));
+            assert_eq!((error.kind(), error.code()), (kind, code));
+            assert!(error.message().starts_with("tt.requestAccess failed"));
+        }
+        let redirect = host_error("tt.requestAuthCode", &failure(Some(10236)));
+        assert!(redirect.message().contains("redirect URLs"), "{}", redirect.message());
+        assert!(host_error("tt.login", &failure(Some(111))).retryable());
+        let never = host_error("h5sdk.ready", &HostFailure::timeout());
+        assert_eq!(never.kind(), ErrorKind::Timeout);
+        assert_eq!(never.code(), None);
+        assert_eq!(host_error("tt.login", &HostFailure::unavailable()).kind(), ErrorKind::Unsupported);
     }
 
     #[test]

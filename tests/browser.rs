@@ -8,65 +8,12 @@ use feishu_login::FeishuLogin;
 use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
 use sha2::{Digest, Sha256};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const BACKEND: &str = match option_env!("FEISHU_TEST_BACKEND") {
-    Some(url) => url,
-    None => "http://127.0.0.1:8787",
-};
-
-fn js(source: &str) -> JsValue {
-    Function::new_no_args(&(String::from("return (") + source + ");")).call0(&JsValue::NULL).unwrap()
-}
-
-fn get(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &key.into()).unwrap()
-}
-
-fn text(value: &JsValue, key: &str) -> String {
-    get(value, key).as_string().unwrap_or_default()
-}
-
-/// A config object built from JSON text (`appId` made unique per test so storage keys differ).
-fn config(app_id: &str, rest: &str) -> JsValue {
-    let text = String::from("{\"appId\":\"") + app_id + "\"" + rest + "}";
-    JSON::parse(&text).unwrap()
-}
-
-fn backend(path: &str, key: &str) -> String {
-    let sep = if path.contains('?') { "&" } else { "?" };
-    String::from(BACKEND) + path + sep + "key=" + key
-}
-
-fn login_config(app_id: &str, path: &str, extra: &str) -> JsValue {
-    let backend = backend(path, app_id);
-    config(app_id, &(String::from(",\"backend\":{\"url\":\"") + &backend + "\",\"credentials\":\"omit\"" + extra + "}"))
-}
-
-async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
-    JsFuture::from(promise).await
-}
-
-async fn calls(key: &str) -> JsValue {
-    let url = String::from(BACKEND) + "/calls?key=" + key;
-    let response = settle(web_sys::window().unwrap().fetch_with_str(&url)).await.unwrap();
-    let json = settle(response.unchecked_into::<web_sys::Response>().json().unwrap()).await.unwrap();
-    json
-}
-
-async fn call_count(key: &str) -> f64 {
-    get(&calls(key).await, "count").as_f64().unwrap()
-}
-
-fn assert_sdk_error(error: &JsValue, kind: &str) {
-    assert!(error.is_instance_of::<js_sys::Error>(), "a real Error: {error:?}");
-    assert_eq!(text(error, "name"), "FeishuLoginError");
-    assert_eq!(text(error, "kind"), kind, "{}", text(error, "message"));
-    assert!(get(error, "retryable").as_bool().is_some());
-}
+mod common;
+use common::*;
 
 fn param(url: &str, name: &str) -> String {
     let url = web_sys::Url::new(url).unwrap();

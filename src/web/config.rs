@@ -130,6 +130,7 @@ pub(crate) fn read_config(config: &JsValue) -> Result<JsConfig, Error> {
         authorize_url: string_field(config, "authorizeUrl", "authorizeUrl")?,
         storage: storage_name,
         surface: string_field(config, "surface", "surface")?,
+        host_timeout_ms: number_field(config, "hostTimeoutMs", "hostTimeoutMs")?,
     };
     Ok(JsConfig { input, storage_object, doc_mini_app })
 }

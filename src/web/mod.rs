@@ -2,6 +2,7 @@
 
 pub(crate) mod config;
 pub(crate) mod error;
+pub(crate) mod host;
 pub(crate) mod json;
 pub(crate) mod platform;
 pub(crate) mod storage;

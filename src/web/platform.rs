@@ -26,6 +26,10 @@ pub(crate) struct WebPlatform {
     /// Re-reads the session when a timer says it may have expired (set by the facade, which
     /// owns the client).
     pub(crate) expiry_check: RefCell<Option<Rc<dyn Fn()>>>,
+    /// `config.docMiniApp`, if given (else `globalThis.DocMiniApp` is used).
+    pub(crate) doc_mini_app: Option<JsValue>,
+    /// How long a host API may take to call back.
+    pub(crate) host_timeout_ms: u32,
 }
 
 /// A session as the JS `Session` object.
@@ -63,6 +67,12 @@ async fn fetch_text(request: &HttpRequest, signal: &web_sys::AbortSignal) -> Res
 }
 
 impl WebPlatform {
+    /// A platform whose doc widget is `doc_mini_app` (else the global) and whose host calls
+    /// time out after `host_timeout_ms`.
+    pub(crate) fn new(doc_mini_app: Option<JsValue>, host_timeout_ms: u32) -> WebPlatform {
+        WebPlatform { doc_mini_app, host_timeout_ms, ..WebPlatform::default() }
+    }
+
     /// Adds an `onChange` listener; returns its id.
     pub(crate) fn add_listener(&self, listener: js_sys::Function) -> u32 {
         let id = self.next_listener_id.get();

@@ -21,7 +21,11 @@ extern "C" {
 }
 
 fn number(value: &JsValue) -> Option<i64> {
-    let n = value.as_f64().or_else(|| value.as_string().and_then(|s| s.trim().parse().ok()))?;
+    // Integer parsing only: parsing a float string would pull core's dec2flt (~10 KB) into the wasm.
+    if let Some(text) = value.as_string() {
+        return text.trim().parse().ok();
+    }
+    let n = value.as_f64()?;
     (n.is_finite() && n.fract() == 0.0).then_some(n as i64)
 }
 

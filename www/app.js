@@ -1,29 +1,75 @@
-// The demo page: plain ES modules importing the built package from /pkg/.
+// The demo page: plain ES modules importing the built package from /pkg/. Everything it shows
+// comes from the SDK's public API; it never prints codes, verifiers or full tokens.
 import init, { FeishuLogin, FeishuLoginError } from "/pkg/index.js";
 
 const $ = (id) => document.getElementById(id);
-const step = (text) => { const li = document.createElement("li"); li.textContent = text; $("steps").append(li); };
+function step(text, bad = false) {
+  const li = document.createElement("li");
+  li.textContent = `${new Date().toLocaleTimeString()}  ${text}`;
+  if (bad) li.className = "bad";
+  $("steps").append(li);
+  li.scrollIntoView({ block: "nearest" });
+}
+
+// Log each request the page makes (method, path, status: no bodies, no query).
+const realFetch = window.fetch.bind(window);
+window.fetch = async (input, init = {}) => {
+  const url = new URL(typeof input === "string" ? input : input.url, location.href);
+  const shown = `${init.method || "GET"} ${url.origin === location.origin ? url.pathname : url.origin + url.pathname}`;
+  try {
+    const response = await realFetch(input, init);
+    step(`${shown} → ${response.status}`, !response.ok);
+    return response;
+  } catch (e) {
+    step(`${shown} → ${e.name}`, true);
+    throw e;
+  }
+};
 
 await init();
-step("wasm loaded");
-const auth = new FeishuLogin({
-  appId: "cli_demo",
-  backend: "/api/login?pkce=1&demo=1",
-  // The local stand-in for https://accounts.feishu.cn/open-apis/authen/v1/authorize.
-  authorizeUrl: location.origin + "/authorize",
-});
+const config = await (await realFetch("/config.json")).json();
+$("mode").textContent = config.emulator ? "local Feishu emulator" : `real ${config.brand} app ${config.appId}`;
+$("simulate").hidden = !config.emulator;
+
+function makeAuth(extra = {}) {
+  return new FeishuLogin({
+    appId: config.appId,
+    brand: config.brand,
+    backend: "/api/feishu/login",
+    // In emulator mode the authorize page is this server's; in real mode the brand's default.
+    ...(config.emulator ? { authorizeUrl: location.origin + "/open-apis/authen/v1/authorize" } : {}),
+    scope: ["contact:user.base:readonly"],
+    ...extra,
+  });
+}
+
+const auth = makeAuth();
+window.demo = { auth, FeishuLoginError };
 $("surface").textContent = auth.surface;
 
 function render(session) {
-  $("status").textContent = session ? "signed in" : "signed out";
-  $("session").hidden = !session;
-  $("session").textContent = session ? JSON.stringify({ ...session, token: session.token.slice(0, 6) + "…" }, null, 2) : "";
+  $("status").textContent = session ? `signed in (${session.surface})` : "signed out";
+  $("user").textContent = session?.user ? `${session.user.name} (${session.user.enName ?? ""})` : "–";
+  $("expires").textContent = session?.expiresAt ? new Date(session.expiresAt).toLocaleString() : "–";
+  document.body.dataset.session = session ? "yes" : "no";
 }
 function showError(e) {
+  const text = e instanceof FeishuLoginError
+    ? `${e.kind}${e.code !== undefined ? " · code " + e.code : ""}${e.status !== undefined ? " · HTTP " + e.status : ""}\n${e.message}`
+    : String(e);
   $("error").hidden = false;
-  $("error").textContent = e instanceof FeishuLoginError ? `${e.kind}${e.code ? " " + e.code : ""}: ${e.message}` : String(e);
+  $("error").textContent = text;
+  $("error").dataset.kind = e?.kind ?? "unknown";
+  step(`error: ${e?.kind ?? e}`, true);
 }
-auth.onChange(render);
+function clearError() {
+  $("error").hidden = true;
+  delete $("error").dataset.kind;
+}
+auth.onChange((session) => {
+  render(session);
+  step(session ? "onChange: signed in" : "onChange: signed out");
+});
 render(auth.session);
 
 if (auth.isCallback()) {
@@ -31,7 +77,84 @@ if (auth.isCallback()) {
   try {
     await auth.handleCallback();
     step("session stored; code and state removed from the address bar");
-  } catch (e) { showError(e); }
+  } catch (e) {
+    showError(e);
+  }
+  render(auth.session);
 }
-$("login").onclick = () => { step("redirecting to the authorize page"); auth.loginWithRedirect().catch(showError); };
-$("logout").onclick = () => { auth.logout(); step("logged out"); };
+document.body.dataset.ready = "yes";
+
+$("login").onclick = () => {
+  clearError();
+  step("redirecting to the authorize page (PKCE S256 + state)");
+  auth.loginWithRedirect().catch(showError);
+};
+$("logout").onclick = () => {
+  auth.logout();
+  clearError();
+};
+$("me").onclick = async () => {
+  const response = await fetch("/api/me", { headers: auth.authHeaders() });
+  const body = await response.json();
+  $("me").dataset.result = response.ok ? body.name : "401";
+  step(response.ok ? `/api/me accepted the session: ${body.name}` : "/api/me refused: no valid session", !response.ok);
+};
+
+// --- Host simulations (emulator mode) -------------------------------------------------------
+async function hostCode(surface) {
+  const response = await realFetch("/emulator/host-code", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ surface }),
+  });
+  step(`host: the Feishu ${surface} handed out a one-time code`);
+  return (await response.json()).code;
+}
+
+const hosts = {
+  docWidget: () => ({ docMiniApp: { Service: { User: { login: () => hostCode("docWidget") } } } }),
+  client: () => {
+    window.h5sdk = { ready: (cb) => setTimeout(cb, 30) };
+    window.tt = {
+      requestAccess: ({ state, success, fail }) => hostCode("client").then((code) => success({ code, state }), fail),
+      requestAuthCode: ({ success, fail }) => hostCode("client").then((code) => success({ code }), fail),
+    };
+    return {};
+  },
+  clientOld: () => {
+    window.h5sdk = { ready: (cb) => setTimeout(cb, 30) };
+    window.tt = { requestAuthCode: ({ success, fail }) => hostCode("client").then((code) => success({ code }), fail) };
+    return {};
+  },
+  miniProgram: () => {
+    window.tt = { login: ({ success, fail }) => hostCode("miniProgram").then((code) => success({ code }), fail) };
+    return {};
+  },
+};
+
+for (const button of document.querySelectorAll("[data-surface]")) {
+  button.onclick = async () => {
+    clearError();
+    const extra = hosts[button.dataset.surface]();
+    const hosted = makeAuth(extra);
+    step(`simulating ${button.textContent}: detected surface "${hosted.surface}"`);
+    try {
+      await hosted.login({ force: true });
+      step(`${hosted.surface}: session stored`);
+    } catch (e) {
+      showError(e);
+    } finally {
+      delete window.h5sdk;
+      delete window.tt;
+      hosted.free();
+      render(auth.session);
+    }
+  };
+}
+
+async function fault(count) {
+  await realFetch("/emulator/faults", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ count, kind: "20050" }) });
+  step(`emulator: the next ${count} token call(s) fail with 20050`);
+}
+$("fault-once").onclick = () => fault(1);
+$("fault-many").onclick = () => fault(5);

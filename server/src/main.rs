@@ -1,0 +1,172 @@
+//! The feishu-login demo server, on 127.0.0.1 only: the `www/` demo page and the built `pkg/`,
+//! a reference app backend (`/api/...`), and — unless real Feishu credentials are given — a
+//! strict local Feishu emulator under Feishu's own paths (`/open-apis/...`).
+//!
+//! Environment: `PORT` (8080); `FEISHU_APP_ID`, `FEISHU_APP_SECRET`, `FEISHU_BRAND`
+//! (`feishu`|`lark`) for real mode; `SESSION_SECRET` (random per start otherwise);
+//! `SESSION_TTL_SECS` (3600); `FEISHU_LOGIN_ROOT` (the repository, for `www/` and `pkg/`).
+
+mod backend;
+mod emulator;
+
+use std::net::SocketAddr;
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+
+use crate::backend::{Backend, BackendConfig};
+use crate::emulator::{Emulator, EmulatorConfig};
+
+/// What the demo page needs to know (served as `/config.json`).
+#[derive(Clone)]
+struct PageConfig {
+    app_id: String,
+    brand: String,
+    emulator: bool,
+    root: PathBuf,
+}
+
+/// Settings of one server instance.
+pub struct Settings {
+    pub port: u16,
+    pub root: PathBuf,
+    pub real: Option<(String, String, String)>,
+    pub session_secret: Vec<u8>,
+    pub session_ttl: Duration,
+    pub code_ttl: Duration,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The whole app; `addr` is where it listens (the emulator's own base URL in emulator mode).
+pub fn app(settings: &Settings, addr: SocketAddr) -> Router {
+    let (app_id, app_secret, brand, open_api_base, emulator) = match &settings.real {
+        Some((id, secret, brand)) => {
+            let base = if brand == "lark" { "https://open.larksuite.com" } else { "https://open.feishu.cn" };
+            (id.clone(), secret.clone(), brand.clone(), base.to_owned(), None)
+        }
+        None => {
+            let secret = hex(&rand::random::<[u8; 16]>());
+            let allowlist =
+                vec![format!("http://127.0.0.1:{}/", addr.port()), format!("http://localhost:{}/", addr.port())];
+            let emulator = Emulator::new(EmulatorConfig {
+                app_id: "cli_emulator_demo".into(),
+                app_secret: secret.clone(),
+                redirect_allowlist: allowlist,
+                code_ttl: settings.code_ttl,
+            });
+            ("cli_emulator_demo".to_owned(), secret, "feishu".to_owned(), format!("http://{addr}"), Some(emulator))
+        }
+    };
+    let backend = Backend::new(BackendConfig {
+        app_id: app_id.clone(),
+        app_secret,
+        open_api_base,
+        session_secret: settings.session_secret.clone(),
+        session_ttl: settings.session_ttl,
+    });
+    let page = PageConfig { app_id, brand, emulator: emulator.is_some(), root: settings.root.clone() };
+    let mut router = backend::routes(backend);
+    if let Some(emulator) = emulator {
+        router = router.merge(emulator::routes(emulator));
+    }
+    let pages = Router::new().route("/config.json", get(page_config)).fallback(get(static_file)).with_state(page);
+    router.merge(pages)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn page_config(State(page): State<PageConfig>) -> Json<serde_json::Value> {
+    Json(json!({ "appId": page.app_id, "brand": page.brand, "emulator": page.emulator }))
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") => "application/json",
+        Some("png") => "image/png",
+        Some("svg") => "image/svg+xml",
+        _ => "application/octet-stream",
+    }
+}
+
+/// `www/` at `/`, the built package at `/pkg/`. Paths with `..` are refused.
+async fn static_file(State(page): State<PageConfig>, request: Request) -> Response {
+    let path = request.uri().path().trim_start_matches('/');
+    let relative = Path::new(path);
+    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let file = match path {
+        "" => page.root.join("www/index.html"),
+        p if p.starts_with("pkg/") => page.root.join(p),
+        p => page.root.join("www").join(p),
+    };
+    match tokio::fs::read(&file).await {
+        Ok(bytes) => {
+            ([(header::CONTENT_TYPE, content_type(&file)), (header::CACHE_CONTROL, "no-store")], bytes).into_response()
+        }
+        Err(_) if path.starts_with("pkg/") => {
+            (StatusCode::NOT_FOUND, "pkg/ is not built: run `node scripts/build-pkg.mjs` (the demo command does)")
+                .into_response()
+        }
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let port: u16 = env("PORT").and_then(|p| p.parse().ok()).unwrap_or(8080);
+    let root =
+        env("FEISHU_LOGIN_ROOT").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
+    let real = match (env("FEISHU_APP_ID"), env("FEISHU_APP_SECRET")) {
+        (Some(id), Some(secret)) => Some((id, secret, env("FEISHU_BRAND").unwrap_or_else(|| "feishu".into()))),
+        _ => None,
+    };
+    let settings = Settings {
+        port,
+        root,
+        real,
+        session_secret: env("SESSION_SECRET")
+            .map(String::into_bytes)
+            .unwrap_or_else(|| rand::random::<[u8; 32]>().to_vec()),
+        session_ttl: Duration::from_secs(env("SESSION_TTL_SECS").and_then(|s| s.parse().ok()).unwrap_or(3600)),
+        code_ttl: Duration::from_secs(300),
+    };
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", settings.port)).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("cannot listen on 127.0.0.1:{}: {e} (set PORT to another port)", settings.port);
+            std::process::exit(1);
+        }
+    };
+    let addr = listener.local_addr().expect("a bound listener has an address");
+    let mode = match &settings.real {
+        Some((id, _, brand)) => format!("real {brand} app {id}"),
+        None => "local Feishu emulator (app cli_emulator_demo)".into(),
+    };
+    println!("feishu-login demo: http://{addr}/  ({mode})");
+    let app = app(&settings, addr);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .expect("the server runs until stopped");
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,251 @@
+//! The emulator's rules and the reference backend, over real HTTP on 127.0.0.1.
+
+use super::*;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+struct Server {
+    base: String,
+    http: reqwest::Client,
+}
+
+async fn start(code_ttl: Duration) -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let settings = Settings {
+        port: addr.port(),
+        root: Path::new(env!("CARGO_MANIFEST_DIR")).join(".."),
+        real: None,
+        session_secret: b"test-secret".to_vec(),
+        session_ttl: Duration::from_secs(60),
+        code_ttl,
+    };
+    let app = app(&settings, addr);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    Server { base: format!("http://{addr}"), http }
+}
+
+impl Server {
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let response = self.http.post(self.base.clone() + path).json(&body).send().await.unwrap();
+        (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Authorizes through the consent form and returns the code from the redirect.
+    async fn authorize(&self, redirect_uri: &str, challenge: Option<(&str, &str)>) -> String {
+        let mut form = vec![
+            ("client_id", "cli_emulator_demo".to_owned()),
+            ("redirect_uri", redirect_uri.to_owned()),
+            ("response_type", "code".to_owned()),
+            ("state", "st".to_owned()),
+            ("decision", "allow".to_owned()),
+            ("user", "1".to_owned()),
+        ];
+        if let Some((c, m)) = challenge {
+            form.push(("code_challenge", c.to_owned()));
+            form.push(("code_challenge_method", m.to_owned()));
+        }
+        let response =
+            self.http.post(self.base.clone() + "/open-apis/authen/v1/authorize").form(&form).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 303);
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        let url = reqwest::Url::parse(&location).unwrap();
+        assert_eq!(url.query_pairs().find(|(k, _)| k == "state").unwrap().1, "st");
+        url.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("a code")
+    }
+
+    fn redirect(&self) -> String {
+        self.base.clone() + "/"
+    }
+
+    async fn login(&self, body: Value) -> (u16, Value) {
+        self.post("/api/feishu/login", body).await
+    }
+}
+
+fn s256(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+fn browser_login(code: &str, verifier: &str, redirect_uri: &str) -> Value {
+    json!({ "code": code, "surface": "browser", "appId": "cli_emulator_demo", "codeVerifier": verifier, "redirectUri": redirect_uri })
+}
+
+#[tokio::test]
+async fn browser_flow_through_the_backend_and_me() {
+    let server = start(Duration::from_secs(300)).await;
+    let code = server.authorize(&server.redirect(), Some((&s256(VERIFIER), "S256"))).await;
+    let (status, session) = server.login(browser_login(&code, VERIFIER, &server.redirect())).await;
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(session["user"]["name"], "李四");
+    assert_eq!(session["expiresIn"], 60);
+    let token = session["token"].as_str().unwrap();
+    let me: Value =
+        server.http.get(server.base.clone() + "/api/me").bearer_auth(token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["name"], "李四");
+    let forged = token.replace('.', ".x");
+    let status = server.http.get(server.base.clone() + "/api/me").bearer_auth(forged).send().await.unwrap().status();
+    assert_eq!(status.as_u16(), 401);
+
+    // The code is single use: 20065, relayed by the backend.
+    let (status, error) = server.login(browser_login(&code, VERIFIER, &server.redirect())).await;
+    assert_eq!((status, error["code"].as_i64()), (400, Some(20065)));
+}
+
+#[tokio::test]
+async fn pkce_is_checked_per_method() {
+    let server = start(Duration::from_secs(300)).await;
+    let code = server.authorize(&server.redirect(), Some((&s256(VERIFIER), "S256"))).await;
+    let (_, error) =
+        server.login(browser_login(&code, "another-verifier-another-verifier-another-ve", &server.redirect())).await;
+    assert_eq!(error["code"], 20049);
+    // plain is Feishu's default: the verifier must equal the challenge itself.
+    let code = server.authorize(&server.redirect(), Some((VERIFIER, "plain"))).await;
+    let (status, _) = server.login(browser_login(&code, VERIFIER, &server.redirect())).await;
+    assert_eq!(status, 200);
+    // A challenge sent without a method is plain too, so its S256 verifier fails.
+    let mut form = vec![
+        ("client_id", "cli_emulator_demo".to_owned()),
+        ("redirect_uri", server.redirect()),
+        ("response_type", "code".into()),
+        ("decision", "allow".into()),
+        ("code_challenge", s256(VERIFIER)),
+    ];
+    form.push(("state", "st".into()));
+    let response =
+        server.http.post(server.base.clone() + "/open-apis/authen/v1/authorize").form(&form).send().await.unwrap();
+    let location = reqwest::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+    let code = location.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let (_, error) = server.login(browser_login(&code, VERIFIER, &server.redirect())).await;
+    assert_eq!(error["code"], 20049);
+}
+
+#[tokio::test]
+async fn token_endpoint_rules() {
+    let server = start(Duration::from_secs(300)).await;
+    let token = |body: Value| server.post("/open-apis/authen/v2/oauth/token", body);
+    assert_eq!(token(json!({})).await.1["code"], 20001);
+    assert_eq!(
+        token(json!({ "grant_type": "password", "client_id": "cli_emulator_demo", "client_secret": "x", "code": "c" }))
+            .await
+            .1["code"],
+        20036
+    );
+    assert_eq!(
+        token(
+            json!({ "grant_type": "authorization_code", "client_id": "cli_other", "client_secret": "x", "code": "c" })
+        )
+        .await
+        .1["code"],
+        20048
+    );
+    assert_eq!(token(json!({ "grant_type": "authorization_code", "client_id": "cli_emulator_demo", "client_secret": "wrong", "code": "c" })).await.1["code"], 20002);
+
+    // redirect_uri must equal the authorized one.
+    let code = server.authorize(&(server.redirect() + "#/cb"), Some((&s256(VERIFIER), "S256"))).await;
+    let (_, error) = server.login(browser_login(&code, VERIFIER, &server.redirect())).await;
+    assert_eq!(error["code"], 20071);
+    let (status, _) = server.login(browser_login(&code, VERIFIER, &(server.redirect() + "#/cb"))).await;
+    assert_eq!(status, 200, "the fragment is part of the registered redirect");
+}
+
+#[tokio::test]
+async fn codes_expire() {
+    let server = start(Duration::from_millis(200)).await;
+    let code = server.authorize(&server.redirect(), Some((&s256(VERIFIER), "S256"))).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_, error) = server.login(browser_login(&code, VERIFIER, &server.redirect())).await;
+    assert_eq!(error["code"], 20004);
+}
+
+#[tokio::test]
+async fn authorize_refuses_unknown_apps_and_redirects() {
+    let server = start(Duration::from_secs(300)).await;
+    let page = |query: String| {
+        let url = server.base.clone() + "/open-apis/authen/v1/authorize?" + &query;
+        let http = server.http.clone();
+        async move {
+            let response = http.get(url).send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let ok = format!("client_id=cli_emulator_demo&response_type=code&state=s&redirect_uri={}", server.redirect());
+    let (status, html) = page(ok).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Authorize"));
+    let (status, html) =
+        page(format!("client_id=cli_nope&response_type=code&redirect_uri={}", server.redirect())).await;
+    assert_eq!(status, 400);
+    assert!(html.contains("20029"));
+    let (status, html) =
+        page("client_id=cli_emulator_demo&response_type=code&redirect_uri=https://evil.example/".into()).await;
+    assert_eq!(status, 400);
+    assert!(html.contains("20029"));
+    // Deny → error=access_denied with the state.
+    let form = [
+        ("client_id", "cli_emulator_demo"),
+        ("redirect_uri", &server.redirect()),
+        ("response_type", "code"),
+        ("state", "s1"),
+        ("decision", "deny"),
+    ];
+    let response =
+        server.http.post(server.base.clone() + "/open-apis/authen/v1/authorize").form(&form).send().await.unwrap();
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.ends_with("/?error=access_denied&state=s1"), "{location}");
+}
+
+#[tokio::test]
+async fn host_codes_route_to_their_endpoints() {
+    let server = start(Duration::from_secs(300)).await;
+    for surface in ["docWidget", "miniProgram", "client"] {
+        let (_, minted) = server.post("/emulator/host-code", json!({ "surface": surface, "user": 2 })).await;
+        let code = minted["code"].as_str().unwrap();
+        let body = json!({ "code": code, "surface": surface, "appId": "cli_emulator_demo" });
+        let (status, session) = server.login(body.clone()).await;
+        assert_eq!(status, 200, "{surface}: {session}");
+        assert_eq!(session["user"]["name"], "王五");
+        let (status, error) = server.login(body).await;
+        let reused = if surface == "client" { 20065 } else { 10213 };
+        assert_eq!((status, error["code"].as_i64()), (400, Some(reused)), "{surface}");
+    }
+    // A widget code is not an OAuth code and the other way round.
+    let (_, minted) = server.post("/emulator/host-code", json!({ "surface": "docWidget" })).await;
+    let (_, error) =
+        server.login(json!({ "code": minted["code"], "surface": "client", "appId": "cli_emulator_demo" })).await;
+    assert_eq!(error["code"], 20003);
+    let (_, error) =
+        server.login(json!({ "code": "mina-unknown", "surface": "docWidget", "appId": "cli_emulator_demo" })).await;
+    assert_eq!(error["code"], 10226);
+    let (status, error) = server.post("/open-apis/mina/v2/tokenLoginValidate", json!({ "code": "x" })).await;
+    assert_eq!((status, error["code"].as_i64()), (400, Some(10202)));
+}
+
+#[tokio::test]
+async fn faults_are_relayed_with_feishu_status() {
+    let server = start(Duration::from_secs(300)).await;
+    server.post("/emulator/faults", json!({ "count": 1, "kind": "20072" })).await;
+    let code = server.authorize(&server.redirect(), Some((&s256(VERIFIER), "S256"))).await;
+    let (status, error) = server.login(browser_login(&code, VERIFIER, &server.redirect())).await;
+    assert_eq!((status, error["code"].as_i64()), (503, Some(20072)));
+    // The fault did not spend the code: the retry succeeds.
+    let (status, _) = server.login(browser_login(&code, VERIFIER, &server.redirect())).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn static_files_and_config() {
+    let server = start(Duration::from_secs(300)).await;
+    let config: Value =
+        server.http.get(server.base.clone() + "/config.json").send().await.unwrap().json().await.unwrap();
+    assert_eq!(config, json!({ "appId": "cli_emulator_demo", "brand": "feishu", "emulator": true }));
+    let index = server.http.get(server.base.clone()).send().await.unwrap();
+    assert_eq!(index.headers()["content-type"], "text/html; charset=utf-8");
+    let escape = server.http.get(server.base.clone() + "/%2e%2e/Cargo.toml").send().await.unwrap();
+    assert_eq!(escape.status().as_u16(), 404);
+}

@@ -14,7 +14,7 @@ function step(text, bad = false) {
 // Log each request the page makes (method, path, status: no bodies, no query).
 const realFetch = window.fetch.bind(window);
 window.fetch = async (input, init = {}) => {
-  const url = new URL(typeof input === "string" ? input : input.url, location.href);
+  const url = new URL(input instanceof Request ? input.url : String(input), location.href);
   const shown = `${init.method || "GET"} ${url.origin === location.origin ? url.pathname : url.origin + url.pathname}`;
   try {
     const response = await realFetch(input, init);

@@ -358,3 +358,43 @@ fn surface_detection_defaults_to_browser_and_honours_config() {
     let forced = config("cli_surface", ",\"backend\":\"/x\",\"surface\":\"docWidget\"");
     assert_eq!(FeishuLogin::new(forced.unchecked_into()).unwrap().surface(), "docWidget");
 }
+
+#[wasm_bindgen_test]
+async fn session_and_memory_storage_keep_the_session_out_of_local_storage() {
+    let window = web_sys::window().unwrap();
+    let local = window.local_storage().unwrap().unwrap();
+    let session_storage = window.session_storage().unwrap().unwrap();
+    for (storage, app_id) in [("session", "cli_store_session"), ("memory", "cli_store_memory")] {
+        let auth =
+            FeishuLogin::new(login_config(app_id, "/login", "").tap_set("storage", storage).unchecked_into()).unwrap();
+        let (url, _) = callback_for(&auth, &page()).await;
+        settle(auth.handle_callback(Some(url))).await.unwrap();
+        let key = String::from("feishu-login/v1/") + app_id + "/session";
+        assert_eq!(local.get_item(&key).unwrap(), None, "{storage}");
+        assert_eq!(session_storage.get_item(&key).unwrap().is_some(), storage == "session");
+        assert!(!auth.session().is_null());
+    }
+}
+
+#[wasm_bindgen_test]
+async fn login_on_the_browser_returns_a_valid_stored_session_without_redirecting() {
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let record =
+        "{\"v\":1,\"token\":\"stored\",\"expiresAt\":null,\"user\":null,\"surface\":\"browser\",\"obtainedAt\":1}";
+    storage.set_item("feishu-login/v1/cli_stored/session", record).unwrap();
+    let auth = FeishuLogin::new(login_config("cli_stored", "/login", "").unchecked_into()).unwrap();
+    let session = settle(auth.login(None)).await.unwrap();
+    assert_eq!(text(&session, "token"), "stored");
+}
+
+/// Sets `key` to a string on a config object, for chaining.
+trait TapSet {
+    fn tap_set(self, key: &str, value: &str) -> JsValue;
+}
+
+impl TapSet for JsValue {
+    fn tap_set(self, key: &str, value: &str) -> JsValue {
+        Reflect::set(&self, &key.into(), &value.into()).unwrap();
+        self
+    }
+}

@@ -398,3 +398,22 @@ impl TapSet for JsValue {
         self
     }
 }
+
+#[wasm_bindgen_test]
+async fn no_secure_random_source_is_a_crypto_error() {
+    let auth = FeishuLogin::new(login_config("cli_crypto", "/login", "").unchecked_into()).unwrap();
+    let restore = js("(() => { const d = Object.getOwnPropertyDescriptor(globalThis, 'crypto'); \
+        Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true }); \
+        return () => Object.defineProperty(globalThis, 'crypto', d); })()");
+    let result = settle(auth.authorize_url(None)).await;
+    restore.unchecked_ref::<Function>().call0(&JsValue::NULL).unwrap();
+    assert_sdk_error(&result.unwrap_err(), "crypto");
+    let pending = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+        .get_item("feishu-login/v1/cli_crypto/pending")
+        .unwrap();
+    assert_eq!(pending, None, "no login is recorded without secure randomness");
+}

@@ -4,8 +4,10 @@
 //! JS types itself); [`ConfigInput::validate`] checks the values and resolves defaults into a
 //! [`Config`] that the rest of the SDK can trust.
 
+use crate::authorize::LoginOptions;
 use crate::error::Error;
 use crate::host::Surface;
+use crate::json::Json;
 use crate::url::UrlParts;
 
 /// Feishu's new authorize endpoint (feishu.md §2).
@@ -217,6 +219,122 @@ impl ConfigInput {
             surface,
             host_timeout_ms,
             page_origin,
+        })
+    }
+}
+
+fn string_field(object: &Json, key: &str, field: &str) -> Result<Option<String>, Error> {
+    match object.get(key) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(Error::config(field, "must be a string")),
+    }
+}
+
+fn number_field(object: &Json, key: &str, field: &str) -> Result<Option<f64>, Error> {
+    match object.get(key) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::Number(n)) => Ok(Some(*n)),
+        Some(_) => Err(Error::config(field, "must be a number")),
+    }
+}
+
+fn string_list(object: &Json, key: &str, field: &str) -> Result<Option<Vec<String>>, Error> {
+    let problem = || Error::config(field, "must be an array of strings");
+    match object.get(key) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::Array(items)) => {
+            items.iter().map(|i| i.as_str().map(str::to_owned).ok_or_else(problem)).collect::<Result<_, _>>().map(Some)
+        }
+        Some(_) => Err(problem()),
+    }
+}
+
+impl ConfigInput {
+    /// Reads the JS config object (as JSON; the browser adapter walks it) field by field, so
+    /// that a value of the wrong type is reported with its field's name. A `storage` object
+    /// reads as `"custom"` (the adapter checks its methods).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming the field.
+    pub fn from_json(config: &Json) -> Result<ConfigInput, Error> {
+        if !matches!(config, Json::Object(_)) {
+            return Err(Error::config(
+                "config",
+                "must be an object such as { appId: \"cli_…\", backend: \"/api/feishu/login\" }",
+            ));
+        }
+        let backend = match config.get("backend") {
+            None | Some(Json::Null) => BackendInput::default(),
+            Some(Json::String(url)) => BackendInput { url: Some(url.clone()), ..Default::default() },
+            Some(backend @ Json::Object(_)) => {
+                let headers = match backend.get("headers") {
+                    None | Some(Json::Null) => Vec::new(),
+                    Some(Json::Object(members)) => members
+                        .iter()
+                        .map(|(name, value)| match value {
+                            Json::String(v) => Ok((name.clone(), v.clone())),
+                            _ => Err(Error::config("backend.headers", "must map header names to string values")),
+                        })
+                        .collect::<Result<_, _>>()?,
+                    Some(_) => return Err(Error::config("backend.headers", "must map header names to string values")),
+                };
+                BackendInput {
+                    url: string_field(backend, "url", "backend.url")?,
+                    headers,
+                    credentials: string_field(backend, "credentials", "backend.credentials")?,
+                    timeout_ms: number_field(backend, "timeoutMs", "backend.timeoutMs")?,
+                    retries: number_field(backend, "retries", "backend.retries")?,
+                    code_in: string_field(backend, "codeIn", "backend.codeIn")?,
+                }
+            }
+            Some(_) => {
+                return Err(Error::config(
+                    "backend",
+                    "must be a URL string or an object { url, headers?, credentials?, timeoutMs?, retries?, codeIn? }",
+                ))
+            }
+        };
+        let storage = match config.get("storage") {
+            None | Some(Json::Null) => None,
+            Some(Json::String(name)) => Some(name.clone()),
+            Some(Json::Object(_)) => Some("custom".to_owned()),
+            Some(_) => Some(String::new()), // refused by validate(), with the field named
+        };
+        Ok(ConfigInput {
+            app_id: string_field(config, "appId", "appId")?,
+            backend,
+            redirect_uri: string_field(config, "redirectUri", "redirectUri")?,
+            scope: string_list(config, "scope", "scope")?.unwrap_or_default(),
+            brand: string_field(config, "brand", "brand")?,
+            authorize_url: string_field(config, "authorizeUrl", "authorizeUrl")?,
+            storage,
+            surface: string_field(config, "surface", "surface")?,
+            host_timeout_ms: number_field(config, "hostTimeoutMs", "hostTimeoutMs")?,
+        })
+    }
+}
+
+impl LoginOptions {
+    /// Reads the `options` of `login`, `authorizeUrl` and `loginWithRedirect`; `null` means none.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming the option.
+    pub fn from_json(options: &Json) -> Result<LoginOptions, Error> {
+        match options {
+            Json::Null => return Ok(LoginOptions::default()),
+            Json::Object(_) => {}
+            _ => return Err(Error::config("options", "must be an object { scope?, force?, returnTo? }")),
+        }
+        let force = match options.get("force") {
+            None | Some(Json::Null) => false,
+            Some(Json::Bool(b)) => *b,
+            Some(_) => return Err(Error::config("options.force", "must be a boolean")),
+        };
+        Ok(LoginOptions {
+            scope: string_list(options, "scope", "options.scope")?,
+            force,
+            return_to: string_field(options, "returnTo", "options.returnTo")?,
         })
     }
 }
@@ -466,6 +584,64 @@ mod tests {
         for (case, field) in cases {
             let message = config_error(case);
             assert!(message.contains(field), "{message} should name {field}");
+        }
+    }
+
+    fn json(text: &str) -> Json {
+        use crate::json::JsonCodec;
+        crate::json::tests::SerdeJsonCodec.parse(text).unwrap()
+    }
+
+    #[test]
+    fn from_json_reads_every_field() {
+        let input = ConfigInput::from_json(&json(
+            r#"{"appId":"cli_x","backend":{"url":"/l","headers":{"X-A":"1"},"credentials":"include","timeoutMs":5,"retries":1,"codeIn":"query"},
+                "redirectUri":"https://a/cb","scope":["a","b"],"brand":"lark","authorizeUrl":"https://gw/authorize",
+                "storage":{},"surface":"client","hostTimeoutMs":7,"unknownKey":1}"#,
+        ))
+        .unwrap();
+        assert_eq!(input.app_id.as_deref(), Some("cli_x"));
+        assert_eq!(input.backend.headers, vec![("X-A".to_owned(), "1".to_owned())]);
+        assert_eq!((input.backend.timeout_ms, input.backend.retries), (Some(5.0), Some(1.0)));
+        assert_eq!(input.backend.code_in.as_deref(), Some("query"));
+        assert_eq!(input.scope, vec!["a", "b"]);
+        assert_eq!(input.storage.as_deref(), Some("custom"));
+        assert_eq!(input.host_timeout_ms, Some(7.0));
+        let short = ConfigInput::from_json(&json(r#"{"appId":"cli_x","backend":"/l","storage":"session"}"#)).unwrap();
+        assert_eq!(short.backend.url.as_deref(), Some("/l"));
+        assert_eq!(short.storage.as_deref(), Some("session"));
+    }
+
+    #[test]
+    fn from_json_names_the_field_of_the_wrong_type() {
+        for (text, field) in [
+            ("[]", "`config`"),
+            ("\"cli_x\"", "`config`"),
+            (r#"{"appId":5}"#, "`appId`"),
+            (r#"{"backend":5}"#, "`backend`"),
+            (r#"{"backend":{"url":5}}"#, "`backend.url`"),
+            (r#"{"backend":{"headers":{"X":1}}}"#, "`backend.headers`"),
+            (r#"{"backend":{"timeoutMs":"10"}}"#, "`backend.timeoutMs`"),
+            (r#"{"scope":"a b"}"#, "`scope`"),
+            (r#"{"scope":["a",5]}"#, "`scope`"),
+            (r#"{"hostTimeoutMs":true}"#, "`hostTimeoutMs`"),
+        ] {
+            let err = ConfigInput::from_json(&json(text)).unwrap_err();
+            assert!(err.message().contains(field), "{text}: {}", err.message());
+        }
+        let storage = ConfigInput::from_json(&json(r#"{"appId":"cli_x","backend":"/x","storage":5}"#)).unwrap();
+        assert!(storage.validate(PAGE).unwrap_err().message().contains("`storage`"));
+    }
+
+    #[test]
+    fn options_from_json() {
+        let options = LoginOptions::from_json(&json(r#"{"scope":["a"],"force":true,"returnTo":"/x"}"#)).unwrap();
+        assert_eq!(options, LoginOptions { scope: Some(vec!["a".into()]), force: true, return_to: Some("/x".into()) });
+        assert_eq!(LoginOptions::from_json(&Json::Null).unwrap(), LoginOptions::default());
+        for (text, field) in
+            [("5", "`options`"), (r#"{"force":"yes"}"#, "`options.force`"), (r#"{"returnTo":1}"#, "`options.returnTo`")]
+        {
+            assert!(LoginOptions::from_json(&json(text)).unwrap_err().message().contains(field));
         }
     }
 

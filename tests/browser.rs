@@ -417,3 +417,24 @@ async fn no_secure_random_source_is_a_crypto_error() {
         .unwrap();
     assert_eq!(pending, None, "no login is recorded without secure randomness");
 }
+
+#[wasm_bindgen_test]
+async fn a_listener_may_call_back_into_the_sdk() {
+    // A (JS) listener that logs out and unsubscribes while it is being called must not break the
+    // SDK: listeners are called from a snapshot and no borrow is held across the call.
+    let auth: JsValue = FeishuLogin::new(login_config("cli_reentrant", "/login", "").unchecked_into()).unwrap().into();
+    let run = js("(async (auth, callbackFor) => { \
+        const seen = []; let off; \
+        off = auth.onChange((s) => { seen.push(s ? 'in' : 'out'); if (s) { auth.logout(); auth.session; off(); } }); \
+        await auth.handleCallback(await callbackFor(auth)); \
+        auth.logout(); \
+        return { seen: seen.join(','), session: auth.session }; })");
+    let callback_for = js("(async (auth) => { const u = new URL(await auth.authorizeUrl()); \
+        return location.origin + location.pathname + '?code=c&state=' + encodeURIComponent(u.searchParams.get('state')); })");
+    let result =
+        settle(run.unchecked_ref::<Function>().call2(&JsValue::NULL, &auth, &callback_for).unwrap().unchecked_into())
+            .await
+            .unwrap();
+    assert_eq!(text(&result, "seen"), "in,out", "login, the nested logout, then unsubscribed");
+    assert!(get(&result, "session").is_null());
+}

@@ -12,6 +12,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statS
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { transformSync } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "pkg");
@@ -25,6 +26,17 @@ function wasmPack(target, outDir) {
   run(join(root, "node_modules", ".bin", "wasm-opt"), ["-Oz", "--enable-bulk-memory", "--enable-sign-ext", "--enable-mutable-globals",
     "--enable-nontrapping-float-to-int", "--enable-reference-types", "--enable-multivalue",
     "--strip-debug", "--strip-producers", wasm, "-o", wasm]);
+}
+
+// wasm-bindgen's glue carries every rustdoc comment and long names: minified, a page loads
+// ~1.5 KB (gzip) less. Names are kept so that `FeishuLogin.name` and stack traces stay readable.
+function minifyGlue(dir) {
+  for (const name of ["feishu_login.js", "feishu_login_bg.js"]) {
+    const file = join(dir, name);
+    if (!existsSync(file)) continue;
+    const { code } = transformSync(readFileSync(file, "utf8"), { minify: true, keepNames: true, format: "esm", target: "es2020" });
+    writeFileSync(file, code);
+  }
 }
 
 function errorModule(dir) {
@@ -47,6 +59,8 @@ function entry(dir, templateName, outName) {
 rmSync(pkg, { recursive: true, force: true });
 wasmPack("web", "pkg");
 wasmPack("bundler", "pkg/bundler");
+minifyGlue(pkg);
+minifyGlue(join(pkg, "bundler"));
 for (const f of [".gitignore", "package.json", "README.md", "LICENSE"]) rmSync(join(pkg, "bundler", f), { force: true });
 
 entry(pkg, "index.js", "index.js");

@@ -85,6 +85,16 @@ test("types are precise: no any for config, session, options or errors", () => {
   assert.match(entry, /readonly kind: FeishuLoginErrorKind/);
 });
 
+test("TypeScript accepts the documented usage and rejects wrong config (tsc --strict)", () => {
+  // tests/types/usage.ts uses @ts-expect-error on what must not compile: an `any` would fail it.
+  const tsc = join(root, "node_modules", ".bin", "tsc");
+  try {
+    execFileSync(tsc, ["-p", join(root, "tests", "types", "tsconfig.json")], { encoding: "utf8" });
+  } catch (e) {
+    assert.fail("tsc failed:\n" + e.stdout);
+  }
+});
+
 test(`wasm + JS glue stays under ${SIZE_BUDGET} bytes gzip -9`, () => {
   const { files } = JSON.parse(readFileSync(join(pkg, "size.json"), "utf8"));
   const gzip = files.reduce((n, f) => n + gzipSync(readFileSync(join(pkg, f)), { level: 9 }).length, 0);

@@ -1,0 +1,53 @@
+// Compiled with `tsc --noEmit --strict` against the built package (tests/package.test.mjs): the
+// public types must accept what the docs show and reject what they forbid.
+import init, { FeishuLogin, FeishuLoginError, type Session, type FeishuLoginConfig, type Surface } from "feishu-login";
+
+export async function usage(): Promise<string> {
+  await init();
+  const config: FeishuLoginConfig = {
+    appId: "cli_x",
+    backend: { url: "/api/feishu/login", credentials: "include", timeoutMs: 5000, retries: 1, codeIn: "query", headers: { "X-App": "1" } },
+    scope: ["contact:user.base:readonly"],
+    brand: "lark",
+    storage: { getItem: (k) => localStorage.getItem(k), setItem: (k, v) => localStorage.setItem(k, v), removeItem: (k) => localStorage.removeItem(k) },
+    surface: "auto",
+    hostTimeoutMs: 1000,
+  };
+  const auth = new FeishuLogin(config);
+  const surface: Surface = auth.surface;
+  const stored: Session | null = auth.session;
+  try {
+    const session: Session = stored ?? (await auth.login({ force: true, returnTo: "/home" }));
+    const expires: number | null = session.expiresAt;
+    const token: string = session.token;
+    const off: () => void = auth.onChange((s: Session | null) => void s?.token);
+    off();
+    const url: string = await auth.authorizeUrl({ scope: ["a"] });
+    const headers = auth.authHeaders();
+    await fetch(url, { headers });
+    return surface + token + String(expires);
+  } catch (e) {
+    if (e instanceof FeishuLoginError) {
+      const kind: "config" | "unsupported" | "denied" | "host" | "state" | "callback" | "network" | "timeout" | "backend" | "response" | "storage" | "crypto" = e.kind;
+      const code: number | undefined = e.code;
+      const retryable: boolean = e.retryable;
+      const asError: Error = e;
+      return kind + String(code) + String(retryable) + asError.message;
+    }
+    throw e;
+  }
+}
+
+// @ts-expect-error appId is required
+new FeishuLogin({ backend: "/x" });
+// @ts-expect-error brand is "feishu" | "lark"
+new FeishuLogin({ appId: "cli_x", backend: "/x", brand: "dingtalk" });
+// @ts-expect-error scope entries are strings
+new FeishuLogin({ appId: "cli_x", backend: "/x", scope: [1] });
+// @ts-expect-error credentials has three values
+new FeishuLogin({ appId: "cli_x", backend: { url: "/x", credentials: "all" } });
+export function kinds(e: FeishuLoginError) {
+  // @ts-expect-error kind is a closed union
+  const k: "oops" = e.kind;
+  return k;
+}

@@ -15,6 +15,10 @@ cargo clippy --all-targets -- -D warnings
 cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
 cargo clippy -p feishu-login-server --all-targets -- -D warnings
 
+step "rustdoc (native and wasm32, -D warnings)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet --target wasm32-unknown-unknown
+
 step "native unit tests (cargo test: the SDK core, the emulator and reference backend)"
 cargo test
 cargo test -p feishu-login-server

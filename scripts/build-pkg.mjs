@@ -20,7 +20,9 @@ const template = join(root, "pkg-template");
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio: "inherit", ...opts });
 
 function wasmPack(target, outDir) {
-  run("wasm-pack", ["build", "--mode", "no-install", "--release", "--target", target, "--out-dir", outDir, "--out-name", "feishu_login"]);
+  // Without the default `std` feature: no std in the module, so no panic-message formatting.
+  run("wasm-pack", ["build", "--mode", "no-install", "--release", "--target", target, "--out-dir", outDir, "--out-name", "feishu_login",
+    "--", "--no-default-features"]);
   const wasm = join(outDir, "feishu_login_bg.wasm");
   // Rust's wasm32 target emits these features by default; wasm-opt must be told.
   run(join(root, "node_modules", ".bin", "wasm-opt"), ["-Oz", "--enable-bulk-memory", "--enable-sign-ext", "--enable-mutable-globals",

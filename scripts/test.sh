@@ -13,6 +13,7 @@ cargo fmt --all --check
 step "clippy (native and wasm32, -D warnings; the demo server)"
 cargo clippy --all-targets -- -D warnings
 cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --no-default-features --target wasm32-unknown-unknown -- -D warnings  # the shipped no_std build
 cargo clippy -p feishu-login-server --all-targets -- -D warnings
 
 step "rustdoc (native and wasm32, -D warnings)"

@@ -8,6 +8,7 @@ use crate::config::{validate_scope, Config};
 use crate::error::Error;
 use crate::json::{Json, JsonCodec};
 use crate::pkce::{random_token, CodeVerifier, RandomSource};
+use crate::prelude::*;
 use crate::url::append_query;
 
 /// How long a pending login stays valid: Feishu's code lives 5 minutes, the user may take a
@@ -32,8 +33,8 @@ pub struct PendingLogin {
     pub created_at: f64,
 }
 
-impl std::fmt::Debug for PendingLogin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for PendingLogin {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("PendingLogin").field("created_at", &self.created_at).finish_non_exhaustive()
     }
 }
@@ -137,7 +138,7 @@ mod tests {
     use crate::pkce::tests::CountingRandom;
     use crate::url::{query_values, UrlParts};
     use crate::ErrorKind;
-    use std::cell::Cell;
+    use core::cell::Cell;
 
     fn config(redirect: Option<&str>, scope: &[&str]) -> Config {
         ConfigInput {

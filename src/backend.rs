@@ -7,6 +7,7 @@ use crate::error::{decimal, feishu_code_is_transient, message_with_hint, Error, 
 use crate::host::Surface;
 use crate::json::{Json, JsonCodec};
 use crate::pkce::CodeVerifier;
+use crate::prelude::*;
 use crate::url::append_query;
 
 /// One HTTP request to the backend.
@@ -24,8 +25,8 @@ pub struct HttpRequest {
     pub timeout_ms: u32,
 }
 
-impl std::fmt::Debug for HttpRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         // The URL and body carry the code and verifier.
         f.debug_struct("HttpRequest").field("timeout_ms", &self.timeout_ms).finish_non_exhaustive()
     }
@@ -245,7 +246,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::config::{BackendInput, ConfigInput};
     use crate::json::tests::SerdeJsonCodec;
-    use std::cell::RefCell;
+    use core::cell::RefCell;
     use std::collections::VecDeque;
 
     /// A transport that answers from a script and records what it was sent.

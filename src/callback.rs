@@ -5,6 +5,7 @@
 //! Feishu puts the parameters in the query even for hash-routed apps: when the `redirect_uri`
 //! has a `#fragment`, Feishu re-appends it after `?code=…&state=…`. So only the query is read.
 
+use crate::prelude::*;
 use subtle::ConstantTimeEq;
 
 use crate::authorize::PendingLogin;
@@ -26,8 +27,8 @@ pub struct CallbackParams {
     pub error: Option<String>,
 }
 
-impl std::fmt::Debug for CallbackParams {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for CallbackParams {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("CallbackParams").field("error", &self.error).finish_non_exhaustive()
     }
 }

@@ -11,6 +11,7 @@ use crate::error::ErrorKind;
 use crate::host::{host_error, HostApi, Surface, ERRNO_UNSUPPORTED};
 use crate::json::JsonCodec;
 use crate::pkce::{random_token, CodeVerifier, RandomSource};
+use crate::prelude::*;
 use crate::session::{Session, StoredSession};
 use crate::storage::{storage_key, FallbackStore};
 use subtle::ConstantTimeEq;
@@ -247,8 +248,8 @@ mod tests {
     use crate::storage::{KeyValueStore, MemoryStore};
     use crate::url::{query_values, UrlParts};
     use crate::ErrorKind;
-    use std::cell::{Cell, RefCell};
-    use std::rc::Rc;
+    use alloc::rc::Rc;
+    use core::cell::{Cell, RefCell};
 
     /// What the fake Feishu host does.
     #[derive(Default)]

@@ -8,6 +8,7 @@ use crate::authorize::LoginOptions;
 use crate::error::Error;
 use crate::host::Surface;
 use crate::json::Json;
+use crate::prelude::*;
 use crate::url::UrlParts;
 
 /// Feishu's new authorize endpoint (feishu.md §2).
@@ -406,7 +407,7 @@ fn validate_backend(input: BackendInput) -> Result<BackendConfig, Error> {
     };
     let retries = match input.retries {
         None => DEFAULT_RETRIES,
-        Some(n) if n.fract() == 0.0 && (0.0..=10.0).contains(&n) => n as u32,
+        Some(n) if crate::json::is_whole(n) && (0.0..=10.0).contains(&n) => n as u32,
         Some(_) => return Err(Error::config("backend.retries", "must be a whole number from 0 to 10")),
     };
     let code_in = match input.code_in.as_deref() {

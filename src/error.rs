@@ -3,7 +3,8 @@
 //! In JavaScript it surfaces as `FeishuLoginError` (a real `Error` subclass, see `js/error.js`)
 //! with the same [`ErrorKind`] string, Feishu `code`, HTTP `status` and `retryable` flag.
 
-use std::borrow::Cow;
+use crate::prelude::*;
+use alloc::borrow::Cow;
 
 /// What kind of failure an [`Error`] is. The strings from [`ErrorKind::as_str`] are stable API:
 /// applications branch on them (`err.kind === "denied"`).

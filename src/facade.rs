@@ -1,10 +1,10 @@
 //! The JavaScript API (wasm32 only): the `FeishuLogin` class of the api.md contract. Each
 //! method only converts arguments and results; the logic lives in the core.
 
-use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use crate::prelude::*;
+use alloc::rc::{Rc, Weak};
+use core::cell::RefCell;
 
-use gloo_events::EventListener;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -120,7 +120,19 @@ struct Inner {
     client: Client<WebPlatform>,
     surface: Surface,
     inflight: RefCell<Option<Promise>>,
-    storage_listener: RefCell<Option<EventListener>>,
+    storage_listener: RefCell<Option<StorageListener>>,
+}
+
+/// The window's `storage` listener (other tabs' changes), removed on drop.
+struct StorageListener {
+    window: web_sys::Window,
+    callback: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Drop for StorageListener {
+    fn drop(&mut self) {
+        let _ = self.window.remove_event_listener_with_callback("storage", self.callback.as_ref().unchecked_ref());
+    }
 }
 
 /// Signs the user in with Feishu on every surface and keeps the app's session.
@@ -190,7 +202,7 @@ impl FeishuLogin {
         inner.client.platform().schedule_expiry(inner.client.session().as_ref());
         if let (true, Some(window)) = (watch_other_tabs, window()) {
             let weak: Weak<Inner> = Rc::downgrade(&inner);
-            let listener = EventListener::new(&window, "storage", move |event| {
+            let callback = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
                 let Some(inner) = weak.upgrade() else { return };
                 let key = get(event.as_ref(), "key").as_string();
                 // key null: another tab called localStorage.clear().
@@ -199,7 +211,8 @@ impl FeishuLogin {
                     inner.client.platform().session_changed(session.as_ref());
                 }
             });
-            inner.storage_listener.replace(Some(listener));
+            let _ = window.add_event_listener_with_callback("storage", callback.as_ref().unchecked_ref());
+            inner.storage_listener.replace(Some(StorageListener { window, callback }));
         }
         Ok(FeishuLogin { inner })
     }
@@ -332,7 +345,7 @@ impl Inner {
             Surface::Browser => {
                 assign(self.client.authorize_url(&options)?)?;
                 // The page is unloading; settling now would let the app act on a half-done login.
-                std::future::pending().await
+                core::future::pending().await
             }
             host => self.client.login_with_host(host, &options).await.map(|s| session_to_js(&s)),
         }

@@ -4,6 +4,7 @@
 //! and `shared/design/feishu.md` §1.
 
 use crate::error::{decimal, feishu_code_hint, feishu_code_is_transient, Error, ErrorKind};
+use crate::prelude::*;
 
 /// Where the page runs, which decides how a login code is obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,6 +6,7 @@
 //! native tests. (serde-wasm-bindgen did the walk at first; its error paths pulled `core::fmt`'s
 //! float formatting into the wasm, see CHANGELOG.)
 
+use crate::prelude::*;
 /// A JSON value ([RFC 8259](https://www.rfc-editor.org/rfc/rfc8259)). Objects keep member order.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Json {
@@ -51,7 +52,7 @@ impl Json {
     /// The number as an integer, if it is a whole finite number that fits an `i64`.
     pub fn as_i64(&self) -> Option<i64> {
         let n = self.as_f64()?;
-        (n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15).then_some(n as i64)
+        (is_whole(n) && n.abs() < 9.007_199_254_740_992e15).then_some(n as i64)
     }
 
     /// Builds an object from `(key, value)` pairs.
@@ -73,6 +74,11 @@ impl Json {
     pub fn optional_number(value: Option<f64>) -> Json {
         value.map_or(Json::Null, Json::Number)
     }
+}
+
+/// Whether `n` is a finite whole number (`f64::fract` is not in `core`).
+pub(crate) fn is_whole(n: f64) -> bool {
+    n.is_finite() && (n as i64) as f64 == n
 }
 
 /// Turns JSON text into [`Json`] and back; implemented by the platform.
@@ -125,7 +131,7 @@ pub(crate) mod tests {
     impl<'de> Visitor<'de> for JsonVisitor {
         type Value = Json;
 
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
             f.write_str("a JSON value")
         }
         fn visit_unit<E: de::Error>(self) -> Result<Json, E> {

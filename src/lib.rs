@@ -24,6 +24,38 @@
 //! # Ok::<(), feishu_login::Error>(())
 //! ```
 #![deny(missing_docs)]
+// no_std so that the shipped wasm (built without the default `std` feature) carries no panic
+// formatting machinery; with `std` (the default: native tests, browser tests) std is linked.
+#![no_std]
+
+extern crate alloc;
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+/// The names the std prelude would give, for a `no_std` crate.
+mod prelude {
+    pub(crate) use alloc::borrow::ToOwned;
+    pub(crate) use alloc::boxed::Box;
+    #[cfg(test)]
+    pub(crate) use alloc::format;
+    pub(crate) use alloc::string::String;
+    #[cfg(test)]
+    pub(crate) use alloc::string::ToString;
+    pub(crate) use alloc::vec;
+    pub(crate) use alloc::vec::Vec;
+}
+
+// The shipped build has no std: it brings its own allocator (the dlmalloc std uses) and a panic
+// handler that traps without formatting anything.
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 mod authorize;
 mod backend;

@@ -4,6 +4,7 @@
 //! The challenge is computed here with `sha2` rather than `crypto.subtle`, which exists only in
 //! secure contexts: apps served over plain `http://` (intranets) must work too.
 
+use crate::prelude::*;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -55,8 +56,8 @@ impl CodeVerifier {
     }
 }
 
-impl std::fmt::Debug for CodeVerifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for CodeVerifier {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("CodeVerifier([redacted])")
     }
 }
@@ -76,7 +77,7 @@ pub fn random_token(random: &dyn RandomSource) -> Result<String, Error> {
 pub(crate) mod tests {
     use super::*;
     use crate::ErrorKind;
-    use std::cell::Cell;
+    use core::cell::Cell;
 
     /// A deterministic "random" source for unit tests: a counter, never for production.
     pub(crate) struct CountingRandom(pub Cell<u8>);

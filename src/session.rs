@@ -2,6 +2,7 @@
 
 use crate::host::Surface;
 use crate::json::{Json, JsonCodec};
+use crate::prelude::*;
 
 /// The version of the stored record; a record of another version is treated as unreadable.
 pub const RECORD_VERSION: f64 = 1.0;
@@ -24,8 +25,8 @@ pub struct Session {
     pub obtained_at: f64,
 }
 
-impl std::fmt::Debug for Session {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Session {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Session")
             .field("token", &"[redacted]")
             .field("expires_at", &self.expires_at)

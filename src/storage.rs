@@ -1,7 +1,8 @@
 //! Key-value storage for the session and the pending browser login, with the fallback to memory
 //! that sandboxed iframes (doc widgets) and blocked third-party storage need.
 
-use std::cell::{Cell, RefCell};
+use crate::prelude::*;
+use core::cell::{Cell, RefCell};
 
 /// The platform refused a storage operation (`SecurityError`, `QuotaExceededError`, a custom
 /// store that threw). Carries no detail: the caller decides what to tell the user.
@@ -111,7 +112,7 @@ impl FallbackStore {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use std::rc::Rc;
+    use alloc::rc::Rc;
 
     /// A store that refuses everything after `fail_after` successful operations.
     pub(crate) struct FlakyStore {

@@ -5,6 +5,7 @@
 //! Splitting follows [RFC 3986 Appendix B](https://www.rfc-editor.org/rfc/rfc3986#appendix-B);
 //! query strings are `application/x-www-form-urlencoded` as the WHATWG URL standard reads them.
 
+use crate::prelude::*;
 /// An absolute URL split into its RFC 3986 components (no decoding, no normalization).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UrlParts<'a> {

@@ -2,6 +2,7 @@
 //! into [`Json`] (the core checks the types and names the field), with the two members that are
 //! live JS objects (`storage` as an object, `docMiniApp`) kept aside.
 
+use crate::prelude::*;
 use js_sys::{Array, Object};
 use wasm_bindgen::{JsCast, JsValue};
 

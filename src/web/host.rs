@@ -2,6 +2,7 @@
 //! probed with `Reflect` before use; callback APIs go through `js/hosts.js`, which settles once
 //! and times out.
 
+use crate::prelude::*;
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -26,7 +27,7 @@ fn number(value: &JsValue) -> Option<i64> {
         return text.trim().parse().ok();
     }
     let n = value.as_f64()?;
-    (n.is_finite() && n.fract() == 0.0).then_some(n as i64)
+    crate::json::is_whole(n).then_some(n as i64)
 }
 
 /// Reads whatever a host rejected with: an `APIInvokeError` (`code`), a `tt` error object

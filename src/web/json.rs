@@ -1,5 +1,6 @@
 //! [`Json`] ↔ JS values, and the browser's `JSON` as the core's [`JsonCodec`].
 
+use crate::prelude::*;
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 

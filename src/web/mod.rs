@@ -1,11 +1,13 @@
 //! Browser adapters (wasm32 only): each turns one browser API into what the core asks for.
 
+use crate::prelude::*;
 pub(crate) mod config;
 pub(crate) mod error;
 pub(crate) mod host;
 pub(crate) mod json;
 pub(crate) mod platform;
 pub(crate) mod storage;
+pub(crate) mod timer;
 
 use wasm_bindgen::JsValue;
 

@@ -1,11 +1,12 @@
-//! The browser as the core's [`Platform`]: `fetch`, timers (gloo-timers),
+//! The browser as the core's [`Platform`]: `fetch`, timers (`setTimeout`),
 //! `crypto.getRandomValues`, `JSON`, `console.warn`, `history.replaceState`, and the
 //! `onChange` listeners.
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::cell::{Cell, RefCell};
 
-use gloo_timers::callback::Timeout;
+use super::timer::{sleep, Timeout};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -123,7 +124,7 @@ impl Transport for WebPlatform {
     }
 
     async fn sleep(&self, ms: u32) {
-        gloo_timers::future::TimeoutFuture::new(ms).await
+        sleep(ms).await
     }
 }
 

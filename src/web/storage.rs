@@ -1,5 +1,6 @@
 //! Web storage and app-supplied storage objects as [`KeyValueStore`]s.
 
+use crate::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::get;

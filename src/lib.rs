@@ -45,11 +45,11 @@ mod prelude {
     pub(crate) use alloc::vec::Vec;
 }
 
-// The shipped build has no std: it brings its own allocator (the dlmalloc std uses) and a panic
-// handler that traps without formatting anything.
+// The shipped build has no std: it brings its own allocator (talc: a fraction of dlmalloc's
+// bytes in the wasm) and a panic handler that traps without formatting anything.
 #[cfg(all(target_arch = "wasm32", not(feature = "std")))]
 #[global_allocator]
-static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 #[cfg(all(target_arch = "wasm32", not(feature = "std")))]
 #[panic_handler]

@@ -134,10 +134,9 @@ fn redirect_with(redirect_uri: &str, params: &[(&str, &str)]) -> String {
         Some((b, f)) => (b, Some(f)),
         None => (redirect_uri, None),
     };
-    let mut query = form_pairs(params);
     let mut out = String::from(base);
     out.push(if base.contains('?') { '&' } else { '?' });
-    out.push_str(&std::mem::take(&mut query));
+    out.push_str(&form_pairs(params));
     if let Some(fragment) = fragment {
         out.push('#');
         out.push_str(fragment);

@@ -10,7 +10,7 @@
 //   GET  /calls?key=K                {count, last: {url, headers, body}}
 //   GET  /authorize?redirect_uri&state&code_challenge   302 back with code and state (fake Feishu)
 import { createServer } from "node:http";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 
 const calls = new Map();
@@ -46,7 +46,7 @@ export function handleBackend(req, res) {
   }
   if (url.pathname === "/authorize") {
     // Issues a code bound to the S256 challenge, like Feishu; /login?pkce=1 checks it.
-    const code = "code-" + createHash("sha256").update(String(Math.random())).digest("hex").slice(0, 16);
+    const code = "code-" + randomBytes(8).toString("hex");
     challenges.set(code, q.code_challenge);
     const back = new URL(q.redirect_uri);
     back.searchParams.set("code", code);

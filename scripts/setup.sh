@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what building and testing need, where it is missing: the wasm32 target,
-# wasm-bindgen-cli at the version Cargo.lock pins, wasm-pack, Debian's chromium and
-# chromium-driver, and the npm devDependencies (binaryen's wasm-opt, playwright-core).
+# Installs what building and testing need, where it is missing: the wasm32 target, the pinned
+# nightly that builds the shipped wasm (scripts/shipped-toolchain), wasm-bindgen-cli at the
+# version Cargo.lock pins, wasm-pack, Debian's chromium and chromium-driver, and the npm
+# devDependencies (binaryen's wasm-opt, playwright-core).
 # Idempotent: a prepared machine skips every step. Sourced or run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -12,6 +13,16 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
+fi
+
+# The shipped wasm is built with a pinned nightly and core/alloc rebuilt from rust-src
+# (immediate-abort panics; see scripts/build-pkg.mjs). rustup fetches it like the target above.
+shipped_toolchain=$(cat scripts/shipped-toolchain)
+if ! rustup run "$shipped_toolchain" rustc --print sysroot >/dev/null 2>&1 \
+  || ! rustup component list --toolchain "$shipped_toolchain" --installed | grep -q '^rust-src' \
+  || ! rustup target list --toolchain "$shipped_toolchain" --installed | grep -qx wasm32-unknown-unknown; then
+  say "installing $shipped_toolchain with rust-src and wasm32 (builds the shipped wasm)"
+  rustup toolchain install "$shipped_toolchain" --profile minimal --component rust-src --target wasm32-unknown-unknown
 fi
 
 [ -f Cargo.lock ] || cargo generate-lockfile

@@ -115,6 +115,8 @@ test("the packed entry runs the full redirect flow with PKCE in Chromium", async
   });
   assert.deepEqual({ ...thrown, message: undefined }, { sdk: true, error: true, kind: "config", name: "FeishuLoginError", message: undefined });
   assert.match(thrown.message, /appId/);
+  // The minified glue keeps the class's name (devtools, error reports).
+  assert.equal(await page.evaluate(() => window.sdk.FeishuLogin.name), "FeishuLogin");
 
   // Click → fake authorize page (records the S256 challenge) → callback → backend checks PKCE.
   await page.click("#login");

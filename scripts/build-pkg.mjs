@@ -12,7 +12,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statS
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { transformSync } from "esbuild";
+import { buildSync, transformSync } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "pkg");
@@ -91,6 +91,16 @@ for (const f of [".gitignore", "package.json", "README.md", "LICENSE"]) rmSync(j
 
 entry(pkg, "index.js", "index.js");
 cpSync(join(template, "index.d.ts"), join(pkg, "index.d.ts"));
+// The web entry as one module: a page fetches index.js and the wasm, not a chain of four
+// modules (entry → glue → error.js and hosts.js) before the wasm fetch can even start.
+// The types keep pointing at feishu_login.d.ts; the separate glue files are not shipped.
+buildSync({ entryPoints: [join(pkg, "index.js")], outfile: join(pkg, "index.js"), allowOverwrite: true,
+  bundle: true, minify: true, format: "esm", target: "es2020", logLevel: "warning" });
+if (/\bfrom\s*["']|\bimport\s*["'(]/.test(readFileSync(join(pkg, "index.js"), "utf8"))) {
+  throw new Error("pkg/index.js still imports another module after bundling");
+}
+rmSync(join(pkg, "feishu_login.js"));
+rmSync(join(pkg, "snippets"), { recursive: true });
 entry(join(pkg, "bundler"), "bundler-index.js", "index.js");
 cpSync(join(template, "bundler-index.d.ts"), join(pkg, "bundler", "index.d.ts"));
 
@@ -106,14 +116,14 @@ cpSync(join(root, "LICENSE"), join(pkg, "LICENSE"));
 // What would be published.
 const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: pkg, encoding: "utf8" }));
 const files = packed[0].files.map((f) => f.path);
-const required = ["index.js", "index.d.ts", "feishu_login.js", "feishu_login.d.ts", "feishu_login_bg.wasm",
-  "bundler/index.js", "bundler/feishu_login_bg.wasm", "package.json"];
+const required = ["index.js", "index.d.ts", "feishu_login.d.ts", "feishu_login_bg.wasm",
+  "bundler/index.js", "bundler/feishu_login_bg.js", "bundler/feishu_login_bg.wasm", "package.json"];
 const missing = required.filter((f) => !files.includes(f));
-if (!files.some((f) => f.startsWith("snippets/") && f.endsWith("/js/error.js"))) missing.push("snippets/…/js/error.js");
+if (!files.some((f) => f.startsWith("bundler/snippets/") && f.endsWith("/js/error.js"))) missing.push("bundler/snippets/…/js/error.js");
 if (missing.length) throw new Error("npm pack would not ship: " + missing.join(", "));
 
-// What a page loads with the web target: the wasm and all JS it imports.
-const shipped = ["feishu_login_bg.wasm", "feishu_login.js", "index.js", errorModule(pkg).slice(2)];
+// What a page loads with the web target: the wasm and the one JS module.
+const shipped = ["feishu_login_bg.wasm", "index.js"];
 const size = (f) => readFileSync(join(pkg, f));
 const raw = shipped.reduce((n, f) => n + size(f).length, 0);
 const gzip = shipped.reduce((n, f) => n + gzipSync(size(f), { level: 9 }).length, 0);

@@ -192,12 +192,7 @@ impl ConfigInput {
             Some("session") => StorageChoice::Session,
             Some("memory") => StorageChoice::Memory,
             Some("custom") => StorageChoice::Custom,
-            Some(_) => {
-                return Err(Error::config(
-                    "storage",
-                    "must be \"local\", \"session\", \"memory\" or an object with getItem, setItem and removeItem",
-                ))
-            }
+            Some(_) => return Err(Error::config("storage", STORAGE_PROBLEM)),
         };
         let surface = match self.surface.as_deref() {
             None | Some("auto") => None,
@@ -251,6 +246,10 @@ fn string_list(object: &Json, key: &str, field: &str) -> Result<Option<Vec<Strin
     }
 }
 
+/// What `storage` may be (one message for a wrong name and a wrong type).
+const STORAGE_PROBLEM: &str =
+    "must be \"local\", \"session\", \"memory\" or an object with getItem, setItem and removeItem";
+
 impl ConfigInput {
     /// Reads the JS config object (as JSON; the browser adapter walks it) field by field, so
     /// that a value of the wrong type is reported with its field's name. A `storage` object
@@ -300,7 +299,7 @@ impl ConfigInput {
             None | Some(Json::Null) => None,
             Some(Json::String(name)) => Some(name.clone()),
             Some(Json::Object(_)) => Some("custom".to_owned()),
-            Some(_) => Some(String::new()), // refused by validate(), with the field named
+            Some(_) => return Err(Error::config("storage", STORAGE_PROBLEM)),
         };
         Ok(ConfigInput {
             app_id: string_field(config, "appId", "appId")?,
@@ -630,8 +629,11 @@ mod tests {
             let err = ConfigInput::from_json(&json(text)).unwrap_err();
             assert!(err.message().contains(field), "{text}: {}", err.message());
         }
-        let storage = ConfigInput::from_json(&json(r#"{"appId":"cli_x","backend":"/x","storage":5}"#)).unwrap();
-        assert!(storage.validate(PAGE).unwrap_err().message().contains("`storage`"));
+        for storage in ["5", "true", "[]"] {
+            let text = String::from(r#"{"appId":"cli_x","backend":"/x","storage":"#) + storage + "}";
+            let err = ConfigInput::from_json(&json(&text)).unwrap_err();
+            assert!(err.message().contains("`storage`"), "{text}: {}", err.message());
+        }
     }
 
     #[test]

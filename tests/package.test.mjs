@@ -62,10 +62,13 @@ test("package.json carries the npm metadata", () => {
 test("npm pack ships the wasm, the JS, the types and the error class", () => {
   const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: pkg, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
   const files = packed.files.map((f) => f.path);
-  for (const f of ["index.js", "index.d.ts", "feishu_login.js", "feishu_login.d.ts", "feishu_login_bg.wasm", "bundler/index.js", "bundler/feishu_login_bg.wasm", "LICENSE"]) {
+  for (const f of ["index.js", "index.d.ts", "feishu_login.d.ts", "feishu_login_bg.wasm", "bundler/index.js", "bundler/feishu_login_bg.js", "bundler/feishu_login_bg.wasm", "LICENSE"]) {
     assert.ok(files.includes(f), `${f} is packed`);
   }
-  assert.ok(files.some((f) => /^snippets\/.*\/js\/error\.js$/.test(f)));
+  assert.ok(files.some((f) => /^bundler\/snippets\/.*\/js\/error\.js$/.test(f)));
+  // The web entry is one self-contained module: no second copy of the glue is shipped.
+  assert.ok(!files.includes("feishu_login.js") && !files.some((f) => f.startsWith("snippets/")));
+  assert.doesNotMatch(readFileSync(join(pkg, "index.js"), "utf8"), /\bfrom\s*["']|\bimport\s*["'(]/);
   assert.ok(!files.some((f) => f.endsWith("size.json")), "build reports stay out of the tarball");
 });
 

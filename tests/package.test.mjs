@@ -105,6 +105,15 @@ test(`wasm + JS glue stays under ${SIZE_BUDGET} bytes gzip -9`, () => {
   assert.ok(gzip <= SIZE_BUDGET, `${gzip} > ${SIZE_BUDGET}`);
 });
 
+test("the shipped wasm carries no panic messages or source paths (immediate-abort build)", () => {
+  // scripts/build-pkg.mjs rebuilds core with -Cpanic=immediate-abort -Zlocation-detail=none; a
+  // stable or default build brings these strings (and the formatting code behind them) back.
+  const wasm = readFileSync(join(pkg, "feishu_login_bg.wasm")).toString("latin1");
+  for (const leak of ["/rustc/", "src/client.rs", "index out of bounds", "already borrowed", ".cargo/registry"]) {
+    assert.ok(!wasm.includes(leak), `the wasm contains "${leak}"`);
+  }
+});
+
 test("the packed entry runs the full redirect flow with PKCE in Chromium", async () => {
   const page = await browser.newPage();
   await page.goto(`${base}/app/index.html`);

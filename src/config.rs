@@ -469,6 +469,10 @@ mod tests {
         }
     }
 
+    fn with_backend(backend: BackendInput) -> ConfigInput {
+        ConfigInput { backend, ..input() }
+    }
+
     fn config_error(input: ConfigInput) -> String {
         let err = input.validate(PAGE).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
@@ -502,27 +506,9 @@ mod tests {
             (ConfigInput { app_id: Some("  ".into()), ..input() }, "`appId`"),
             (ConfigInput { app_id: None, ..input() }, "`appId`"),
             (ConfigInput { backend: BackendInput::default(), ..input() }, "`backend`"),
-            (
-                ConfigInput {
-                    backend: BackendInput { url: Some("javascript:alert(1)".into()), ..Default::default() },
-                    ..input()
-                },
-                "`backend`",
-            ),
-            (
-                ConfigInput {
-                    backend: BackendInput { url: Some("ftp://x/y".into()), ..Default::default() },
-                    ..input()
-                },
-                "`backend`",
-            ),
-            (
-                ConfigInput {
-                    backend: BackendInput { url: Some("https://u:p@x/y".into()), ..Default::default() },
-                    ..input()
-                },
-                "`backend`",
-            ),
+            (with_backend(BackendInput { url: Some("javascript:alert(1)".into()), ..Default::default() }), "`backend`"),
+            (with_backend(BackendInput { url: Some("ftp://x/y".into()), ..Default::default() }), "`backend`"),
+            (with_backend(BackendInput { url: Some("https://u:p@x/y".into()), ..Default::default() }), "`backend`"),
             (ConfigInput { redirect_uri: Some("https://user:pw@app.example/cb".into()), ..input() }, "`redirectUri`"),
             (ConfigInput { redirect_uri: Some("/cb".into()), ..input() }, "`redirectUri`"),
             (ConfigInput { brand: Some("dingtalk".into()), ..input() }, "`brand`"),
@@ -534,50 +520,35 @@ mod tests {
             (ConfigInput { scope: vec!["a".into(), "a".into()], ..input() }, "`scope`"),
             (ConfigInput { scope: (0..51).map(|i| i.to_string()).collect(), ..input() }, "`scope`"),
             (
-                ConfigInput {
-                    backend: BackendInput { url: Some("/x".into()), timeout_ms: Some(0.0), ..Default::default() },
-                    ..input()
-                },
+                with_backend(BackendInput { url: Some("/x".into()), timeout_ms: Some(0.0), ..Default::default() }),
                 "`backend.timeoutMs`",
             ),
             (
-                ConfigInput {
-                    backend: BackendInput { url: Some("/x".into()), retries: Some(1.5), ..Default::default() },
-                    ..input()
-                },
+                with_backend(BackendInput { url: Some("/x".into()), retries: Some(1.5), ..Default::default() }),
                 "`backend.retries`",
             ),
             (
-                ConfigInput {
-                    backend: BackendInput {
-                        url: Some("/x".into()),
-                        credentials: Some("all".into()),
-                        ..Default::default()
-                    },
-                    ..input()
-                },
+                with_backend(BackendInput {
+                    url: Some("/x".into()),
+                    credentials: Some("all".into()),
+                    ..Default::default()
+                }),
                 "`backend.credentials`",
             ),
             (
-                ConfigInput {
-                    backend: BackendInput {
-                        url: Some("/x".into()),
-                        code_in: Some("header".into()),
-                        ..Default::default()
-                    },
-                    ..input()
-                },
+                with_backend(BackendInput {
+                    url: Some("/x".into()),
+                    code_in: Some("header".into()),
+                    ..Default::default()
+                }),
                 "`backend.codeIn`",
             ),
             (
-                ConfigInput {
-                    backend: BackendInput {
-                        url: Some("/x".into()),
-                        headers: vec![("X-A".into(), "1\r\nSet-Cookie: x".into())],
-                        ..Default::default()
-                    },
-                    ..input()
-                },
+                with_backend(BackendInput {
+                    url: Some("/x".into()),
+                    headers: vec![("X-A".into(), "1\r\nSet-Cookie: x".into())],
+                    ..Default::default()
+                }),
                 "`backend.headers`",
             ),
         ];

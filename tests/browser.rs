@@ -29,6 +29,12 @@ async fn callback_for(auth: &FeishuLogin, page: &str) -> (String, String) {
     (url, challenge)
 }
 
+/// Starts a login on `auth` and completes it with the callback Feishu would send.
+async fn complete_login(auth: &FeishuLogin) -> Result<JsValue, JsValue> {
+    let (url, _) = callback_for(auth, &page()).await;
+    settle(auth.handle_callback(Some(url))).await
+}
+
 fn page() -> String {
     let location = web_sys::window().unwrap().location();
     location.origin().unwrap() + &location.pathname().unwrap()
@@ -174,8 +180,7 @@ async fn denied_stores_nothing() {
 #[wasm_bindgen_test]
 async fn backend_timeout_is_typed() {
     let auth = FeishuLogin::new(login_config("cli_timeout", "/hang", ",\"timeoutMs\":300").unchecked_into()).unwrap();
-    let (url, _) = callback_for(&auth, &page()).await;
-    let error = settle(auth.handle_callback(Some(url))).await.unwrap_err();
+    let error = complete_login(&auth).await.unwrap_err();
     assert_sdk_error(&error, "timeout");
     assert_eq!(call_count("cli_timeout").await, 1.0, "a timeout is not retried: the code may be used up");
 }
@@ -184,8 +189,7 @@ async fn backend_timeout_is_typed() {
 async fn unreachable_backend_is_network_and_retried() {
     let config = config("cli_net", ",\"backend\":{\"url\":\"http://127.0.0.1:9/login\",\"retries\":1}");
     let auth = FeishuLogin::new(config.unchecked_into()).unwrap();
-    let (url, _) = callback_for(&auth, &page()).await;
-    let error = settle(auth.handle_callback(Some(url))).await.unwrap_err();
+    let error = complete_login(&auth).await.unwrap_err();
     assert_sdk_error(&error, "network");
     assert_eq!(get(&error, "retryable").as_bool(), Some(true));
 }
@@ -193,14 +197,12 @@ async fn unreachable_backend_is_network_and_retried() {
 #[wasm_bindgen_test]
 async fn transient_failures_are_retried_then_succeed() {
     let auth = FeishuLogin::new(login_config("cli_flaky", "/flaky?fail=1&status=503", "").unchecked_into()).unwrap();
-    let (url, _) = callback_for(&auth, &page()).await;
-    settle(auth.handle_callback(Some(url))).await.unwrap();
+    complete_login(&auth).await.unwrap();
     assert_eq!(call_count("cli_flaky").await, 2.0);
 
     let auth = FeishuLogin::new(login_config("cli_flaky2", "/flaky?fail=1&status=500&code=20050", "").unchecked_into())
         .unwrap();
-    let (url, _) = callback_for(&auth, &page()).await;
-    settle(auth.handle_callback(Some(url))).await.unwrap();
+    complete_login(&auth).await.unwrap();
     assert_eq!(call_count("cli_flaky2").await, 2.0);
 }
 
@@ -213,8 +215,7 @@ async fn persistent_backend_failure_keeps_the_earlier_session() {
     // Same app, a backend that keeps failing with 500 + 20050: retried, then a typed error.
     let failing = login_config("cli_keep", "/status?status=500&code=20050", ",\"retries\":1");
     let auth = FeishuLogin::new(failing.unchecked_into()).unwrap();
-    let (url, _) = callback_for(&auth, &page()).await;
-    let error = settle(auth.handle_callback(Some(url))).await.unwrap_err();
+    let error = complete_login(&auth).await.unwrap_err();
     assert_sdk_error(&error, "backend");
     assert_eq!(get(&error, "status").as_f64(), Some(500.0));
     assert_eq!(get(&error, "code").as_f64(), Some(20050.0));
@@ -225,16 +226,14 @@ async fn persistent_backend_failure_keeps_the_earlier_session() {
 #[wasm_bindgen_test]
 async fn client_errors_are_not_retried_and_keep_the_feishu_code() {
     let auth = FeishuLogin::new(login_config("cli_400", "/status?status=400&code=20049", "").unchecked_into()).unwrap();
-    let (url, _) = callback_for(&auth, &page()).await;
-    let error = settle(auth.handle_callback(Some(url))).await.unwrap_err();
+    let error = complete_login(&auth).await.unwrap_err();
     assert_sdk_error(&error, "backend");
     assert_eq!(get(&error, "code").as_f64(), Some(20049.0));
     assert!(!text(&error, "message").contains("test-code"));
     assert_eq!(call_count("cli_400").await, 1.0);
 
     let auth = FeishuLogin::new(login_config("cli_garbage", "/garbage", "").unchecked_into()).unwrap();
-    let (url, _) = callback_for(&auth, &page()).await;
-    assert_sdk_error(&settle(auth.handle_callback(Some(url))).await.unwrap_err(), "response");
+    assert_sdk_error(&complete_login(&auth).await.unwrap_err(), "response");
 }
 
 #[wasm_bindgen_test]
@@ -243,8 +242,7 @@ async fn code_in_query_and_custom_headers() {
         login_config("cli_query", "/login", ",\"codeIn\":\"query\",\"headers\":{\"X-App\":\"demo\"}").unchecked_into(),
     )
     .unwrap();
-    let (url, _) = callback_for(&auth, &page()).await;
-    settle(auth.handle_callback(Some(url))).await.unwrap();
+    complete_login(&auth).await.unwrap();
     let last = get(&calls("cli_query").await, "last");
     assert!(text(&last, "url").contains("&code=test-code"));
     assert_eq!(text(&get(&last, "headers"), "x-app"), "demo");
@@ -274,8 +272,7 @@ async fn custom_storage_object_is_used_and_its_throws_are_survived() {
     let config = login_config("cli_custom", "/login", "");
     Reflect::set(&config, &"storage".into(), &store).unwrap();
     let auth = FeishuLogin::new(config.unchecked_into()).unwrap();
-    let (url, _) = callback_for(&auth, &page()).await;
-    settle(auth.handle_callback(Some(url))).await.unwrap();
+    complete_login(&auth).await.unwrap();
     let map: js_sys::Map = get(&store, "m").unchecked_into();
     assert!(map.has(&"feishu-login/v1/cli_custom/session".into()));
 
@@ -284,8 +281,7 @@ async fn custom_storage_object_is_used_and_its_throws_are_survived() {
     Reflect::set(&config, &"storage".into(), &throwing).unwrap();
     let auth = FeishuLogin::new(config.unchecked_into()).unwrap();
     assert!(auth.session().is_null());
-    let (url, _) = callback_for(&auth, &page()).await;
-    settle(auth.handle_callback(Some(url))).await.unwrap();
+    complete_login(&auth).await.unwrap();
     assert!(!auth.session().is_null());
 }
 
@@ -320,8 +316,7 @@ async fn on_change_hears_login_logout_expiry_and_other_tabs() {
     let broken: Function = js("() => { throw new Error('listener bug'); }").unchecked_into();
     let _ = auth.on_change(broken.unchecked_into()).unwrap();
     let unsubscribe = auth.on_change(record.unchecked_into()).unwrap();
-    let (url, _) = callback_for(&auth, &page()).await;
-    settle(auth.handle_callback(Some(url))).await.unwrap();
+    complete_login(&auth).await.unwrap();
     assert_eq!(seen.length(), 1, "login heard despite a throwing listener");
     // The session expires after 0.4 s: the timer removes it and listeners hear null.
     settle(Promise::new(&mut |resolve, _| {

@@ -116,7 +116,7 @@ fn feishu_error(status: StatusCode, code: i64, description: &str) -> Response {
 
 fn error_page(code: i64, message: &str) -> Response {
     let body = format!(
-        "<!doctype html><meta charset=utf-8><title>Feishu emulator: error {code}</title>\
+        "<!doctype html><meta charset=utf-8><link rel=icon href=\"data:,\"><title>Feishu emulator: error {code}</title>\
          <body style=\"font:16px system-ui;margin:3rem\"><h1>Error {code}</h1><p id=error-code>{code}</p><p>{}</p></body>",
         html_escape(message)
     );
@@ -284,7 +284,7 @@ async fn authorize_page(State(emulator): State<Arc<Emulator>>, Query(params): Qu
         .collect();
     let scope = params.scope.clone().unwrap_or_default();
     let body = format!(
-        r#"<!doctype html><html lang=zh><meta charset=utf-8><meta name=viewport content="width=device-width,initial-scale=1">
+        r#"<!doctype html><html lang=zh><meta charset=utf-8><meta name=viewport content="width=device-width,initial-scale=1"><link rel=icon href="data:,">
 <title>飞书 · 授权 (emulator)</title>
 <style>body{{font:15px/1.5 system-ui,"PingFang SC",sans-serif;background:#f5f6f7;margin:0}}
 main{{max-width:420px;margin:4rem auto;background:#fff;border-radius:12px;padding:2rem;box-shadow:0 2px 8px #0001}}

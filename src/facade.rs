@@ -17,9 +17,10 @@ use crate::host::{detect_surface, HostProbe, Surface};
 use crate::storage::{FallbackStore, KeyValueStore, MemoryStore};
 use crate::web::config::{read_config, read_options};
 use crate::web::error::to_js;
+use crate::web::host::{doc_widget_login_method, tt_method};
 use crate::web::platform::{session_to_js, WebPlatform};
 use crate::web::storage::{ObjectStorage, WebStorage};
-use crate::web::{get, location_href, window};
+use crate::web::{get, location_href, object, window};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -142,13 +143,10 @@ pub struct FeishuLogin {
 }
 
 fn probe_host(doc_mini_app: Option<&JsValue>) -> HostProbe {
-    let global = js_sys::global();
-    let doc = doc_mini_app.cloned().unwrap_or_else(|| get(&global, "DocMiniApp"));
-    let tt = get(&global, "tt");
     HostProbe {
-        doc_mini_app: get(&get(&get(&doc, "Service"), "User"), "login").is_function(),
-        h5sdk: get(&global, "h5sdk").is_object(),
-        tt_login: get(&tt, "login").is_function(),
+        doc_mini_app: doc_widget_login_method(doc_mini_app).is_some(),
+        h5sdk: get(&js_sys::global(), "h5sdk").is_object(),
+        tt_login: tt_method("login").is_some(),
     }
 }
 
@@ -312,12 +310,10 @@ impl FeishuLogin {
     /// `{ Authorization: "Bearer <token>" }` while signed in, else `{}`.
     #[wasm_bindgen(js_name = authHeaders, unchecked_return_type = "AuthHeaders")]
     pub fn auth_headers(&self) -> JsValue {
-        let headers = js_sys::Object::new();
-        if let Some(session) = self.inner.client.session() {
-            let value = String::from("Bearer ") + &session.token;
-            let _ = js_sys::Reflect::set(&headers, &"Authorization".into(), &value.into());
+        match self.inner.client.session() {
+            Some(session) => object(&[("Authorization", (String::from("Bearer ") + &session.token).into())]).into(),
+            None => js_sys::Object::new().into(),
         }
-        headers.into()
     }
 }
 

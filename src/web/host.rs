@@ -3,12 +3,12 @@
 //! and times out.
 
 use crate::prelude::*;
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::get;
 use super::platform::WebPlatform;
+use super::{get, object};
 use crate::host::{HostApi, HostFailure};
 
 #[wasm_bindgen(module = "/js/hosts.js")]
@@ -58,32 +58,31 @@ fn no_code() -> HostFailure {
     HostFailure { message: Some("the host answered without a code".into()), ..HostFailure::default() }
 }
 
-impl WebPlatform {
-    fn tt_api(&self, name: &str) -> Option<(JsValue, Function)> {
-        let tt = get(&js_sys::global(), "tt");
-        let api = get(&tt, name).dyn_into::<Function>().ok()?;
-        Some((tt, api))
-    }
+/// `tt` and its method `name`, when this page has them.
+pub(crate) fn tt_method(name: &str) -> Option<(JsValue, Function)> {
+    let tt = get(&js_sys::global(), "tt");
+    let api = get(&tt, name).dyn_into::<Function>().ok()?;
+    Some((tt, api))
+}
 
+/// `DocMiniApp.Service.User` and its `login`, from `config.docMiniApp` or the global.
+pub(crate) fn doc_widget_login_method(doc_mini_app: Option<&JsValue>) -> Option<(JsValue, Function)> {
+    let doc = doc_mini_app.cloned().unwrap_or_else(|| get(&js_sys::global(), "DocMiniApp"));
+    let user = get(&get(&doc, "Service"), "User");
+    let login = get(&user, "login").dyn_into::<Function>().ok()?;
+    Some((user, login))
+}
+
+impl WebPlatform {
     async fn tt_call(&self, name: &str, params: Object) -> Result<JsValue, HostFailure> {
-        let (tt, api) = self.tt_api(name).ok_or_else(HostFailure::unavailable)?;
+        let (tt, api) = tt_method(name).ok_or_else(HostFailure::unavailable)?;
         settle(call_tt(&api, &tt, &params, self.host_timeout_ms)).await
     }
 }
 
-fn object(pairs: &[(&str, JsValue)]) -> Object {
-    let object = Object::new();
-    for (key, value) in pairs {
-        let _ = Reflect::set(&object, &JsValue::from_str(key), value);
-    }
-    object
-}
-
 impl HostApi for WebPlatform {
     async fn doc_widget_login(&self) -> Result<String, HostFailure> {
-        let doc = self.doc_mini_app.clone().unwrap_or_else(|| get(&js_sys::global(), "DocMiniApp"));
-        let user = get(&get(&doc, "Service"), "User");
-        let login = get(&user, "login").dyn_into::<Function>().map_err(|_| HostFailure::unavailable())?;
+        let (user, login) = doc_widget_login_method(self.doc_mini_app.as_ref()).ok_or_else(HostFailure::unavailable)?;
         let promise = login.call0(&user).map_err(|e| failure_from_js(&e))?;
         let value = settle(with_timeout(&promise, self.host_timeout_ms)).await?;
         code_of(&value).ok_or_else(no_code)
@@ -101,7 +100,7 @@ impl HostApi for WebPlatform {
     }
 
     fn has_request_access(&self) -> bool {
-        self.tt_api("requestAccess").is_some()
+        tt_method("requestAccess").is_some()
     }
 
     async fn request_access(

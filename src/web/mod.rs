@@ -25,3 +25,12 @@ pub(crate) fn window() -> Option<web_sys::Window> {
 pub(crate) fn location_href() -> String {
     window().and_then(|w| w.location().href().ok()).unwrap_or_default()
 }
+
+/// A plain object with `pairs` as its members.
+pub(crate) fn object(pairs: &[(&str, JsValue)]) -> js_sys::Object {
+    let object = js_sys::Object::new();
+    for (key, value) in pairs {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), value);
+    }
+    object
+}

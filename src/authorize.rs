@@ -47,19 +47,28 @@ impl PendingLogin {
 
     /// The sessionStorage record.
     pub fn encode(&self, codec: &dyn JsonCodec) -> String {
-        codec.stringify(&Json::object([
+        codec.stringify(&self.to_json())
+    }
+
+    /// The record as JSON: `{v, state, verifier, redirectUri, returnTo, createdAt}`.
+    pub fn to_json(&self) -> Json {
+        Json::object([
             ("v", Json::Number(1.0)),
             ("state", Json::string(&self.state)),
             ("verifier", Json::string(self.verifier.secret())),
             ("redirectUri", Json::string(&self.redirect_uri)),
             ("returnTo", Json::optional_string(self.return_to.as_deref())),
             ("createdAt", Json::Number(self.created_at)),
-        ]))
+        ])
     }
 
     /// Reads a sessionStorage record; `None` when unreadable.
     pub fn decode(text: &str, codec: &dyn JsonCodec) -> Option<PendingLogin> {
-        let record = codec.parse(text)?;
+        PendingLogin::from_json(&codec.parse(text)?)
+    }
+
+    /// Reads a record from its JSON; `None` when it is not a well-formed record of this version.
+    pub fn from_json(record: &Json) -> Option<PendingLogin> {
         if record.get("v")?.as_f64()? != 1.0 {
             return None;
         }

@@ -183,6 +183,29 @@ fn backend_error(backend_url: &str, status: u16, body: Option<&Json>) -> Error {
     error
 }
 
+/// The [`Error`] for a request that got no answer: `network` (retryable: the code cannot have
+/// been used) or `timeout`.
+pub fn transport_error(backend: &BackendConfig, error: TransportError) -> Error {
+    match error {
+        TransportError::Unreachable => Error::new(
+            ErrorKind::Network,
+            String::from("could not reach the login backend at ")
+                + &backend.url
+                + ": check that it is running, and that it allows this page's origin (CORS) if it is on another one",
+        )
+        .with_retryable(true),
+        TransportError::TimedOut => Error::new(
+            ErrorKind::Timeout,
+            String::from("the login backend at ")
+                + &backend.url
+                + " did not answer within "
+                + &decimal(backend.timeout_ms.into())
+                + " ms: try again, or raise backend.timeoutMs",
+        )
+        .with_retryable(true),
+    }
+}
+
 /// Whether a failed attempt may be repeated: only where the code cannot have been used up —
 /// connection failures, 502/503/504 from a proxy, and Feishu's own "try again" codes
 /// (20050/20072) relayed with a 5xx. Never a 4xx, never a timeout (the backend may have
@@ -218,18 +241,7 @@ pub async fn exchange_code(
     loop {
         let result = match transport.send(&request).await {
             Ok(response) => read_response(&backend.url, &response, codec),
-            Err(TransportError::Unreachable) => Err(Error::new(
-                ErrorKind::Network,
-                String::from("could not reach the login backend at ") + &backend.url
-                    + ": check that it is running, and that it allows this page's origin (CORS) if it is on another one",
-            )
-            .with_retryable(true)),
-            Err(TransportError::TimedOut) => Err(Error::new(
-                ErrorKind::Timeout,
-                String::from("the login backend at ") + &backend.url + " did not answer within "
-                    + &decimal(backend.timeout_ms.into()) + " ms: try again, or raise backend.timeoutMs",
-            )
-            .with_retryable(true)),
+            Err(error) => Err(transport_error(backend, error)),
         };
         match result {
             Err(error) if attempt < backend.retries && is_safe_to_retry(&error) => {

@@ -35,6 +35,9 @@ pub enum ErrorKind {
     Storage,
     /// No secure random source.
     Crypto,
+    /// The login was abandoned: the page did not navigate to Feishu, or the user came back
+    /// without logging in (api.md v1).
+    Cancelled,
 }
 
 impl ErrorKind {
@@ -53,6 +56,7 @@ impl ErrorKind {
             ErrorKind::Response => "response",
             ErrorKind::Storage => "storage",
             ErrorKind::Crypto => "crypto",
+            ErrorKind::Cancelled => "cancelled",
         }
     }
 }

@@ -62,10 +62,12 @@ mod backend;
 mod callback;
 mod client;
 mod config;
+mod engine;
 mod error;
 mod host;
 mod json;
 mod pkce;
+mod ports;
 mod session;
 mod storage;
 mod url;
@@ -88,10 +90,14 @@ pub use config::{
     BackendConfig, BackendInput, Brand, CodeIn, Config, ConfigInput, Credentials, StorageChoice, DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_MS, FEISHU_AUTHORIZE_URL, LARK_AUTHORIZE_URL, MAX_SCOPES,
 };
+pub use engine::{
+    Call, CallId, Effect, Engine, Environment, Event, HostAnswer, HostCall, Op, Value, MAX_PENDING, NAVIGATION_GRACE_MS,
+};
 pub use error::{feishu_code_hint, feishu_code_is_transient, Error, ErrorKind};
 pub use host::{detect_surface, HostProbe, Surface};
 pub use json::{Json, JsonCodec};
 pub use pkce::{random_token, CodeVerifier, RandomSource};
+pub use ports::{Area, Clock, Ports, Random, Refused, Stores, Url, UrlParser};
 pub use session::{Session, StoredSession, RECORD_VERSION};
 pub use storage::{storage_key, FallbackStore, KeyValueStore, MemoryStore, StoreRefused};
 pub use url::UrlParts;

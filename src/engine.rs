@@ -1,0 +1,961 @@
+//! The login engine: every decision of `FeishuLogin`, as a plain value that takes [`Event`]s and
+//! returns [`Effect`]s ("sans-IO", like rustls, quinn-proto and h11).
+//!
+//! The engine owns single-flight (concurrent `login()` / `handleCallback()` calls share one
+//! attempt), retries, the pending browser logins, session persistence with its memory fallback,
+//! expiry, what listeners hear, and every error. It performs nothing: a driver (the browser's in
+//! `js/driver.js`, a scripted one in the tests) performs the effects and feeds their outcomes back
+//! as events, each tagged with the [`Op`] the effect carried, so a late or doubled answer (a host
+//! that calls back twice, a fetch that settles after its attempt was given up) is ignored.
+//! Synchronous questions (clock, random bytes, web storage, URL parsing) go through
+//! [`Ports`](crate::ports::Ports).
+
+use crate::authorize::{build_authorize_request, LoginOptions, PendingLogin, PENDING_TTL_MS};
+use crate::backend::{
+    build_request, is_safe_to_retry, read_response, transport_error, ExchangeRequest, HttpRequest, HttpResponse,
+    TransportError,
+};
+use crate::callback::{strip_callback_params, validate_callback, CallbackParams};
+use crate::config::{validate_scope, Config, ConfigInput, StorageChoice};
+use crate::error::{Error, ErrorKind};
+use crate::host::{detect_surface, host_error, HostFailure, HostProbe, Surface, ERRNO_UNSUPPORTED};
+use crate::json::{Json, JsonCodec};
+use crate::pkce::{random_token, CodeVerifier, RandomSource};
+use crate::ports::{Area, Ports, Refused};
+use crate::prelude::*;
+use crate::session::Session;
+use crate::storage::storage_key;
+use subtle::ConstantTimeEq;
+
+/// Identifies one effect whose outcome the engine waits for.
+pub type Op = u32;
+
+/// Identifies one call of a public member, chosen by the driver; the engine settles it once.
+pub type CallId = u32;
+
+/// How long the browser flow waits for the page to unload after navigating to Feishu. When the
+/// page is still there (a `beforeunload` handler kept it, the authorize URL answered 204 or was
+/// a download), `login()` rejects with kind `cancelled` and the next call starts afresh.
+pub const NAVIGATION_GRACE_MS: u32 = 4_000;
+
+/// At most this many pending browser logins are kept (oldest dropped first): enough for a user
+/// who starts a login in several windows of one tab's history, bounded so storage stays small.
+pub const MAX_PENDING: usize = 8;
+
+/// The base delay between retries of the backend request; doubled for each further retry.
+pub const RETRY_BASE_DELAY_MS: u32 = 300;
+
+/// A public member of `FeishuLogin`, with its argument as the driver read it.
+#[derive(Debug)]
+pub enum Call {
+    /// `login(options?)`.
+    Login(Json),
+    /// `authorizeUrl(options?)`.
+    AuthorizeUrl(Json),
+    /// `loginWithRedirect(options?)`.
+    LoginWithRedirect(Json),
+    /// `handleCallback(url?)`; `None` means the address bar's URL.
+    HandleCallback(Option<String>),
+    /// `isCallback(url?)`.
+    IsCallback(Option<String>),
+    /// The `session` getter and `authHeaders()`: re-reads the store (expiry, other tabs).
+    Refresh,
+    /// `logout()`.
+    Logout,
+}
+
+/// What a host API answered.
+#[derive(Debug)]
+pub enum HostAnswer {
+    /// `h5sdk.ready` fired; whether `tt.requestAccess` exists now.
+    Ready {
+        /// `typeof tt.requestAccess === "function"`.
+        has_request_access: bool,
+    },
+    /// A login code, and the state `tt.requestAccess` echoed (if it did).
+    Code {
+        /// The one-time code.
+        code: String,
+        /// The echoed `state`.
+        state: Option<String>,
+    },
+}
+
+/// Something that happened outside the engine.
+#[derive(Debug)]
+pub enum Event {
+    /// A member was called; `href` is `location.href` at that moment.
+    Call {
+        /// Settled later with [`Effect::Settle`].
+        id: CallId,
+        /// The member.
+        call: Call,
+        /// The address bar's URL.
+        href: String,
+    },
+    /// The answer to [`Effect::Fetch`].
+    Fetched {
+        /// The effect's op.
+        op: Op,
+        /// The status and body, or why there is none.
+        result: Result<HttpResponse, TransportError>,
+    },
+    /// [`Effect::Sleep`] ended.
+    Slept {
+        /// The effect's op.
+        op: Op,
+    },
+    /// The answer to [`Effect::Host`].
+    Host {
+        /// The effect's op.
+        op: Op,
+        /// What the host answered.
+        result: Result<HostAnswer, HostFailure>,
+    },
+    /// `location.assign` threw (an invalid URL for this browser, a sandbox without
+    /// `allow-top-navigation`).
+    NavigationFailed,
+    /// `pagehide`: the page is being unloaded (or put in the back/forward cache).
+    PageHidden,
+    /// `pageshow`; `persisted` when the page came back from the back/forward cache.
+    PageShown {
+        /// `PageTransitionEvent.persisted`.
+        persisted: bool,
+    },
+    /// A `storage` event: another tab changed `key` (`None`: it cleared the store).
+    StorageChanged {
+        /// The changed key.
+        key: Option<String>,
+    },
+    /// The timer of [`Effect::Timer`] fired.
+    Tick,
+}
+
+/// How a call settles when it succeeds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `undefined`.
+    Unit,
+    /// The current session object (the one [`Effect::Session`] last announced), so that
+    /// `await login()` and `auth.session` are the same object.
+    Session,
+    /// A string.
+    Text(String),
+    /// A boolean.
+    Bool(bool),
+}
+
+/// A host API call.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HostCall {
+    /// `DocMiniApp.Service.User.login()`.
+    DocWidgetLogin,
+    /// `h5sdk.ready(cb)`.
+    H5sdkReady,
+    /// `tt.requestAccess({ appID, scopeList, state })`.
+    RequestAccess {
+        /// `appID`.
+        app_id: String,
+        /// `scopeList`.
+        scope: Vec<String>,
+        /// `state`, echoed by the client.
+        state: String,
+    },
+    /// `tt.requestAuthCode({ appId })`.
+    RequestAuthCode {
+        /// `appId`.
+        app_id: String,
+    },
+    /// `tt.login()` in a mini program.
+    TtLogin,
+}
+
+impl HostCall {
+    /// The API's name, for messages.
+    pub fn api(&self) -> &'static str {
+        match self {
+            HostCall::DocWidgetLogin => "DocMiniApp.Service.User.login",
+            HostCall::H5sdkReady => "h5sdk.ready",
+            HostCall::RequestAccess { .. } => "tt.requestAccess",
+            HostCall::RequestAuthCode { .. } => "tt.requestAuthCode",
+            HostCall::TtLogin => "tt.login",
+        }
+    }
+}
+
+/// Something the driver must do.
+#[derive(Debug, PartialEq)]
+pub enum Effect {
+    /// The constructor succeeded: the detected (or forced) surface. The first effect.
+    Ready {
+        /// The surface.
+        surface: Surface,
+        /// Whether to listen to other tabs' `storage` events.
+        watch_storage: bool,
+    },
+    /// Settle call `id`: resolve (or return) with the value, or reject (or throw) with the error.
+    Settle {
+        /// The call.
+        id: CallId,
+        /// Its outcome.
+        result: Result<Value, Error>,
+    },
+    /// The session changed: replace the session object (`None`: signed out) and call the
+    /// listeners. Never announced twice in a row with the same session.
+    Session(Option<Session>),
+    /// Arm the expiry timer to fire [`Event::Tick`] in this many ms (`None`: disarm it).
+    Timer(Option<u32>),
+    /// `fetch` with an abort after `request.timeout_ms`; answer with [`Event::Fetched`].
+    Fetch {
+        /// Tag of the answer.
+        op: Op,
+        /// The request.
+        request: HttpRequest,
+    },
+    /// Wait `ms`, then [`Event::Slept`].
+    Sleep {
+        /// Tag of the answer.
+        op: Op,
+        /// How long.
+        ms: u32,
+    },
+    /// Call a host API, giving up after `timeout_ms`; answer with [`Event::Host`].
+    Host {
+        /// Tag of the answer.
+        op: Op,
+        /// The API and its arguments.
+        call: HostCall,
+        /// How long it may take.
+        timeout_ms: u32,
+    },
+    /// `location.assign(url)`; [`Event::NavigationFailed`] when it throws.
+    Navigate(String),
+    /// `history.replaceState(history.state, "", url)`.
+    ReplaceUrl(String),
+    /// A problem that did not stop the SDK (`console.warn`). Never carries a secret.
+    Warn(String),
+}
+
+/// What an attempt waits for.
+#[derive(Debug)]
+enum Phase {
+    /// A host call.
+    Host(HostStep),
+    /// The backend's answer, or the pause before retrying it.
+    Exchange { request: HttpRequest, tries: u32, surface: Surface, finish: Finish },
+    /// The page to unload after `location.assign`; `hidden` once `pagehide` fired.
+    Navigating { hidden: bool },
+}
+
+/// The host call an attempt is in.
+#[derive(Debug)]
+enum HostStep {
+    /// One call that answers with the code (doc widget, mini program).
+    Simple(HostCall),
+    /// `h5sdk.ready`, before the client's login call.
+    Ready { scope: Vec<String> },
+    /// `tt.requestAccess` with this state, which the client echoes.
+    RequestAccess { state: String },
+    /// `tt.requestAuthCode`.
+    RequestAuthCode,
+}
+
+/// What to do with the address bar after a browser callback's exchange succeeded.
+#[derive(Debug, Default)]
+struct Finish {
+    return_to: Option<String>,
+}
+
+/// Which calls an attempt can answer.
+#[derive(Debug, PartialEq)]
+enum Purpose {
+    /// `login()`.
+    Login,
+    /// `handleCallback(url)`.
+    Callback(String),
+}
+
+/// One login in flight, shared by every call waiting for it.
+#[derive(Debug)]
+struct Attempt {
+    op: Op,
+    purpose: Purpose,
+    waiters: Vec<CallId>,
+    phase: Phase,
+}
+
+/// A store with a memory fallback that never sticks: a refused write keeps the value in memory
+/// for this page *and* removes the key from the refusing store, so no older value resurfaces
+/// after a reload; the next write tries the store again (issue #9, item 5).
+#[derive(Debug, Default)]
+struct Fallback {
+    /// Values this page holds instead of the store; `None` is a removal the store refused.
+    memory: Vec<(String, Option<String>)>,
+    warned: bool,
+}
+
+impl Fallback {
+    /// `Some` when memory, not the store, has the last word on `key`.
+    fn get(&self, key: &str) -> Option<Option<&str>> {
+        self.memory.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_deref())
+    }
+
+    /// Memory has the last word on `key` from now on.
+    fn keep(&mut self, key: &str, value: Option<&str>) {
+        self.forget(key);
+        self.memory.push((key.to_owned(), value.map(str::to_owned)));
+    }
+
+    /// The store has the last word on `key` again.
+    fn forget(&mut self, key: &str) {
+        self.memory.retain(|(k, _)| k != key);
+    }
+}
+
+/// The engine behind one `FeishuLogin`.
+pub struct Engine {
+    config: Config,
+    surface: Surface,
+    session_key: String,
+    pending_key: String,
+    consumed_key: String,
+    sessions: Fallback,
+    /// The session listeners last heard of (`Some(None)`: signed out).
+    announced: Option<Option<Session>>,
+    attempts: Vec<Attempt>,
+    next_op: Op,
+}
+
+/// What the driver sees of the page when the SDK is constructed.
+#[derive(Clone, Debug, Default)]
+pub struct Environment {
+    /// `location.href` (empty outside a window).
+    pub href: String,
+    /// Which host APIs exist.
+    pub probe: HostProbe,
+}
+
+/// Adapts the random port to the PKCE generator.
+struct Rng<'a, P: Ports>(&'a P);
+
+impl<P: Ports> RandomSource for Rng<'_, P> {
+    fn fill_random(&self, buf: &mut [u8]) -> Result<(), Error> {
+        if self.0.fill(buf) {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorKind::Crypto,
+                "crypto.getRandomValues is not available, so no secure login can be started: use a current browser",
+            ))
+        }
+    }
+}
+
+fn cancelled(message: &'static str) -> Error {
+    Error::new(ErrorKind::Cancelled, message)
+}
+
+impl Engine {
+    /// Validates the configuration, detects the surface and reads the stored session.
+    ///
+    /// # Errors
+    /// `config`, naming the field at fault.
+    pub fn new<P: Ports + JsonCodec>(
+        config: &Json,
+        env: &Environment,
+        ports: &P,
+        out: &mut Vec<Effect>,
+    ) -> Result<Engine, Error> {
+        let config = ConfigInput::from_json(config)?.validate(&env.href)?;
+        let surface = detect_surface(config.surface, env.probe);
+        let mut engine = Engine {
+            session_key: storage_key(&config.app_id, "session"),
+            pending_key: storage_key(&config.app_id, "pending"),
+            consumed_key: storage_key(&config.app_id, "consumed"),
+            config,
+            surface,
+            sessions: Fallback::default(),
+            announced: None,
+            attempts: Vec::new(),
+            next_op: 0,
+        };
+        out.push(Effect::Ready { surface, watch_storage: engine.config.storage == StorageChoice::Local });
+        engine.refresh(ports, out);
+        Ok(engine)
+    }
+
+    /// The checked configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Handles one event; the effects to perform are appended to `out`, in order.
+    pub fn handle<P: Ports + JsonCodec>(&mut self, event: Event, ports: &P, out: &mut Vec<Effect>) {
+        match event {
+            Event::Call { id, call, href } => self.call(id, call, &href, ports, out),
+            Event::Fetched { op, result } => {
+                if let Some(index) = self.attempt_index(op) {
+                    self.fetched(index, result, ports, out);
+                }
+            }
+            Event::Slept { op } => {
+                let Some(index) = self.attempt_index(op) else { return };
+                match &self.attempts[index].phase {
+                    Phase::Exchange { request, .. } => {
+                        let request = request.clone();
+                        let op = self.op();
+                        self.attempts[index].op = op;
+                        out.push(Effect::Fetch { op, request });
+                    }
+                    Phase::Navigating { hidden: false } => self.fail(
+                        index,
+                        cancelled("the page did not navigate to Feishu's login page (a beforeunload handler kept it, or the authorize URL did not answer with a page): call login() again"),
+                        out,
+                    ),
+                    // Unloading: the page is going away; nothing may settle now.
+                    _ => {}
+                }
+            }
+            Event::Host { op, result } => {
+                if let Some(index) = self.attempt_index(op) {
+                    self.host_answered(index, result, ports, out);
+                }
+            }
+            Event::NavigationFailed => {
+                if let Some(index) = self.navigating() {
+                    self.fail(
+                        index,
+                        Error::new(
+                            ErrorKind::Unsupported,
+                            "the browser refused to navigate to Feishu's login page (a sandboxed iframe without allow-top-navigation?): open the app in its own tab, or use a host surface",
+                        ),
+                        out,
+                    );
+                }
+            }
+            Event::PageHidden => {
+                for attempt in &mut self.attempts {
+                    if let Phase::Navigating { hidden } = &mut attempt.phase {
+                        *hidden = true;
+                    }
+                }
+            }
+            Event::PageShown { persisted } => {
+                if persisted {
+                    // Back from the back/forward cache: the login this page started never came
+                    // back here, and another tab may have changed the session meanwhile.
+                    if let Some(index) = self.navigating() {
+                        self.fail(
+                            index,
+                            cancelled(
+                                "the user came back from Feishu's login page without logging in: call login() again",
+                            ),
+                            out,
+                        );
+                    }
+                    self.refresh(ports, out);
+                }
+            }
+            Event::StorageChanged { key } => {
+                if key.is_none() || key.as_deref() == Some(self.session_key.as_str()) {
+                    self.refresh(ports, out);
+                }
+            }
+            Event::Tick => {
+                // A session longer than setTimeout's limit is re-checked at the limit.
+                let before = out.len();
+                if let Some(session) = self.refresh(ports, out) {
+                    if out.len() == before {
+                        out.push(Effect::Timer(expiry_delay(&session, ports.now_ms())));
+                    }
+                }
+            }
+        }
+    }
+
+    fn op(&mut self) -> Op {
+        self.next_op = self.next_op.wrapping_add(1);
+        self.next_op
+    }
+
+    fn attempt_index(&self, op: Op) -> Option<usize> {
+        self.attempts.iter().position(|a| a.op == op)
+    }
+
+    fn navigating(&self) -> Option<usize> {
+        self.attempts.iter().position(|a| matches!(a.phase, Phase::Navigating { .. }))
+    }
+
+    fn call<P: Ports + JsonCodec>(&mut self, id: CallId, call: Call, href: &str, ports: &P, out: &mut Vec<Effect>) {
+        let result = match call {
+            Call::Refresh => {
+                self.refresh(ports, out);
+                Ok(Value::Unit)
+            }
+            Call::IsCallback(url) => Ok(Value::Bool(crate::callback::is_callback(url.as_deref().unwrap_or(href)))),
+            Call::Logout => {
+                self.write_session(None, ports, out);
+                self.announce(None, ports, out);
+                Ok(Value::Unit)
+            }
+            Call::AuthorizeUrl(options) => {
+                LoginOptions::from_json(&options).and_then(|o| self.authorize(&o, ports)).map(Value::Text)
+            }
+            Call::LoginWithRedirect(options) => {
+                match LoginOptions::from_json(&options).and_then(|o| self.authorize(&o, ports)) {
+                    Ok(url) => {
+                        out.push(Effect::Navigate(url));
+                        Ok(Value::Unit)
+                    }
+                    Err(error) => Err(error),
+                }
+            }
+            Call::HandleCallback(url) => {
+                // React StrictMode calls it twice: the second call shares the first's attempt.
+                let url = url.unwrap_or_else(|| href.to_owned());
+                match self.attempts.iter_mut().find(|a| a.purpose == Purpose::Callback(url.clone())) {
+                    Some(attempt) => attempt.waiters.push(id),
+                    None => self.start_callback(id, url, href, ports, out),
+                }
+                return;
+            }
+            Call::Login(options) => {
+                // Concurrent calls share one attempt, whichever started it.
+                if let Some(attempt) = self.attempts.first_mut() {
+                    attempt.waiters.push(id);
+                    return;
+                }
+                let options = match LoginOptions::from_json(&options) {
+                    Ok(options) => options,
+                    Err(error) => return out.push(Effect::Settle { id, result: Err(error) }),
+                };
+                if self.surface == Surface::Browser && crate::callback::is_callback(href) {
+                    self.start_callback(id, href.to_owned(), href, ports, out);
+                    return;
+                }
+                if !options.force && self.refresh(ports, out).is_some() {
+                    return out.push(Effect::Settle { id, result: Ok(Value::Session) });
+                }
+                self.start_login(id, &options, ports, out);
+                return;
+            }
+        };
+        out.push(Effect::Settle { id, result });
+    }
+
+    /// A fresh authorize URL; its pending login is added to this tab's list.
+    ///
+    /// # Errors
+    /// `config`, `crypto`, and `storage` when sessionStorage refuses the pending login: the
+    /// redirect could never be completed, so it must fail before navigating (issue #9, item 6).
+    fn authorize<P: Ports + JsonCodec>(&mut self, options: &LoginOptions, ports: &P) -> Result<String, Error> {
+        let now = ports.now_ms();
+        let request = build_authorize_request(&self.config, options, &Rng(ports), now)?;
+        // Older pending logins stay: a callback in the address bar may still need one (item 4).
+        let mut list = self.pending_list(ports, now);
+        list.push(request.pending);
+        let keep_from = list.len().saturating_sub(MAX_PENDING);
+        let encoded: Vec<Json> = list[keep_from..].iter().map(|p| p.to_json()).collect();
+        ports.put(Area::Pending, &self.pending_key, Some(&ports.stringify(&Json::Array(encoded)))).map_err(|Refused| {
+            Error::new(
+                ErrorKind::Storage,
+                "sessionStorage refused to keep the pending login (blocked storage, a sandboxed iframe or private mode), so the redirect could not be completed: allow storage for this site, or log in on a Feishu host surface",
+            )
+        })?;
+        Ok(request.url)
+    }
+
+    /// This tab's unexpired pending logins, oldest first. A record of the single-object format
+    /// of 0.1 counts as a list of one.
+    fn pending_list<P: Ports + JsonCodec>(&self, ports: &P, now: f64) -> Vec<PendingLogin> {
+        let text = ports.get(Area::Pending, &self.pending_key).ok().flatten();
+        let parsed = text.and_then(|t| ports.parse(&t));
+        let records = match parsed {
+            Some(Json::Array(items)) => items,
+            Some(object @ Json::Object(_)) => vec![object],
+            _ => Vec::new(),
+        };
+        records.iter().filter_map(PendingLogin::from_json).filter(|p| !p.is_expired(now)).collect()
+    }
+
+    fn start_login<P: Ports + JsonCodec>(
+        &mut self,
+        id: CallId,
+        options: &LoginOptions,
+        ports: &P,
+        out: &mut Vec<Effect>,
+    ) {
+        let op = self.op();
+        let (step, call) = match self.surface {
+            Surface::Browser => {
+                match self.authorize(options, ports) {
+                    Ok(url) => {
+                        out.push(Effect::Navigate(url));
+                        out.push(Effect::Sleep { op, ms: NAVIGATION_GRACE_MS });
+                        let phase = Phase::Navigating { hidden: false };
+                        self.attempts.push(Attempt { op, purpose: Purpose::Login, waiters: vec![id], phase });
+                    }
+                    Err(error) => out.push(Effect::Settle { id, result: Err(error) }),
+                }
+                return;
+            }
+            Surface::DocWidget => (HostStep::Simple(HostCall::DocWidgetLogin), HostCall::DocWidgetLogin),
+            Surface::MiniProgram => (HostStep::Simple(HostCall::TtLogin), HostCall::TtLogin),
+            Surface::Client => {
+                // The scope is checked before anything is asked of the host.
+                let scope = match &options.scope {
+                    Some(scope) => match validate_scope("options.scope", scope.clone()) {
+                        Ok(scope) => scope,
+                        Err(error) => return out.push(Effect::Settle { id, result: Err(error) }),
+                    },
+                    None => self.config.scope.clone(),
+                };
+                (HostStep::Ready { scope }, HostCall::H5sdkReady)
+            }
+        };
+        out.push(Effect::Host { op, call, timeout_ms: self.config.host_timeout_ms });
+        self.attempts.push(Attempt { op, purpose: Purpose::Login, waiters: vec![id], phase: Phase::Host(step) });
+    }
+
+    fn host_answered<P: Ports + JsonCodec>(
+        &mut self,
+        index: usize,
+        result: Result<HostAnswer, HostFailure>,
+        ports: &P,
+        out: &mut Vec<Effect>,
+    ) {
+        let Phase::Host(step) = &self.attempts[index].phase else { return };
+        let api = match step {
+            HostStep::Simple(call) => call.api(),
+            HostStep::Ready { .. } => "h5sdk.ready",
+            HostStep::RequestAccess { .. } => "tt.requestAccess",
+            HostStep::RequestAuthCode => "tt.requestAuthCode",
+        };
+        let answer = match result {
+            Ok(answer) => answer,
+            // A client without requestAccess support answers errno 103: fall back.
+            Err(failure)
+                if failure.code == Some(ERRNO_UNSUPPORTED) && matches!(step, HostStep::RequestAccess { .. }) =>
+            {
+                return self.next_host_step(index, HostStep::RequestAuthCode, out);
+            }
+            Err(failure) => return self.fail(index, host_error(api, &failure), out),
+        };
+        let (code, echoed) = match (step, answer) {
+            (HostStep::Ready { scope }, HostAnswer::Ready { has_request_access: true }) => {
+                let scope = scope.clone();
+                return match random_token(&Rng(ports)) {
+                    Ok(state) => {
+                        let call =
+                            HostCall::RequestAccess { app_id: self.config.app_id.clone(), scope, state: state.clone() };
+                        self.host_step(index, HostStep::RequestAccess { state }, call, out)
+                    }
+                    Err(error) => self.fail(index, error, out),
+                };
+            }
+            (HostStep::Ready { .. }, HostAnswer::Ready { has_request_access: false }) => {
+                return self.next_host_step(index, HostStep::RequestAuthCode, out);
+            }
+            (HostStep::Ready { .. }, HostAnswer::Code { .. }) | (_, HostAnswer::Ready { .. }) => {
+                let failure =
+                    HostFailure { message: Some("the host answered without a code".into()), ..Default::default() };
+                return self.fail(index, host_error(api, &failure), out);
+            }
+            (_, HostAnswer::Code { code, state }) => (code, state),
+        };
+        if let HostStep::RequestAccess { state } = step {
+            // Clients that echo no state are accepted; one that echoes another is not.
+            if echoed.is_some_and(|echoed| !bool::from(echoed.as_bytes().ct_eq(state.as_bytes()))) {
+                let error = Error::new(
+                    ErrorKind::State,
+                    "tt.requestAccess answered with another state than the one sent: try again",
+                );
+                return self.fail(index, error, out);
+            }
+        }
+        if code.is_empty() {
+            let error = Error::new(ErrorKind::Host, "the Feishu host returned an empty login code: try again");
+            return self.fail(index, error, out);
+        }
+        let surface = self.surface;
+        self.exchange(index, &code, surface, None, Finish::default(), ports, out);
+    }
+
+    fn next_host_step(&mut self, index: usize, step: HostStep, out: &mut Vec<Effect>) {
+        let call = match &step {
+            HostStep::RequestAuthCode => HostCall::RequestAuthCode { app_id: self.config.app_id.clone() },
+            _ => return,
+        };
+        self.host_step(index, step, call, out);
+    }
+
+    fn host_step(&mut self, index: usize, step: HostStep, call: HostCall, out: &mut Vec<Effect>) {
+        let op = self.op();
+        let attempt = &mut self.attempts[index];
+        attempt.op = op;
+        attempt.phase = Phase::Host(step);
+        out.push(Effect::Host { op, call, timeout_ms: self.config.host_timeout_ms });
+    }
+
+    /// Validates the callback in `url` against this tab's pending logins, then exchanges its code.
+    fn start_callback<P: Ports + JsonCodec>(
+        &mut self,
+        id: CallId,
+        url: String,
+        href: &str,
+        ports: &P,
+        out: &mut Vec<Effect>,
+    ) {
+        let in_address_bar = url == href;
+        if in_address_bar {
+            // The code leaves the address bar (and so the history and Referer) at once, even
+            // when the login then fails.
+            let stripped = strip_callback_params(&url);
+            if stripped != url {
+                out.push(Effect::ReplaceUrl(stripped));
+            }
+        }
+        let now = ports.now_ms();
+        let params = match CallbackParams::parse(&url) {
+            Ok(params) => params,
+            Err(error) => return out.push(Effect::Settle { id, result: Err(error) }),
+        };
+        let state = params.state.clone().unwrap_or_default();
+        let mut list = self.pending_list(ports, now);
+        let matching = list.iter().position(|p| bool::from(p.state.as_bytes().ct_eq(state.as_bytes())));
+        let pending = match matching {
+            Some(index) => {
+                // Consumed before anything else, so the same callback cannot be replayed.
+                let pending = list.remove(index);
+                self.write_pending(&list, ports);
+                Some(pending)
+            }
+            // Checked against the newest one for the message; nothing is consumed, so a forged
+            // callback cannot destroy the login a real one still needs.
+            None => list.pop(),
+        };
+        let validated = match validate_callback(params, pending, now) {
+            Ok(validated) => validated,
+            Err(error) => return out.push(Effect::Settle { id, result: Err(error) }),
+        };
+        if let Err(error) = self.consume_state(&state, ports, now) {
+            return out.push(Effect::Settle { id, result: Err(error) });
+        }
+        let finish = Finish { return_to: validated.return_to().filter(|_| in_address_bar).map(str::to_owned) };
+        self.attempts.push(Attempt {
+            op: 0,
+            purpose: Purpose::Callback(url),
+            waiters: vec![id],
+            phase: Phase::Navigating { hidden: true },
+        });
+        let index = self.attempts.len() - 1;
+        let pkce = Some((validated.verifier(), validated.redirect_uri()));
+        self.exchange(index, validated.code(), Surface::Browser, pkce, finish, ports, out);
+    }
+
+    fn write_pending<P: Ports + JsonCodec>(&self, list: &[PendingLogin], ports: &P) {
+        let value =
+            (!list.is_empty()).then(|| ports.stringify(&Json::Array(list.iter().map(|p| p.to_json()).collect())));
+        // A refused removal leaves a record whose state can no longer complete: consume_state
+        // refuses it in every tab.
+        let _ = ports.put(Area::Pending, &self.pending_key, value.as_deref());
+    }
+
+    /// A state completes at most once across all tabs of the origin: sessionStorage is copied
+    /// into tabs opened with an opener, so the pending record alone cannot guarantee it. The
+    /// record of consumed states (their SHA-256, never the state itself) lives in localStorage
+    /// for as long as a pending login can; a store that refuses leaves the per-tab guarantee.
+    fn consume_state<P: Ports + JsonCodec>(&self, state: &str, ports: &P, now: f64) -> Result<(), Error> {
+        let digest = CodeVerifier::from_stored(state.to_owned()).challenge_s256();
+        let text = ports.get(Area::Shared, &self.consumed_key).ok().flatten();
+        let mut kept: Vec<Json> = Vec::new();
+        if let Some(Json::Array(items)) = text.and_then(|t| ports.parse(&t)) {
+            for item in items {
+                let live = item.get("until").and_then(Json::as_f64).is_some_and(|until| until > now);
+                if !live {
+                    continue;
+                }
+                if item.get("sha").and_then(Json::as_str) == Some(digest.as_str()) {
+                    return Err(Error::new(
+                        ErrorKind::State,
+                        "this login callback was already used (in this or another tab): start the login again",
+                    ));
+                }
+                kept.push(item);
+            }
+        }
+        kept.push(Json::object([("sha", Json::string(&digest)), ("until", Json::Number(now + PENDING_TTL_MS))]));
+        let _ = ports.put(Area::Shared, &self.consumed_key, Some(&ports.stringify(&Json::Array(kept))));
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn exchange<P: Ports + JsonCodec>(
+        &mut self,
+        index: usize,
+        code: &str,
+        surface: Surface,
+        pkce: Option<(&CodeVerifier, &str)>,
+        finish: Finish,
+        ports: &P,
+        out: &mut Vec<Effect>,
+    ) {
+        let exchange = ExchangeRequest { code, surface, app_id: &self.config.app_id, pkce };
+        let request = build_request(&self.config.backend, &exchange, ports);
+        let op = self.op();
+        let attempt = &mut self.attempts[index];
+        attempt.op = op;
+        attempt.phase = Phase::Exchange { request: request.clone(), tries: 0, surface, finish };
+        out.push(Effect::Fetch { op, request });
+    }
+
+    fn fetched<P: Ports + JsonCodec>(
+        &mut self,
+        index: usize,
+        result: Result<HttpResponse, TransportError>,
+        ports: &P,
+        out: &mut Vec<Effect>,
+    ) {
+        let (tries, surface) = match &self.attempts[index].phase {
+            Phase::Exchange { tries, surface, .. } => (*tries, *surface),
+            _ => return,
+        };
+        let backend = &self.config.backend;
+        let outcome = match result {
+            Ok(response) => read_response(&backend.url, &response, ports),
+            Err(error) => Err(transport_error(backend, error)),
+        };
+        let reply = match outcome {
+            Ok(reply) => reply,
+            Err(error) if tries < backend.retries && is_safe_to_retry(&error) => {
+                let op = self.op();
+                let attempt = &mut self.attempts[index];
+                attempt.op = op;
+                if let Phase::Exchange { tries, .. } = &mut attempt.phase {
+                    *tries += 1;
+                }
+                return out.push(Effect::Sleep { op, ms: RETRY_BASE_DELAY_MS << tries.min(8) });
+            }
+            Err(error) => return self.fail(index, error, out),
+        };
+        let attempt = self.attempts.remove(index);
+        let obtained_at = ports.now_ms();
+        let session = Session {
+            token: reply.token,
+            expires_at: reply.expires_in.map(|seconds| obtained_at + seconds * 1000.0),
+            user: reply.user,
+            surface,
+            obtained_at,
+        };
+        self.write_session(Some(&session), ports, out);
+        self.announce(Some(session), ports, out);
+        if let Phase::Exchange { finish: Finish { return_to: Some(url) }, .. } = attempt.phase {
+            out.push(Effect::ReplaceUrl(url));
+        }
+        for id in attempt.waiters {
+            out.push(Effect::Settle { id, result: Ok(Value::Session) });
+        }
+    }
+
+    fn fail(&mut self, index: usize, error: Error, out: &mut Vec<Effect>) {
+        let attempt = self.attempts.remove(index);
+        for id in attempt.waiters {
+            out.push(Effect::Settle { id, result: Err(error.clone()) });
+        }
+    }
+
+    fn warn_storage(&mut self, out: &mut Vec<Effect>) {
+        if !self.sessions.warned {
+            self.sessions.warned = true;
+            let label = match self.config.storage {
+                StorageChoice::Session => "sessionStorage",
+                StorageChoice::Custom => "the storage object",
+                _ => "localStorage",
+            };
+            out.push(Effect::Warn(
+                String::from("feishu-login: ")
+                    + label
+                    + " is not available here (sandboxed iframe or blocked storage); the session is kept in memory for this page only",
+            ));
+        }
+    }
+
+    /// The stored session text: the memory copy when the store refused the last write, else the
+    /// store's.
+    fn read_session_text<P: Ports>(&mut self, ports: &P, out: &mut Vec<Effect>) -> Option<String> {
+        if let Some(value) = self.sessions.get(&self.session_key) {
+            return value.map(str::to_owned);
+        }
+        if self.config.storage == StorageChoice::Memory {
+            return None;
+        }
+        match ports.get(Area::Session, &self.session_key) {
+            Ok(value) => value,
+            Err(Refused) => {
+                self.warn_storage(out);
+                None
+            }
+        }
+    }
+
+    /// Persists `session` (or removes it). A refused write keeps it in memory for this page,
+    /// removes any older value from the store and is retried on the next write.
+    fn write_session<P: Ports + JsonCodec>(&mut self, session: Option<&Session>, ports: &P, out: &mut Vec<Effect>) {
+        let text = session.map(|s| s.encode(ports));
+        if self.config.storage == StorageChoice::Memory {
+            return self.sessions.keep(&self.session_key, text.as_deref());
+        }
+        match ports.put(Area::Session, &self.session_key, text.as_deref()) {
+            Ok(()) => self.sessions.forget(&self.session_key),
+            Err(Refused) => {
+                self.sessions.keep(&self.session_key, text.as_deref());
+                if text.is_some() {
+                    // An older session must not come back after a reload.
+                    let _ = ports.put(Area::Session, &self.session_key, None);
+                }
+                self.warn_storage(out);
+            }
+        }
+    }
+
+    /// Re-reads the stored session: an expired one is removed, a corrupt one removed with a
+    /// warning; listeners hear of any change. Returns the valid session.
+    fn refresh<P: Ports + JsonCodec>(&mut self, ports: &P, out: &mut Vec<Effect>) -> Option<Session> {
+        let text = self.read_session_text(ports, out);
+        let session = match text.map(|t| Session::decode(&t, ports)) {
+            None => None,
+            Some(Some(session)) if !session.is_expired(ports.now_ms()) => Some(session),
+            Some(Some(_expired)) => {
+                self.write_session(None, ports, out);
+                None
+            }
+            Some(None) => {
+                self.write_session(None, ports, out);
+                out.push(Effect::Warn(
+                    "feishu-login: the stored session was unreadable and has been cleared; log in again".into(),
+                ));
+                None
+            }
+        };
+        self.announce(session.clone(), ports, out);
+        session
+    }
+
+    /// Tells the driver about the session when it differs from what listeners last heard, and
+    /// arms the expiry timer.
+    fn announce<P: Ports>(&mut self, session: Option<Session>, ports: &P, out: &mut Vec<Effect>) {
+        if self.announced.as_ref() == Some(&session) {
+            return;
+        }
+        let now = ports.now_ms();
+        out.push(Effect::Timer(session.as_ref().and_then(|s| expiry_delay(s, now))));
+        out.push(Effect::Session(session.clone()));
+        self.announced = Some(session);
+    }
+}
+
+/// Milliseconds until `session` expires, within what `setTimeout` takes (2^31-1 ms, ~24.8
+/// days; a longer session is re-checked then); `None` when it never expires.
+fn expiry_delay(session: &Session, now: f64) -> Option<u32> {
+    session.expires_at.map(|at| (at - now).clamp(0.0, i32::MAX as f64) as u32)
+}

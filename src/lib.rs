@@ -88,7 +88,7 @@ pub use config::{
     BackendConfig, BackendInput, Brand, CodeIn, Config, ConfigInput, Credentials, StorageChoice, DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_MS, FEISHU_AUTHORIZE_URL, LARK_AUTHORIZE_URL, MAX_SCOPES,
 };
-pub use error::{feishu_code_hint, feishu_code_is_transient, Error, ErrorKind};
+pub use error::{CodeSource, Error, ErrorKind};
 pub use host::{detect_surface, HostProbe, Surface};
 pub use json::{Json, JsonCodec};
 pub use pkce::{random_token, CodeVerifier, RandomSource};

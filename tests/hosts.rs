@@ -101,6 +101,8 @@ async fn doc_widget_rejections_become_typed_errors_and_keep_the_session() {
         ("() => Promise.reject(Object.assign(Object.create({ name: 'APIInvokeError' }), { code: 10110006, message: 'forbidden' }))", "host", Some(10110006.0)),
         ("() => Promise.reject({ code: 10110002, message: 'timeout' })", "timeout", Some(10110002.0)),
         ("() => Promise.reject({ code: 10110007 })", "host", Some(10110007.0)),
+        // A `tt` errno number means nothing here (issue #9 item 10): not a refusal.
+        ("() => Promise.reject({ code: 107 })", "host", Some(107.0)),
         ("() => Promise.reject('plain string')", "host", None),
         ("() => Promise.reject(new Error('boom'))", "host", None),
         ("() => Promise.reject(undefined)", "host", None),

@@ -3,7 +3,7 @@
 //! tested natively.
 
 use crate::config::{BackendConfig, CodeIn, Credentials};
-use crate::error::{decimal, feishu_code_is_transient, message_with_hint, Error, ErrorKind};
+use crate::error::{decimal, message_with_hint, CodeSource, Error, ErrorKind};
 use crate::host::Surface;
 use crate::json::{Json, JsonCodec};
 use crate::pkce::CodeVerifier;
@@ -116,15 +116,21 @@ pub fn build_request(backend: &BackendConfig, exchange: &ExchangeRequest, codec:
     }
 }
 
-/// Maps the backend's answer to a reply or a typed error.
+/// Maps the backend's answer to a reply or a typed error. A relayed Feishu `code` is read in the
+/// table of `source`, the API that redeemed the login code (see [`CodeSource::redeeming`]).
 ///
 /// # Errors
 /// `backend` for non-2xx (with `status` and the relayed Feishu `code`), `response` for a 2xx
 /// body that is not `{token: non-empty string, expiresIn?: number ≥ 0, user?: object}`.
-pub fn read_response(backend_url: &str, response: &HttpResponse, codec: &dyn JsonCodec) -> Result<BackendReply, Error> {
+pub fn read_response(
+    backend_url: &str,
+    response: &HttpResponse,
+    source: CodeSource,
+    codec: &dyn JsonCodec,
+) -> Result<BackendReply, Error> {
     let body = codec.parse(&response.body);
     if !(200..300).contains(&response.status) {
-        return Err(backend_error(backend_url, response.status, body.as_ref()));
+        return Err(backend_error(backend_url, response.status, body.as_ref(), source));
     }
     let unusable = |what: &str| {
         Error::new(
@@ -155,7 +161,7 @@ pub fn read_response(backend_url: &str, response: &HttpResponse, codec: &dyn Jso
     Ok(BackendReply { token, expires_in, user })
 }
 
-fn backend_error(backend_url: &str, status: u16, body: Option<&Json>) -> Error {
+fn backend_error(backend_url: &str, status: u16, body: Option<&Json>, source: CodeSource) -> Error {
     let code = body.and_then(|b| b.get("code")).and_then(Json::as_i64).filter(|c| *c != 0);
     let relayed = body
         .and_then(|b| ["message", "msg", "error_description"].iter().find_map(|k| b.get(k).and_then(Json::as_str)))
@@ -174,9 +180,10 @@ fn backend_error(backend_url: &str, status: u16, body: Option<&Json>) -> Error {
             _ => "",
         };
     }
-    let retryable = status >= 500 || code.is_some_and(feishu_code_is_transient);
-    let mut error =
-        Error::new(ErrorKind::Backend, message_with_hint(message, code)).with_status(status).with_retryable(retryable);
+    let retryable = status >= 500 || code.is_some_and(|code| source.is_transient(code));
+    let mut error = Error::new(ErrorKind::Backend, message_with_hint(message, source, code))
+        .with_status(status)
+        .with_retryable(retryable);
     if let Some(code) = code {
         error = error.with_code(code);
     }
@@ -207,15 +214,15 @@ pub fn transport_error(backend: &BackendConfig, error: TransportError) -> Error 
 }
 
 /// Whether a failed attempt may be repeated: only where the code cannot have been used up —
-/// connection failures, 502/503/504 from a proxy, and Feishu's own "try again" codes
-/// (20050/20072) relayed with a 5xx. Never a 4xx, never a timeout (the backend may have
-/// redeemed the one-time code already).
-pub fn is_safe_to_retry(error: &Error) -> bool {
+/// connection failures, 502/503/504 from a proxy, and the "try again" codes of `source`, the API
+/// that redeemed the code (OAuth token v2's 20050/20072), relayed with a 5xx. Never a 4xx, never
+/// a timeout (the backend may have redeemed the one-time code already).
+pub fn is_safe_to_retry(error: &Error, source: CodeSource) -> bool {
     match error.kind() {
         ErrorKind::Network => true,
         ErrorKind::Backend => match error.status() {
             Some(502..=504) => true,
-            Some(500..=599) => matches!(error.code(), Some(20050 | 20072)),
+            Some(500..=599) => error.code().is_some_and(|code| source.is_transient(code)),
             _ => false,
         },
         _ => false,
@@ -237,14 +244,15 @@ pub async fn exchange_code(
     codec: &dyn JsonCodec,
 ) -> Result<BackendReply, Error> {
     let request = build_request(backend, exchange, codec);
+    let source = CodeSource::redeeming(exchange.surface);
     let mut attempt = 0;
     loop {
         let result = match transport.send(&request).await {
-            Ok(response) => read_response(&backend.url, &response, codec),
+            Ok(response) => read_response(&backend.url, &response, source, codec),
             Err(error) => Err(transport_error(backend, error)),
         };
         match result {
-            Err(error) if attempt < backend.retries && is_safe_to_retry(&error) => {
+            Err(error) if attempt < backend.retries && is_safe_to_retry(&error, source) => {
                 transport.sleep(RETRY_BASE_DELAY_MS << attempt.min(8)).await;
                 attempt += 1;
             }
@@ -310,6 +318,20 @@ pub(crate) mod tests {
         };
         pollster::block_on(exchange_code(transport, backend, &exchange, &SerdeJsonCodec))
     }
+
+    /// One attempt from `surface` (no PKCE: the relayed code is what matters here).
+    fn run_on(
+        surface: Surface,
+        answers: Vec<Result<HttpResponse, TransportError>>,
+    ) -> (Result<BackendReply, Error>, usize) {
+        let transport = ScriptedTransport::new(answers);
+        let exchange = ExchangeRequest { code: "CODE-SECRET", surface, app_id: "cli_x", pkce: None };
+        let result = pollster::block_on(exchange_code(&transport, &default_backend(), &exchange, &SerdeJsonCodec));
+        let sent = transport.sent.borrow().len();
+        (result, sent)
+    }
+
+    const SURFACES: [Surface; 4] = [Surface::Browser, Surface::Client, Surface::DocWidget, Surface::MiniProgram];
 
     const OK: &str = r#"{"token":"t1","expiresIn":7200,"user":{"name":"张三"}}"#;
 
@@ -435,5 +457,64 @@ pub(crate) mod tests {
         assert_eq!(err.kind(), ErrorKind::Network);
         assert!(err.retryable());
         assert_eq!(transport.sent.borrow().len(), 1);
+    }
+
+    // Issue #9 item 10: the backend relays codes of the API that redeemed the code (OAuth token
+    // v2 or tokenLoginValidate), never `tt` errnos.
+    #[test]
+    fn relayed_111_is_not_too_many_calls_nor_retryable_on_any_surface() {
+        for surface in SURFACES {
+            let err = run_on(surface, vec![answer(400, r#"{"code":111}"#)]).0.unwrap_err();
+            assert_eq!((err.kind(), err.code()), (ErrorKind::Backend, Some(111)), "{surface:?}");
+            assert!(!err.message().contains("too many calls"), "{surface:?}: {}", err.message());
+            assert!(!err.retryable(), "{surface:?}");
+        }
+    }
+
+    #[test]
+    fn relayed_107_is_a_backend_error_not_a_refusal() {
+        for surface in SURFACES {
+            let err = run_on(surface, vec![answer(403, r#"{"code":107}"#)]).0.unwrap_err();
+            assert_eq!((err.kind(), err.code()), (ErrorKind::Backend, Some(107)), "{surface:?}");
+            assert!(!err.message().contains("refused"), "{surface:?}: {}", err.message());
+        }
+    }
+
+    #[test]
+    fn relayed_10228_gets_the_mina_hint_only_where_tokenloginvalidate_redeems() {
+        for (surface, mina) in [
+            (Surface::Browser, false),
+            (Surface::Client, false),
+            (Surface::DocWidget, true),
+            (Surface::MiniProgram, true),
+        ] {
+            let err = run_on(surface, vec![answer(400, r#"{"code":10228}"#)]).0.unwrap_err();
+            assert_eq!(err.message().contains("cannot see this app"), mina, "{surface:?}: {}", err.message());
+        }
+        // And OAuth hints only where OAuth token v2 redeems.
+        for (surface, oauth) in [
+            (Surface::Browser, true),
+            (Surface::Client, true),
+            (Surface::DocWidget, false),
+            (Surface::MiniProgram, false),
+        ] {
+            let err = run_on(surface, vec![answer(400, r#"{"code":20049}"#)]).0.unwrap_err();
+            assert_eq!(err.message().contains("PKCE"), oauth, "{surface:?}: {}", err.message());
+        }
+    }
+
+    #[test]
+    fn relayed_oauth_try_again_codes_are_retried_only_where_oauth_redeems() {
+        for (surface, oauth) in [
+            (Surface::Browser, true),
+            (Surface::Client, true),
+            (Surface::DocWidget, false),
+            (Surface::MiniProgram, false),
+        ] {
+            let (result, sent) = run_on(surface, vec![answer(500, r#"{"code":20050}"#), answer(200, OK)]);
+            assert_eq!((result.is_ok(), sent), (oauth, if oauth { 2 } else { 1 }), "{surface:?}");
+            let err = run_on(surface, vec![answer(400, r#"{"code":20072}"#)]).0.unwrap_err();
+            assert_eq!(err.retryable(), oauth, "{surface:?}: {}", err.message());
+        }
     }
 }

@@ -8,7 +8,7 @@ use crate::config::validate_scope;
 use crate::config::Config;
 use crate::error::Error;
 use crate::error::ErrorKind;
-use crate::host::{host_error, HostApi, Surface, ERRNO_UNSUPPORTED};
+use crate::host::{host_error, Api, HostApi, Surface, ERRNO_UNSUPPORTED};
 use crate::json::JsonCodec;
 use crate::pkce::{random_token, CodeVerifier, RandomSource};
 use crate::prelude::*;
@@ -166,10 +166,12 @@ impl<P: Platform> Client<P> {
     pub async fn login_with_host(&self, surface: Surface, options: &LoginOptions) -> Result<Session, Error> {
         let code = match surface {
             Surface::DocWidget => {
-                self.platform.doc_widget_login().await.map_err(|f| host_error("DocMiniApp.Service.User.login", &f))?
+                self.platform.doc_widget_login().await.map_err(|f| host_error(Api::DocWidgetLogin, &f))?
             }
             Surface::Client => self.client_code(options).await?,
-            Surface::MiniProgram => self.platform.mini_program_login().await.map_err(|f| host_error("tt.login", &f))?,
+            Surface::MiniProgram => {
+                self.platform.mini_program_login().await.map_err(|f| host_error(Api::TtLogin, &f))?
+            }
             Surface::Browser => {
                 return Err(Error::new(ErrorKind::Unsupported, "the browser surface logs in by redirect: use login()"))
             }
@@ -187,7 +189,7 @@ impl<P: Platform> Client<P> {
             Some(scope) => validate_scope("options.scope", scope.clone())?,
             None => self.config.scope.clone(),
         };
-        self.platform.client_ready().await.map_err(|f| host_error("h5sdk.ready", &f))?;
+        self.platform.client_ready().await.map_err(|f| host_error(Api::H5sdkReady, &f))?;
         if self.platform.has_request_access() {
             let state = random_token(&self.platform)?;
             match self.platform.request_access(&self.config.app_id, &scope, &state).await {
@@ -202,10 +204,10 @@ impl<P: Platform> Client<P> {
                     return Ok(code);
                 }
                 Err(failure) if failure.code == Some(ERRNO_UNSUPPORTED) => {}
-                Err(failure) => return Err(host_error("tt.requestAccess", &failure)),
+                Err(failure) => return Err(host_error(Api::RequestAccess, &failure)),
             }
         }
-        self.platform.request_auth_code(&self.config.app_id).await.map_err(|f| host_error("tt.requestAuthCode", &f))
+        self.platform.request_auth_code(&self.config.app_id).await.map_err(|f| host_error(Api::RequestAuthCode, &f))
     }
 
     /// Posts `code` to the backend and persists the session it returns.
@@ -258,6 +260,7 @@ mod tests {
         request_access: Option<Result<(String, Option<String>), HostFailure>>,
         request_auth_code: Option<Result<String, HostFailure>>,
         doc_widget: Option<Result<String, HostFailure>>,
+        mini_program: Option<Result<String, HostFailure>>,
         calls: RefCell<Vec<String>>,
         sent_state: RefCell<String>,
     }
@@ -328,7 +331,7 @@ mod tests {
             self.host.request_auth_code.clone().unwrap()
         }
         async fn mini_program_login(&self) -> Result<String, HostFailure> {
-            Err(HostFailure::unavailable())
+            self.host.mini_program.clone().unwrap_or(Err(HostFailure::unavailable()))
         }
     }
 
@@ -592,5 +595,34 @@ mod tests {
         let g = fixture(vec![]);
         assert_eq!(host_login(&g, Surface::DocWidget).unwrap_err().kind(), ErrorKind::Unsupported);
         assert_eq!(host_login(&g, Surface::Browser).unwrap_err().kind(), ErrorKind::Unsupported);
+    }
+
+    // Issue #9 item 10: each host call's code is read in the table of the API that failed.
+    #[test]
+    fn host_codes_are_read_in_the_table_of_the_api_that_failed() {
+        fn failed<T>(code: i64) -> Option<Result<T, HostFailure>> {
+            Some(Err(HostFailure { code: Some(code), ..Default::default() }))
+        }
+        let mut f = fixture(vec![]);
+        f.client.platform.host.doc_widget = failed(107);
+        let err = host_login(&f, Surface::DocWidget).unwrap_err();
+        assert_eq!((err.kind(), err.code()), (ErrorKind::Host, Some(107)), "{}", err.message());
+        f.client.platform.host.doc_widget = failed(10_110_002);
+        assert_eq!(host_login(&f, Surface::DocWidget).unwrap_err().kind(), ErrorKind::Timeout);
+
+        f.client.platform.host.mini_program = failed(111);
+        assert!(host_login(&f, Surface::MiniProgram).unwrap_err().retryable());
+        f.client.platform.host.mini_program = failed(10_110_007);
+        assert!(!host_login(&f, Surface::MiniProgram).unwrap_err().retryable(), "a widget code");
+
+        f.client.platform.host.has_request_access = true;
+        f.client.platform.host.request_access = failed(2_700_002);
+        assert_eq!(host_login(&f, Surface::Client).unwrap_err().kind(), ErrorKind::Denied);
+        f.client.platform.host.request_access = failed(10232);
+        assert!(!host_login(&f, Surface::Client).unwrap_err().retryable(), "a requestAuthCode errCode");
+        f.client.platform.host.has_request_access = false;
+        f.client.platform.host.request_auth_code = failed(10232);
+        assert!(host_login(&f, Surface::Client).unwrap_err().retryable());
+        assert!(f.client.platform.transport.sent.borrow().is_empty());
     }
 }

@@ -17,8 +17,9 @@ use crate::backend::{
 };
 use crate::callback::{strip_callback_params, validate_callback, CallbackParams};
 use crate::config::{validate_scope, Config, ConfigInput, StorageChoice};
+use crate::error::CodeSource;
 use crate::error::{Error, ErrorKind};
-use crate::host::{detect_surface, host_error, HostFailure, HostProbe, Surface, ERRNO_UNSUPPORTED};
+use crate::host::{detect_surface, host_error, Api, HostFailure, HostProbe, Surface, ERRNO_UNSUPPORTED};
 use crate::json::{Json, JsonCodec};
 use crate::pkce::{random_token, CodeVerifier, RandomSource};
 use crate::ports::{Area, Ports, Refused};
@@ -171,14 +172,14 @@ pub enum HostCall {
 }
 
 impl HostCall {
-    /// The API's name, for messages.
-    pub fn api(&self) -> &'static str {
+    /// Which API it is (its name in messages, its code table).
+    pub fn api(&self) -> Api {
         match self {
-            HostCall::DocWidgetLogin => "DocMiniApp.Service.User.login",
-            HostCall::H5sdkReady => "h5sdk.ready",
-            HostCall::RequestAccess { .. } => "tt.requestAccess",
-            HostCall::RequestAuthCode { .. } => "tt.requestAuthCode",
-            HostCall::TtLogin => "tt.login",
+            HostCall::DocWidgetLogin => Api::DocWidgetLogin,
+            HostCall::H5sdkReady => Api::H5sdkReady,
+            HostCall::RequestAccess { .. } => Api::RequestAccess,
+            HostCall::RequestAuthCode { .. } => Api::RequestAuthCode,
+            HostCall::TtLogin => Api::TtLogin,
         }
     }
 }
@@ -627,9 +628,9 @@ impl Engine {
         let Phase::Host(step) = &self.attempts[index].phase else { return };
         let api = match step {
             HostStep::Simple(call) => call.api(),
-            HostStep::Ready { .. } => "h5sdk.ready",
-            HostStep::RequestAccess { .. } => "tt.requestAccess",
-            HostStep::RequestAuthCode => "tt.requestAuthCode",
+            HostStep::Ready { .. } => Api::H5sdkReady,
+            HostStep::RequestAccess { .. } => Api::RequestAccess,
+            HostStep::RequestAuthCode => Api::RequestAuthCode,
         };
         let answer = match result {
             Ok(answer) => answer,
@@ -821,13 +822,15 @@ impl Engine {
             _ => return,
         };
         let backend = &self.config.backend;
+        // Codes the backend relays come from the API that redeems this surface's codes.
+        let source = CodeSource::redeeming(surface);
         let outcome = match result {
-            Ok(response) => read_response(&backend.url, &response, ports),
+            Ok(response) => read_response(&backend.url, &response, source, ports),
             Err(error) => Err(transport_error(backend, error)),
         };
         let reply = match outcome {
             Ok(reply) => reply,
-            Err(error) if tries < backend.retries && is_safe_to_retry(&error) => {
+            Err(error) if tries < backend.retries && is_safe_to_retry(&error, source) => {
                 let op = self.op();
                 let attempt = &mut self.attempts[index];
                 attempt.op = op;

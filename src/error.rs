@@ -3,6 +3,7 @@
 //! In JavaScript it surfaces as `FeishuLoginError` (a real `Error` subclass, see `js/error.js`)
 //! with the same [`ErrorKind`] string, Feishu `code`, HTTP `status` and `retryable` flag.
 
+use crate::host::Surface;
 use crate::prelude::*;
 use alloc::borrow::Cow;
 
@@ -136,68 +137,185 @@ impl Error {
     }
 }
 
-/// What a Feishu error code means and what to do about it, for the codes the SDK's users meet.
-///
-/// Sources: [OAuth token v2 error codes](https://open.feishu.cn/document/authentication-management/access-token/get-user-access-token),
-/// [tokenLoginValidate](https://open.feishu.cn/document/uYjL24iN/ukjM04SOyQjL5IDN), the `tt.*` errno
-/// tables and the doc widget `APIInvokeError` codes (see `shared/design/feishu.md` §4).
-/// Unknown codes return `None` and are still kept on the error.
-pub fn feishu_code_hint(code: i64) -> Option<&'static str> {
+/// Which Feishu API a code came from. Each API numbers its failures on its own (the `tt` errno
+/// 107 is a refusal, the same number from the backend is not), so a code is only read in the
+/// table of the API that produced it (`shared/design/feishu.md` §4).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeSource {
+    /// The OAuth token endpoint v2, `POST /open-apis/authen/v2/oauth/token` (codes 20001–20072),
+    /// which redeems the codes of the browser and client surfaces; relayed by the backend.
+    /// [Get user_access_token](https://open.feishu.cn/document/authentication-management/access-token/get-user-access-token).
+    OAuthToken,
+    /// `POST /open-apis/mina/v2/tokenLoginValidate` (codes 102xx), which redeems the codes of the
+    /// doc widget and mini program surfaces; relayed by the backend.
+    /// [code2session](https://open.feishu.cn/document/uYjL24iN/ukjM04SOyQjL5IDN).
+    TokenLoginValidate,
+    /// The `errno` of a `tt.*` API's `fail` callback (`tt.requestAccess`, `tt.login`, and
+    /// `h5sdk.ready`'s container), including requestAccess's refusal 2700002.
+    /// [tt.requestAccess](https://open.feishu.cn/document/uYjL24iN/uUzMuUzMuUzM/requestaccess).
+    TtErrno,
+    /// The `errCode` of `tt.requestAuthCode`'s `fail` callback (codes 102xx). A failure does not
+    /// say whether its code was read from `errno` or `errCode` (`src/web/host.rs` takes the first
+    /// present), so codes this table does not know are read in the [`CodeSource::TtErrno`] table:
+    /// the two tables share no number.
+    RequestAuthCode,
+    /// The `code` of the doc widget's `APIInvokeError`, rejected by
+    /// `DocMiniApp.Service.User.login()` (codes 10110xxx).
+    /// [Service.User.login](https://open.feishu.cn/document/client-docs/docs-add-on/05-api-doc/service/User/Service.User.login).
+    DocWidget,
+}
+
+/// What a known code says about the failure.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Meaning {
+    /// Fix something, then log in again.
+    Failed,
+    /// Trying the same again later may succeed.
+    Transient,
+    /// The host gave up waiting; trying again may succeed.
+    TimedOut,
+    /// The user refused.
+    Refused,
+}
+
+use Meaning::{Failed, Refused, TimedOut, Transient};
+
+type Entry = (Meaning, &'static str);
+
+/// Shared by [`CodeSource::TokenLoginValidate`] and [`CodeSource::RequestAuthCode`], which both
+/// use 10228 for "the app is not visible to the user".
+const NOT_VISIBLE: &str = "the user cannot see this app: make it available to them in the admin console";
+
+/// [OAuth token v2 error codes](https://open.feishu.cn/document/authentication-management/access-token/get-user-access-token).
+fn oauth_token(code: i64) -> Option<Entry> {
     Some(match code {
-        20001 => "a required parameter is missing from the token request: the backend must send grant_type, client_id, client_secret and code",
-        20002 => "the app secret is wrong: check the backend's FEISHU_APP_SECRET",
-        20003 => "the authorization code was not found: log in again",
-        20004 => "the authorization code expired (it lives 5 minutes): log in again",
-        20008 => "the user does not exist",
-        20009 => "the app is not installed in the user's tenant",
-        20010 => "the user may not use this app: grant access in the Feishu admin console",
-        20024 => "the code was issued to another app: check that appId and the backend use the same App ID",
-        20029 => "redirect_uri is not valid: add it to the app's redirect URL list in the developer console",
-        20036 => "grant_type must be authorization_code",
-        20046 => "a Feishu app must use the feishu domains and a Lark app the larksuite ones: check `brand`",
-        20048 => "the app does not exist: check appId",
-        20049 => "PKCE verification failed: the backend must send codeVerifier unchanged as code_verifier",
-        20050 => "Feishu had a server error: try again",
-        20063 => "the token request is malformed",
-        20065 => "the authorization code was already used: log in again",
-        20066 => "the user's status is invalid",
-        20067 => "the scope list has duplicates",
-        20068 => "a requested scope was not granted to the app: enable it in the developer console",
-        20069 => "the app is disabled",
-        20070 => "the token request used two client authentication methods",
-        20071 => "redirect_uri differs from the one used to authorize: the backend must send redirectUri unchanged",
-        20072 => "Feishu is temporarily unavailable: try again",
-        10202 => "the app_access_token is invalid: the backend must fetch a fresh one",
-        10213 => "the code belongs to another app or was already used: log in again",
-        10226 => "the code is invalid: log in again",
-        10228 => "the user cannot see this app: make it available to them in the admin console",
-        10200 => "the App ID is invalid: check appId",
-        10210 => "the Feishu session is invalid: log in to Feishu again",
-        10232 => "Feishu asks to try again",
-        10235 => "the app has no redirect URL configured: add this page's URL in the developer console",
-        10236 => "add this page's URL (without query and fragment) to the app's redirect URLs in the developer console",
-        103 => "this Feishu client does not support the API",
-        104 => "an invalid parameter was passed to the Feishu API",
-        107 => "the user refused permission",
-        111 => "too many calls: wait a moment and try again",
-        301..=307 => "the Feishu client has network trouble: try again",
-        2700002 => "the user refused the authorization",
-        10110002 => "the doc widget login timed out: try again",
-        10110006 => "the doc widget may not log in: check the widget's permissions",
-        10110007 => "too many doc widget login requests: wait a moment and try again",
-        10110008 => "the doc widget login request was rejected as malformed",
+        20001 => (Failed, "a required parameter is missing from the token request: the backend must send grant_type, client_id, client_secret and code"),
+        20002 => (Failed, "the app secret is wrong: check the backend's FEISHU_APP_SECRET"),
+        20003 => (Failed, "the authorization code was not found: log in again"),
+        20004 => (Failed, "the authorization code expired (it lives 5 minutes): log in again"),
+        20008 => (Failed, "the user does not exist"),
+        20009 => (Failed, "the app is not installed in the user's tenant"),
+        20010 => (Failed, "the user may not use this app: grant access in the Feishu admin console"),
+        20024 => (Failed, "the code was issued to another app: check that appId and the backend use the same App ID"),
+        20029 => (Failed, "redirect_uri is not valid: add it to the app's redirect URL list in the developer console"),
+        20036 => (Failed, "grant_type must be authorization_code"),
+        20046 => (Failed, "a Feishu app must use the feishu domains and a Lark app the larksuite ones: check `brand`"),
+        20048 => (Failed, "the app does not exist: check appId"),
+        20049 => (Failed, "PKCE verification failed: the backend must send codeVerifier unchanged as code_verifier"),
+        20050 => (Transient, "Feishu had a server error: try again"),
+        20063 => (Failed, "the token request is malformed"),
+        20065 => (Failed, "the authorization code was already used: log in again"),
+        20066 => (Failed, "the user's status is invalid"),
+        20067 => (Failed, "the scope list has duplicates"),
+        20068 => (Failed, "a requested scope was not granted to the app: enable it in the developer console"),
+        20069 => (Failed, "the app is disabled"),
+        20070 => (Failed, "the token request used two client authentication methods"),
+        20071 => (Failed, "redirect_uri differs from the one used to authorize: the backend must send redirectUri unchanged"),
+        20072 => (Transient, "Feishu is temporarily unavailable: try again"),
         _ => return None,
     })
 }
 
-/// Whether a Feishu code says that trying again later may succeed.
-pub fn feishu_code_is_transient(code: i64) -> bool {
-    matches!(code, 20050 | 20072 | 10232 | 111 | 301..=307 | 10110002 | 10110007)
+/// [tokenLoginValidate](https://open.feishu.cn/document/uYjL24iN/ukjM04SOyQjL5IDN) error codes.
+fn token_login_validate(code: i64) -> Option<Entry> {
+    Some(match code {
+        10202 => (Failed, "the app_access_token is invalid: the backend must fetch a fresh one"),
+        10213 => (Failed, "the code belongs to another app or was already used: log in again"),
+        10226 => (Failed, "the code is invalid: log in again"),
+        10228 => (Failed, NOT_VISIBLE),
+        _ => return None,
+    })
 }
 
-/// Joins `base` with the hint for `code` (if any) into one message.
-pub(crate) fn message_with_hint(base: String, code: Option<i64>) -> String {
-    match code.and_then(feishu_code_hint) {
+/// The `tt.*` errno table, with requestAccess's refusal.
+fn tt_errno(code: i64) -> Option<Entry> {
+    Some(match code {
+        103 => (Failed, "this Feishu client does not support the API"),
+        104 => (Failed, "an invalid parameter was passed to the Feishu API"),
+        107 => (Refused, "the user refused permission"),
+        111 => (Transient, "too many calls: wait a moment and try again"),
+        301..=307 => (Transient, "the Feishu client has network trouble: try again"),
+        2700002 => (Refused, "the user refused the authorization"),
+        _ => return None,
+    })
+}
+
+/// `tt.requestAuthCode`'s errCode table.
+fn request_auth_code(code: i64) -> Option<Entry> {
+    Some(match code {
+        10200 => (Failed, "the App ID is invalid: check appId"),
+        10210 => (Failed, "the Feishu session is invalid: log in to Feishu again"),
+        10228 => (Failed, NOT_VISIBLE),
+        10232 => (Transient, "Feishu asks to try again"),
+        10235 => (Failed, "the app has no redirect URL configured: add this page's URL in the developer console"),
+        10236 => (
+            Failed,
+            "add this page's URL (without query and fragment) to the app's redirect URLs in the developer console",
+        ),
+        _ => return None,
+    })
+}
+
+/// The doc widget's `APIInvokeError` codes.
+fn doc_widget(code: i64) -> Option<Entry> {
+    Some(match code {
+        10110002 => (TimedOut, "the doc widget login timed out: try again"),
+        10110006 => (Failed, "the doc widget may not log in: check the widget's permissions"),
+        10110007 => (Transient, "too many doc widget login requests: wait a moment and try again"),
+        10110008 => (Failed, "the doc widget login request was rejected as malformed"),
+        _ => return None,
+    })
+}
+
+impl CodeSource {
+    /// The API whose codes the backend relays for a login code obtained on `surface`: the codes
+    /// of the browser and client surfaces (authorize redirect, `tt.requestAccess`,
+    /// `tt.requestAuthCode`) are redeemed with OAuth token v2, those of the doc widget and mini
+    /// program with tokenLoginValidate (`shared/design/feishu.md` §1).
+    pub fn redeeming(surface: Surface) -> CodeSource {
+        match surface {
+            Surface::Browser | Surface::Client => CodeSource::OAuthToken,
+            Surface::DocWidget | Surface::MiniProgram => CodeSource::TokenLoginValidate,
+        }
+    }
+
+    fn entry(self, code: i64) -> Option<Entry> {
+        match self {
+            CodeSource::OAuthToken => oauth_token(code),
+            CodeSource::TokenLoginValidate => token_login_validate(code),
+            CodeSource::TtErrno => tt_errno(code),
+            CodeSource::RequestAuthCode => request_auth_code(code).or_else(|| tt_errno(code)),
+            CodeSource::DocWidget => doc_widget(code),
+        }
+    }
+
+    /// What `code` from this API means and what to do about it. Unknown codes return `None` and
+    /// are still kept on the error.
+    pub fn hint(self, code: i64) -> Option<&'static str> {
+        self.entry(code).map(|(_, hint)| hint)
+    }
+
+    /// Whether `code` from this API says that trying again later may succeed (OAuth 20050/20072,
+    /// `tt` errno 111 and 301–307, requestAuthCode 10232, doc widget 10110002/10110007).
+    pub fn is_transient(self, code: i64) -> bool {
+        matches!(self.entry(code), Some((Transient | TimedOut, _)))
+    }
+
+    /// Whether `code` from this API says the user refused (`tt` errno 107, requestAccess 2700002).
+    pub fn is_refusal(self, code: i64) -> bool {
+        matches!(self.entry(code), Some((Refused, _)))
+    }
+
+    /// Whether `code` from this API says the host gave up waiting (doc widget 10110002).
+    pub fn is_timeout(self, code: i64) -> bool {
+        matches!(self.entry(code), Some((TimedOut, _)))
+    }
+}
+
+/// Joins `base` with the hint for `code` from `source` (if any) into one message.
+pub(crate) fn message_with_hint(base: String, source: CodeSource, code: Option<i64>) -> String {
+    match code.and_then(|code| source.hint(code)) {
         Some(hint) => base + ": " + hint,
         None => base,
     }
@@ -257,11 +375,133 @@ mod tests {
 
     #[test]
     fn unknown_codes_are_kept_without_hint() {
-        assert_eq!(feishu_code_hint(99_999), None);
+        for source in SOURCES {
+            assert_eq!(source.hint(99_999), None);
+        }
         let err = Error::new(ErrorKind::Host, "x").with_code(99_999);
         assert_eq!(err.code(), Some(99_999));
-        assert_eq!(message_with_hint("x".into(), Some(99_999)), "x");
-        assert!(message_with_hint("x".into(), Some(10236)).contains("redirect URLs"));
+        assert_eq!(message_with_hint("x".into(), CodeSource::RequestAuthCode, Some(99_999)), "x");
+        assert!(message_with_hint("x".into(), CodeSource::RequestAuthCode, Some(10236)).contains("redirect URLs"));
+    }
+
+    const SOURCES: [CodeSource; 5] = [
+        CodeSource::OAuthToken,
+        CodeSource::TokenLoginValidate,
+        CodeSource::TtErrno,
+        CodeSource::RequestAuthCode,
+        CodeSource::DocWidget,
+    ];
+
+    /// Every table entry: its source, its code and a piece of its hint. `tt` errno entries are
+    /// listed for requestAuthCode too, whose table falls back to them.
+    fn entries() -> Vec<(CodeSource, i64, &'static str)> {
+        use CodeSource::*;
+        let mut all = vec![
+            (OAuthToken, 20001, "grant_type, client_id, client_secret and code"),
+            (OAuthToken, 20002, "FEISHU_APP_SECRET"),
+            (OAuthToken, 20003, "was not found"),
+            (OAuthToken, 20004, "it lives 5 minutes"),
+            (OAuthToken, 20008, "the user does not exist"),
+            (OAuthToken, 20009, "not installed in the user's tenant"),
+            (OAuthToken, 20010, "grant access in the Feishu admin console"),
+            (OAuthToken, 20024, "issued to another app"),
+            (OAuthToken, 20029, "redirect_uri is not valid"),
+            (OAuthToken, 20036, "grant_type must be authorization_code"),
+            (OAuthToken, 20046, "check `brand`"),
+            (OAuthToken, 20048, "the app does not exist"),
+            (OAuthToken, 20049, "PKCE verification failed"),
+            (OAuthToken, 20050, "Feishu had a server error"),
+            (OAuthToken, 20063, "the token request is malformed"),
+            (OAuthToken, 20065, "already used"),
+            (OAuthToken, 20066, "the user's status is invalid"),
+            (OAuthToken, 20067, "duplicates"),
+            (OAuthToken, 20068, "was not granted to the app"),
+            (OAuthToken, 20069, "the app is disabled"),
+            (OAuthToken, 20070, "two client authentication methods"),
+            (OAuthToken, 20071, "redirect_uri differs"),
+            (OAuthToken, 20072, "temporarily unavailable"),
+            (TokenLoginValidate, 10202, "app_access_token is invalid"),
+            (TokenLoginValidate, 10213, "belongs to another app or was already used"),
+            (TokenLoginValidate, 10226, "the code is invalid"),
+            (TokenLoginValidate, 10228, "the user cannot see this app"),
+            (RequestAuthCode, 10200, "the App ID is invalid"),
+            (RequestAuthCode, 10210, "the Feishu session is invalid"),
+            (RequestAuthCode, 10228, "the user cannot see this app"),
+            (RequestAuthCode, 10232, "Feishu asks to try again"),
+            (RequestAuthCode, 10235, "no redirect URL configured"),
+            (RequestAuthCode, 10236, "redirect URLs"),
+            (DocWidget, 10110002, "timed out"),
+            (DocWidget, 10110006, "widget's permissions"),
+            (DocWidget, 10110007, "too many doc widget login requests"),
+            (DocWidget, 10110008, "rejected as malformed"),
+        ];
+        let mut errno = vec![
+            (103, "does not support the API"),
+            (104, "an invalid parameter"),
+            (107, "the user refused permission"),
+            (111, "too many calls"),
+            (2700002, "the user refused the authorization"),
+        ];
+        errno.extend((301..=307).map(|code| (code, "network trouble")));
+        for (code, hint) in errno {
+            all.push((TtErrno, code, hint));
+            all.push((RequestAuthCode, code, hint));
+        }
+        all
+    }
+
+    // Issue #9 item 10: one table per API, each hint only for its own source.
+    #[test]
+    fn every_hint_appears_for_its_source_only() {
+        let entries = entries();
+        for &(_, code, _) in &entries {
+            for source in SOURCES {
+                let expected = entries.iter().find(|(s, c, _)| (*s, *c) == (source, code)).map(|(_, _, hint)| *hint);
+                match (source.hint(code), expected) {
+                    (Some(hint), Some(piece)) => assert!(hint.contains(piece), "{source:?} {code}: {hint}"),
+                    (None, None) => {}
+                    (hint, _) => panic!("{source:?} {code}: {hint:?}, expected a hint containing {expected:?}"),
+                }
+            }
+        }
+        // The tables that requestAuthCode reads share no number.
+        for code in entries.iter().filter(|(s, _, _)| *s == CodeSource::TtErrno).map(|(_, c, _)| *c) {
+            assert!(request_auth_code(code).is_none(), "{code}");
+        }
+    }
+
+    #[test]
+    fn transient_refusal_and_timeout_codes_per_source() {
+        use CodeSource::*;
+        let transient: [(CodeSource, &[i64]); 5] = [
+            (OAuthToken, &[20050, 20072]),
+            (TokenLoginValidate, &[]),
+            (TtErrno, &[111, 301, 302, 303, 304, 305, 306, 307]),
+            (RequestAuthCode, &[10232, 111, 301, 302, 303, 304, 305, 306, 307]),
+            (DocWidget, &[10110002, 10110007]),
+        ];
+        let refusal: [(CodeSource, &[i64]); 5] = [
+            (OAuthToken, &[]),
+            (TokenLoginValidate, &[]),
+            (TtErrno, &[107, 2700002]),
+            (RequestAuthCode, &[107, 2700002]),
+            (DocWidget, &[]),
+        ];
+        for &(_, code, _) in &entries() {
+            for ((source, transient), (_, refusal)) in transient.iter().zip(&refusal) {
+                assert_eq!(source.is_transient(code), transient.contains(&code), "{source:?} {code}");
+                assert_eq!(source.is_refusal(code), refusal.contains(&code), "{source:?} {code}");
+                assert_eq!(source.is_timeout(code), (*source, code) == (DocWidget, 10110002), "{source:?} {code}");
+            }
+        }
+    }
+
+    #[test]
+    fn backend_codes_are_read_in_the_table_of_the_redeeming_api() {
+        assert_eq!(CodeSource::redeeming(Surface::Browser), CodeSource::OAuthToken);
+        assert_eq!(CodeSource::redeeming(Surface::Client), CodeSource::OAuthToken);
+        assert_eq!(CodeSource::redeeming(Surface::DocWidget), CodeSource::TokenLoginValidate);
+        assert_eq!(CodeSource::redeeming(Surface::MiniProgram), CodeSource::TokenLoginValidate);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! See [应用授权登录概述](https://open.feishu.cn/document/client-docs/build-login-free-system-)
 //! and `shared/design/feishu.md` §1.
 
-use crate::error::{decimal, feishu_code_hint, feishu_code_is_transient, Error, ErrorKind};
+use crate::error::{decimal, message_with_hint, CodeSource, Error, ErrorKind};
 use crate::prelude::*;
 
 /// Where the page runs, which decides how a login code is obtained.
@@ -125,10 +125,48 @@ pub trait HostApi {
     async fn mini_program_login(&self) -> Result<String, HostFailure>;
 }
 
-/// The [`Error`] for a failed host call of `api` (`"tt.requestAccess"`, …): refusals (2700002,
-/// errno 107) are `denied`; no answer and the doc widget's 10110002 are `timeout`; the rest is
-/// `host` with the code kept and, for known codes, what to do.
-pub fn host_error(api: &str, failure: &HostFailure) -> Error {
+/// The host API calls a login surface makes, each with the table its failure codes are read in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Api {
+    /// `DocMiniApp.Service.User.login()`: doc widget `APIInvokeError` codes.
+    DocWidgetLogin,
+    /// `h5sdk.ready(cb)`: `tt` errno.
+    H5sdkReady,
+    /// `tt.requestAccess`: `tt` errno (2700002: the user refused).
+    RequestAccess,
+    /// `tt.requestAuthCode`: its errCode table, then `tt` errno.
+    RequestAuthCode,
+    /// `tt.login` in a mini program: `tt` errno.
+    TtLogin,
+}
+
+impl Api {
+    /// The API's name as messages show it (`"tt.requestAccess"`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::DocWidgetLogin => "DocMiniApp.Service.User.login",
+            Api::H5sdkReady => "h5sdk.ready",
+            Api::RequestAccess => "tt.requestAccess",
+            Api::RequestAuthCode => "tt.requestAuthCode",
+            Api::TtLogin => "tt.login",
+        }
+    }
+
+    /// The table the API's failure codes are read in.
+    pub fn code_source(self) -> CodeSource {
+        match self {
+            Api::DocWidgetLogin => CodeSource::DocWidget,
+            Api::H5sdkReady | Api::RequestAccess | Api::TtLogin => CodeSource::TtErrno,
+            Api::RequestAuthCode => CodeSource::RequestAuthCode,
+        }
+    }
+}
+
+/// The [`Error`] for a failed host `call`, its code read in the call's own table: refusals (`tt`
+/// errno 107, requestAccess 2700002) are `denied`; no answer and the doc widget's 10110002 are
+/// `timeout`; the rest is `host` with the code kept and, for known codes, what to do.
+pub fn host_error(call: Api, failure: &HostFailure) -> Error {
+    let api = call.name();
     if failure.unavailable {
         return Error::new(
             ErrorKind::Unsupported,
@@ -143,9 +181,10 @@ pub fn host_error(api: &str, failure: &HostFailure) -> Error {
         )
         .with_retryable(true);
     }
+    let source = call.code_source();
     let kind = match failure.code {
-        Some(2_700_002 | 107) => ErrorKind::Denied,
-        Some(10_110_002) => ErrorKind::Timeout,
+        Some(code) if source.is_refusal(code) => ErrorKind::Denied,
+        Some(code) if source.is_timeout(code) => ErrorKind::Timeout,
         _ => ErrorKind::Host,
     };
     let mut message = String::from(api) + " failed";
@@ -155,11 +194,8 @@ pub fn host_error(api: &str, failure: &HostFailure) -> Error {
     if let Some(text) = failure.message.as_deref().filter(|m| !m.is_empty()) {
         message = message + " (\"" + &text.chars().take(200).collect::<String>() + "\")";
     }
-    if let Some(hint) = failure.code.and_then(feishu_code_hint) {
-        message = message + ": " + hint;
-    }
-    let retryable = kind == ErrorKind::Timeout || failure.code.is_some_and(feishu_code_is_transient);
-    let error = Error::new(kind, message).with_retryable(retryable);
+    let retryable = kind == ErrorKind::Timeout || failure.code.is_some_and(|code| source.is_transient(code));
+    let error = Error::new(kind, message_with_hint(message, source, failure.code)).with_retryable(retryable);
     match failure.code {
         Some(code) => error.with_code(code),
         None => error,
@@ -182,26 +218,26 @@ mod tests {
     fn host_failures_map_to_kinds_and_keep_codes() {
         let failure = |code: Option<i64>| HostFailure { code, message: Some("msg".into()), ..Default::default() };
         let cases = [
-            (Some(2_700_002), ErrorKind::Denied),
-            (Some(107), ErrorKind::Denied),
-            (Some(10_110_002), ErrorKind::Timeout),
-            (Some(10_110_006), ErrorKind::Host),
-            (Some(10236), ErrorKind::Host),
-            (Some(987_654), ErrorKind::Host),
-            (None, ErrorKind::Host),
+            (Api::RequestAccess, Some(2_700_002), ErrorKind::Denied),
+            (Api::RequestAccess, Some(107), ErrorKind::Denied),
+            (Api::DocWidgetLogin, Some(10_110_002), ErrorKind::Timeout),
+            (Api::DocWidgetLogin, Some(10_110_006), ErrorKind::Host),
+            (Api::RequestAuthCode, Some(10236), ErrorKind::Host),
+            (Api::RequestAccess, Some(987_654), ErrorKind::Host),
+            (Api::RequestAccess, None, ErrorKind::Host),
         ];
-        for (code, kind) in cases {
-            let error = host_error("tt.requestAccess", &failure(code));
+        for (call, code, kind) in cases {
+            let error = host_error(call, &failure(code));
             assert_eq!((error.kind(), error.code()), (kind, code));
-            assert!(error.message().starts_with("tt.requestAccess failed"));
+            assert!(error.message().starts_with(&(String::from(call.name()) + " failed")), "{}", error.message());
         }
-        let redirect = host_error("tt.requestAuthCode", &failure(Some(10236)));
+        let redirect = host_error(Api::RequestAuthCode, &failure(Some(10236)));
         assert!(redirect.message().contains("redirect URLs"), "{}", redirect.message());
-        assert!(host_error("tt.login", &failure(Some(111))).retryable());
-        let never = host_error("h5sdk.ready", &HostFailure::timeout());
+        let never = host_error(Api::H5sdkReady, &HostFailure::timeout());
         assert_eq!(never.kind(), ErrorKind::Timeout);
         assert_eq!(never.code(), None);
-        assert_eq!(host_error("tt.login", &HostFailure::unavailable()).kind(), ErrorKind::Unsupported);
+        assert!(never.retryable());
+        assert_eq!(host_error(Api::TtLogin, &HostFailure::unavailable()).kind(), ErrorKind::Unsupported);
     }
 
     #[test]
@@ -212,5 +248,37 @@ mod tests {
         assert_eq!(detect_surface(None, HostProbe { doc_mini_app: false, ..all }), Surface::Client);
         assert_eq!(detect_surface(None, HostProbe { tt_login: true, ..Default::default() }), Surface::MiniProgram);
         assert_eq!(detect_surface(None, HostProbe::default()), Surface::Browser);
+    }
+
+    // Issue #9 item 10: each host API numbers its failures on its own.
+    #[test]
+    fn host_codes_are_read_in_the_table_of_the_api_that_failed() {
+        let failure = |code: i64| HostFailure { code: Some(code), ..Default::default() };
+        let widget = Api::DocWidgetLogin;
+        let refused = host_error(widget, &failure(107));
+        assert_eq!(refused.kind(), ErrorKind::Host, "107 is a tt errno, not a widget code");
+        assert!(!refused.message().contains("refused"), "{}", refused.message());
+        assert_eq!(host_error(widget, &failure(2_700_002)).kind(), ErrorKind::Host);
+        assert!(!host_error(widget, &failure(111)).retryable());
+        assert_eq!(host_error(widget, &failure(10_110_002)).kind(), ErrorKind::Timeout);
+        assert!(host_error(widget, &failure(10_110_002)).retryable());
+
+        for api in [Api::RequestAccess, Api::TtLogin, Api::H5sdkReady] {
+            assert!(host_error(api, &failure(111)).retryable(), "{api:?}");
+            assert!(host_error(api, &failure(303)).retryable(), "{api:?}");
+            assert_eq!(host_error(api, &failure(107)).kind(), ErrorKind::Denied, "{api:?}");
+            let timeout = host_error(api, &failure(10_110_002));
+            assert_eq!(timeout.kind(), ErrorKind::Host, "{api:?}: a widget code");
+            assert!(!timeout.retryable(), "{api:?}");
+            assert!(!host_error(api, &failure(10232)).retryable(), "{api:?}: a requestAuthCode errCode");
+            assert!(!host_error(api, &failure(10236)).message().contains("redirect URLs"), "{api:?}");
+        }
+        assert_eq!(host_error(Api::RequestAccess, &failure(2_700_002)).kind(), ErrorKind::Denied);
+
+        let auth_code = Api::RequestAuthCode;
+        assert!(host_error(auth_code, &failure(10232)).retryable());
+        assert!(host_error(auth_code, &failure(10236)).message().contains("redirect URLs"));
+        assert!(host_error(auth_code, &failure(111)).retryable(), "errno values fall back to the errno table");
+        assert_eq!(host_error(auth_code, &failure(107)).kind(), ErrorKind::Denied);
     }
 }

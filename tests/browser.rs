@@ -80,7 +80,7 @@ fn config_errors_are_typed_and_name_the_field() {
     ];
     for (value, field) in cases {
         let error = FeishuLogin::new(value.unchecked_into()).err().expect("must throw");
-        assert_sdk_error(&error, "config");
+        assert_sdk_error(&error, "config", false);
         assert!(text(&error, "message").contains(field), "{} should name {field}", text(&error, "message"));
     }
 }
@@ -90,7 +90,7 @@ async fn cross_origin_return_to_is_a_config_error() {
     let auth = FeishuLogin::new(login_config("cli_ret", "/login", "").unchecked_into()).unwrap();
     let options = JSON::parse("{\"returnTo\":\"https://evil.example/\"}").unwrap();
     let error = settle(auth.authorize_url(Some(options.unchecked_into()))).await.unwrap_err();
-    assert_sdk_error(&error, "config");
+    assert_sdk_error(&error, "config", false);
 }
 
 #[wasm_bindgen_test]
@@ -143,7 +143,7 @@ async fn replayed_callback_url_fails_and_keeps_the_session() {
     let (url, _) = callback_for(&auth, &page()).await;
     let session = settle(auth.handle_callback(Some(url.clone()))).await.unwrap();
     let error = settle(auth.handle_callback(Some(url))).await.unwrap_err();
-    assert_sdk_error(&error, "state");
+    assert_sdk_error(&error, "state", false);
     assert_eq!(call_count("cli_replay").await, 1.0, "the replay never reached the backend");
     assert_eq!(text(&auth.session(), "token"), text(&session, "token"));
 }
@@ -172,7 +172,7 @@ async fn denied_stores_nothing() {
     let (url, _) = callback_for(&auth, &page()).await;
     let error =
         settle(auth.handle_callback(Some(url.replace("code=test-code", "error=access_denied")))).await.unwrap_err();
-    assert_sdk_error(&error, "denied");
+    assert_sdk_error(&error, "denied", false);
     assert!(auth.session().is_null());
     assert_eq!(call_count("cli_denied").await, 0.0);
 }
@@ -181,7 +181,7 @@ async fn denied_stores_nothing() {
 async fn backend_timeout_is_typed() {
     let auth = FeishuLogin::new(login_config("cli_timeout", "/hang", ",\"timeoutMs\":300").unchecked_into()).unwrap();
     let error = complete_login(&auth).await.unwrap_err();
-    assert_sdk_error(&error, "timeout");
+    assert_sdk_error(&error, "timeout", true);
     assert_eq!(call_count("cli_timeout").await, 1.0, "a timeout is not retried: the code may be used up");
 }
 
@@ -190,8 +190,7 @@ async fn unreachable_backend_is_network_and_retried() {
     let config = config("cli_net", ",\"backend\":{\"url\":\"http://127.0.0.1:9/login\",\"retries\":1}");
     let auth = FeishuLogin::new(config.unchecked_into()).unwrap();
     let error = complete_login(&auth).await.unwrap_err();
-    assert_sdk_error(&error, "network");
-    assert_eq!(get(&error, "retryable").as_bool(), Some(true));
+    assert_sdk_error(&error, "network", true);
 }
 
 #[wasm_bindgen_test]
@@ -216,7 +215,7 @@ async fn persistent_backend_failure_keeps_the_earlier_session() {
     let failing = login_config("cli_keep", "/status?status=500&code=20050", ",\"retries\":1");
     let auth = FeishuLogin::new(failing.unchecked_into()).unwrap();
     let error = complete_login(&auth).await.unwrap_err();
-    assert_sdk_error(&error, "backend");
+    assert_sdk_error(&error, "backend", true);
     assert_eq!(get(&error, "status").as_f64(), Some(500.0));
     assert_eq!(get(&error, "code").as_f64(), Some(20050.0));
     assert_eq!(call_count("cli_keep").await, 3.0, "1 login + 1 try + 1 retry");
@@ -227,13 +226,13 @@ async fn persistent_backend_failure_keeps_the_earlier_session() {
 async fn client_errors_are_not_retried_and_keep_the_feishu_code() {
     let auth = FeishuLogin::new(login_config("cli_400", "/status?status=400&code=20049", "").unchecked_into()).unwrap();
     let error = complete_login(&auth).await.unwrap_err();
-    assert_sdk_error(&error, "backend");
+    assert_sdk_error(&error, "backend", false);
     assert_eq!(get(&error, "code").as_f64(), Some(20049.0));
     assert!(!text(&error, "message").contains("test-code"));
     assert_eq!(call_count("cli_400").await, 1.0);
 
     let auth = FeishuLogin::new(login_config("cli_garbage", "/garbage", "").unchecked_into()).unwrap();
-    assert_sdk_error(&complete_login(&auth).await.unwrap_err(), "response");
+    assert_sdk_error(&complete_login(&auth).await.unwrap_err(), "response", false);
 }
 
 #[wasm_bindgen_test]
@@ -402,7 +401,7 @@ async fn no_secure_random_source_is_a_crypto_error() {
         return () => Object.defineProperty(globalThis, 'crypto', d); })()");
     let result = settle(auth.authorize_url(None)).await;
     restore.unchecked_ref::<Function>().call0(&JsValue::NULL).unwrap();
-    assert_sdk_error(&result.unwrap_err(), "crypto");
+    assert_sdk_error(&result.unwrap_err(), "crypto", false);
     let pending = web_sys::window()
         .unwrap()
         .session_storage()

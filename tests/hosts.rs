@@ -98,20 +98,22 @@ async fn doc_widget_rejections_become_typed_errors_and_keep_the_session() {
     let token = signed_in("cli_widget_fail").await;
     let cases = [
         // The real library's APIInvokeError: not an Error, a numeric code.
-        ("() => Promise.reject(Object.assign(Object.create({ name: 'APIInvokeError' }), { code: 10110006, message: 'forbidden' }))", "host", Some(10110006.0)),
-        ("() => Promise.reject({ code: 10110002, message: 'timeout' })", "timeout", Some(10110002.0)),
-        ("() => Promise.reject({ code: 10110007 })", "host", Some(10110007.0)),
-        ("() => Promise.reject('plain string')", "host", None),
-        ("() => Promise.reject(new Error('boom'))", "host", None),
-        ("() => Promise.reject(undefined)", "host", None),
-        ("() => { throw new TypeError('sync throw'); }", "host", None),
-        ("() => new Promise(() => {})", "timeout", None),
-        ("() => Promise.resolve(42)", "host", None),
+        ("() => Promise.reject(Object.assign(Object.create({ name: 'APIInvokeError' }), { code: 10110006, message: 'forbidden' }))", "host", Some(10110006.0), false),
+        ("() => Promise.reject({ code: 10110002, message: 'timeout' })", "timeout", Some(10110002.0), true),
+        ("() => Promise.reject({ code: 10110007 })", "host", Some(10110007.0), true),
+        // A `tt` errno number means nothing here (issue #9 item 10): not a refusal.
+        ("() => Promise.reject({ code: 107 })", "host", Some(107.0), false),
+        ("() => Promise.reject('plain string')", "host", None, false),
+        ("() => Promise.reject(new Error('boom'))", "host", None, false),
+        ("() => Promise.reject(undefined)", "host", None, false),
+        ("() => { throw new TypeError('sync throw'); }", "host", None, false),
+        ("() => new Promise(() => {})", "timeout", None, true),
+        ("() => Promise.resolve(42)", "host", None, false),
     ];
-    for (source, kind, code) in cases {
+    for (source, kind, code, retryable) in cases {
         let auth = widget_login("cli_widget_fail", &doc_mini_app(source));
         let error = login(&auth, true).await.unwrap_err();
-        assert_sdk_error(&error, kind);
+        assert_sdk_error(&error, kind, retryable);
         assert_eq!(get(&error, "code").as_f64(), code, "{source}");
         assert_eq!(text(&auth.session(), "token"), token, "{source}: the stored session survives");
     }
@@ -167,27 +169,30 @@ async fn old_client_without_request_access_uses_request_auth_code() {
 #[wasm_bindgen_test]
 async fn client_failures_are_typed_and_keep_the_session() {
     let token = signed_in("cli_client_fail").await;
-    let cases: [(&str, &str, &str, &str, Option<f64>); 6] = [
-        ("(p) => p.fail({ errno: 2700002, errMsg: 'user refused' })", "", "", "denied", Some(2700002.0)),
-        ("(p) => p.fail({ errno: 107 })", "", "", "denied", Some(107.0)),
-        ("(p) => p.fail({ errno: 111 })", "", "", "host", Some(111.0)),
+    // requestAccess, requestAuthCode, h5sdk.ready, kind, code, retryable.
+    type Case = (&'static str, &'static str, &'static str, &'static str, Option<f64>, bool);
+    let cases: [Case; 6] = [
+        ("(p) => p.fail({ errno: 2700002, errMsg: 'user refused' })", "", "", "denied", Some(2700002.0), false),
+        ("(p) => p.fail({ errno: 107 })", "", "", "denied", Some(107.0), false),
+        ("(p) => p.fail({ errno: 111 })", "", "", "host", Some(111.0), true),
         (
             "(p) => p.fail({ errno: 103 })",
             "(p) => p.fail({ errCode: 10236, errMsg: 'url not allowed' })",
             "",
             "host",
             Some(10236.0),
+            false,
         ),
-        ("(p) => p.success({ code: 'c', state: 'forged-state' })", "", "", "state", None),
-        ("(p) => {}", "", "", "timeout", None),
+        ("(p) => p.success({ code: 'c', state: 'forged-state' })", "", "", "state", None, false),
+        ("(p) => {}", "", "", "timeout", None, true),
     ];
-    for (access, auth_code, ready, kind, code) in cases {
+    for (access, auth_code, ready, kind, code, retryable) in cases {
         install_client(access, auth_code, "", ready);
         let auth = new_login("cli_client_fail", ",\"hostTimeoutMs\":300");
         let result = login(&auth, true).await;
         uninstall();
         let error = result.unwrap_err();
-        assert_sdk_error(&error, kind);
+        assert_sdk_error(&error, kind, retryable);
         assert_eq!(get(&error, "code").as_f64(), code, "{access}");
         if code == Some(10236.0) {
             assert!(text(&error, "message").contains("redirect URLs"), "{}", text(&error, "message"));
@@ -203,7 +208,7 @@ async fn h5sdk_ready_that_never_fires_is_a_timeout() {
     let auth = new_login("cli_ready", ",\"hostTimeoutMs\":300");
     let result = login(&auth, false).await;
     uninstall();
-    assert_sdk_error(&result.unwrap_err(), "timeout");
+    assert_sdk_error(&result.unwrap_err(), "timeout", true);
     assert_eq!(call_count("cli_ready").await, 0.0);
 }
 
@@ -240,9 +245,9 @@ async fn mini_program_uses_tt_login() {
 #[wasm_bindgen_test]
 async fn forced_surface_without_its_api_is_unsupported() {
     let auth = new_login("cli_forced", ",\"surface\":\"miniProgram\"");
-    assert_sdk_error(&login(&auth, false).await.unwrap_err(), "unsupported");
+    assert_sdk_error(&login(&auth, false).await.unwrap_err(), "unsupported", false);
     let auth = new_login("cli_forced", ",\"surface\":\"docWidget\"");
-    assert_sdk_error(&login(&auth, false).await.unwrap_err(), "unsupported");
+    assert_sdk_error(&login(&auth, false).await.unwrap_err(), "unsupported", false);
 }
 
 #[wasm_bindgen_test]

@@ -54,11 +54,12 @@ pub async fn call_count(key: &str) -> f64 {
     get(&calls(key).await, "count").as_f64().unwrap()
 }
 
-pub fn assert_sdk_error(error: &JsValue, kind: &str) {
+/// `error` is a `FeishuLoginError` of `kind` whose `retryable` is `retryable`.
+pub fn assert_sdk_error(error: &JsValue, kind: &str, retryable: bool) {
     assert!(error.is_instance_of::<js_sys::Error>(), "a real Error: {error:?}");
     assert_eq!(text(error, "name"), "FeishuLoginError");
     assert_eq!(text(error, "kind"), kind, "{}", text(error, "message"));
-    assert!(get(error, "retryable").as_bool().is_some());
+    assert_eq!(get(error, "retryable").as_bool(), Some(retryable), "{}", text(error, "message"));
 }
 
 /// A fresh instance for `app_id` posting to the test backend's `/login`.

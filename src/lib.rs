@@ -59,6 +59,7 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 
 mod authorize;
 mod backend;
+mod base64url;
 mod callback;
 mod client;
 mod config;
@@ -67,8 +68,12 @@ mod host;
 mod json;
 mod pkce;
 mod session;
+mod sha256;
 mod storage;
 mod url;
+
+#[cfg(test)]
+mod testing;
 
 #[cfg(target_arch = "wasm32")]
 mod facade;

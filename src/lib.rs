@@ -64,6 +64,7 @@ mod callback;
 mod client;
 mod config;
 mod error;
+mod form;
 mod host;
 mod json;
 mod pkce;

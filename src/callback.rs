@@ -42,8 +42,8 @@ impl CallbackParams {
     pub fn parse(url: &str) -> Result<CallbackParams, Error> {
         let query = UrlParts::split(url).and_then(|p| p.query).unwrap_or("");
         let mut params = CallbackParams::default();
-        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-            let slot = match name.as_ref() {
+        for (name, value) in crate::form::parse(query) {
+            let slot = match name.as_str() {
                 "code" => &mut params.code,
                 "state" => &mut params.state,
                 "error" => &mut params.error,
@@ -55,7 +55,7 @@ impl CallbackParams {
                     String::from("the callback URL has more than one `") + &name + "` parameter: start the login again",
                 ));
             }
-            *slot = Some(value.into_owned());
+            *slot = Some(value);
         }
         Ok(params)
     }

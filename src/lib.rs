@@ -59,18 +59,24 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 
 mod authorize;
 mod backend;
+mod base64url;
 mod callback;
 mod client;
 mod config;
 mod engine;
 mod error;
+mod form;
 mod host;
 mod json;
 mod pkce;
 mod ports;
 mod session;
+mod sha256;
 mod storage;
 mod url;
+
+#[cfg(test)]
+mod testing;
 
 #[cfg(target_arch = "wasm32")]
 mod facade;

@@ -1,13 +1,12 @@
 //! PKCE ([RFC 7636](https://www.rfc-editor.org/rfc/rfc7636)): the code verifier and its S256
 //! challenge, and the random `state` ([RFC 6749 §10.12](https://www.rfc-editor.org/rfc/rfc6749#section-10.12)).
 //!
-//! The challenge is computed here with `sha2` rather than `crypto.subtle`, which exists only in
-//! secure contexts: apps served over plain `http://` (intranets) must work too.
+//! The challenge is computed here (`sha256.rs`) rather than with `crypto.subtle`, which exists
+//! only in secure contexts: apps served over plain `http://` (intranets) must work too.
 
+use crate::base64url;
 use crate::prelude::*;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use sha2::{Digest, Sha256};
+use crate::sha256::sha256;
 
 use crate::error::Error;
 
@@ -52,7 +51,7 @@ impl CodeVerifier {
 
     /// The S256 code challenge: `BASE64URL(SHA256(ASCII(verifier)))` (RFC 7636 §4.2).
     pub fn challenge_s256(&self) -> String {
-        URL_SAFE_NO_PAD.encode(Sha256::digest(self.0.as_bytes()))
+        base64url::encode(&sha256(self.0.as_bytes()))
     }
 }
 
@@ -70,7 +69,7 @@ impl core::fmt::Debug for CodeVerifier {
 pub fn random_token(random: &dyn RandomSource) -> Result<String, Error> {
     let mut bytes = [0u8; RANDOM_BYTES];
     random.fill_random(&mut bytes)?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+    Ok(base64url::encode(&bytes))
 }
 
 #[cfg(test)]

@@ -89,7 +89,7 @@ impl<'a> UrlParts<'a> {
 /// The decoded value of each occurrence of `name` in a query string.
 #[cfg(test)]
 pub(crate) fn query_values(query: &str, name: &str) -> Vec<String> {
-    form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| k == name).map(|(_, v)| v.into_owned()).collect()
+    crate::form::parse(query).filter(|(k, _)| k == name).map(|(_, v)| v).collect()
 }
 
 /// `query` without the parameters whose decoded name is in `names`. Every other parameter is
@@ -100,8 +100,7 @@ pub fn remove_query_params(query: &str, names: &[&str]) -> String {
         .filter(|pair| !pair.is_empty())
         .filter(|pair| {
             let raw_name = pair.split_once('=').map_or(*pair, |(n, _)| n);
-            let name: String =
-                form_urlencoded::parse(raw_name.as_bytes()).next().map(|(n, _)| n.into_owned()).unwrap_or_default();
+            let name = crate::form::parse(raw_name).next().map(|(n, _)| n).unwrap_or_default();
             !names.contains(&name.as_str())
         })
         .collect();
@@ -111,8 +110,7 @@ pub fn remove_query_params(query: &str, names: &[&str]) -> String {
 /// Percent-encodes `value` for a query string, with `%20` for spaces (Feishu's examples use
 /// `%20` in `scope`; `+` is only a space to form decoders).
 pub fn encode_query_value(value: &str) -> String {
-    // byte_serialize writes a literal '+' as %2B, so every '+' it emits stands for a space.
-    form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>().replace('+', "%20")
+    crate::form::serialize(value, "%20")
 }
 
 /// Appends `name=value` pairs to `base`, after `?` or `&` as `base` needs, before any fragment.

@@ -1,2 +1,2 @@
-export * from "./feishu_login.js";
-export { FeishuLoginError } from "../index.js";
+// `feishu-login/bundler`: the wasm is instantiated on import; no `init()`.
+export * from "../types.js";

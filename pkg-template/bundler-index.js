@@ -1,3 +1,6 @@
 // Package entry (bundler target, `feishu-login/bundler`): the wasm is instantiated on import.
-export * from "./feishu_login.js";
-export { FeishuLoginError } from "./__ERROR_MODULE__";
+import { Engine } from "./feishu_login.js";
+import { FeishuLoginError, makeFeishuLogin } from "./__DRIVER_MODULE__";
+
+export { FeishuLoginError };
+export const FeishuLogin = makeFeishuLogin(Engine);

@@ -1,19 +1,15 @@
-export * from "./feishu_login.js";
-export { default } from "./feishu_login.js";
-import type { FeishuLoginErrorKind } from "./feishu_login.js";
+export * from "./types.js";
+
+/** What `init` accepts: the wasm's URL (default: next to this module), its bytes, a Response or a compiled module. */
+export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 /**
- * Every rejection and throw of the SDK. `err instanceof FeishuLoginError && err instanceof Error`.
- * Branch on `kind` (stable); `code` is the Feishu or host code when there is one.
+ * Loads the wasm; `await` it once before `new FeishuLogin(...)`. Rejects with a `FeishuLoginError`
+ * (kind "unsupported") when it cannot, e.g. under a Content-Security-Policy without 'wasm-unsafe-eval'.
  */
-export declare class FeishuLoginError extends Error {
-  readonly name: "FeishuLoginError";
-  /** Stable kind: "config", "denied", "state", "backend", … */
-  readonly kind: FeishuLoginErrorKind;
-  /** The Feishu / host error code (e.g. 20049, 10236, 2700002), when there is one. */
-  readonly code?: number;
-  /** The backend's HTTP status, for kind "backend". */
-  readonly status?: number;
-  /** Whether trying again later may succeed. */
-  readonly retryable: boolean;
-}
+export default function init(
+  input?: { module_or_path: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>,
+): Promise<void>;
+
+/** Loads the wasm synchronously from its bytes or a compiled module (Node, workers, SSR tests). */
+export function initSync(module: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): void;

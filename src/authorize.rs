@@ -8,6 +8,7 @@ use crate::config::{validate_scope, Config};
 use crate::error::Error;
 use crate::json::{Json, JsonCodec};
 use crate::pkce::{random_token, CodeVerifier, RandomSource};
+use crate::ports::UrlParser;
 use crate::prelude::*;
 use crate::url::append_query;
 
@@ -114,6 +115,7 @@ pub fn build_authorize_request(
     config: &Config,
     options: &LoginOptions,
     random: &dyn RandomSource,
+    urls: &dyn UrlParser,
     now: f64,
 ) -> Result<AuthorizeRequest, Error> {
     let redirect_uri = config
@@ -124,7 +126,7 @@ pub fn build_authorize_request(
         Some(scope) => validate_scope("options.scope", scope.clone())?,
         None => config.scope.clone(),
     };
-    let return_to = options.return_to.as_deref().map(|r| config.resolve_return_to(r)).transpose()?;
+    let return_to = options.return_to.as_deref().map(|r| config.resolve_return_to(r, urls)).transpose()?;
     let verifier = CodeVerifier::generate(random)?;
     let state = random_token(random)?;
     let challenge = verifier.challenge_s256();
@@ -145,7 +147,8 @@ mod tests {
     use crate::config::{BackendInput, ConfigInput};
     use crate::json::tests::SerdeJsonCodec;
     use crate::pkce::tests::CountingRandom;
-    use crate::url::{query_values, UrlParts};
+    use crate::testing::Whatwg;
+    use crate::url::query_values;
     use crate::ErrorKind;
     use core::cell::Cell;
 
@@ -157,24 +160,31 @@ mod tests {
             scope: scope.iter().map(|s| s.to_string()).collect(),
             ..Default::default()
         }
-        .validate("https://app.example/page")
+        .validate("https://app.example/page", &Whatwg)
         .unwrap()
     }
 
     fn param(url: &str, name: &str) -> Vec<String> {
-        query_values(UrlParts::split(url).unwrap().query.unwrap(), name)
+        query_values(url::Url::parse(url).unwrap().query().unwrap(), name)
     }
 
     #[test]
     fn url_has_every_parameter_once_and_matches_pending() {
-        let config =
-            config(Some("https://app.example/cb#/after login?x=é"), &["contact:user.base:readonly", "offline_access"]);
+        let config = config(
+            Some("https://app.example/cb#/after%20login?x=%C3%A9"),
+            &["contact:user.base:readonly", "offline_access"],
+        );
         let request =
-            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), 5.0).unwrap();
+            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), &Whatwg, 5.0)
+                .unwrap();
         let url = &request.url;
         assert!(url.starts_with("https://accounts.feishu.cn/open-apis/authen/v1/authorize?client_id=cli_a5ca35a685b0x26e&response_type=code&redirect_uri="), "{url}");
-        // '#', ' ' and 'é' in the redirect URI are encoded, so the URL has no fragment of its own.
-        assert!(url.contains("redirect_uri=https%3A%2F%2Fapp.example%2Fcb%23%2Fafter%20login%3Fx%3D%C3%A9&"), "{url}");
+        // The redirect URI as the browser serializes it (its fragment's ' ' and 'é' percent-encoded),
+        // then encoded as a query value, so the URL has no fragment of its own.
+        assert!(
+            url.contains("redirect_uri=https%3A%2F%2Fapp.example%2Fcb%23%2Fafter%2520login%3Fx%3D%25C3%25A9&"),
+            "{url}"
+        );
         assert!(!url.contains('#') && !url.contains(' ') && !url.contains('+'));
         assert!(url.contains("&scope=contact%3Auser.base%3Areadonly%20offline_access&"));
         for name in
@@ -182,20 +192,25 @@ mod tests {
         {
             assert_eq!(param(url, name).len(), 1, "{name} once");
         }
-        assert_eq!(param(url, "redirect_uri")[0], "https://app.example/cb#/after login?x=é");
+        assert_eq!(param(url, "redirect_uri")[0], "https://app.example/cb#/after%20login?x=%C3%A9");
         assert_eq!(param(url, "code_challenge_method")[0], "S256");
         assert_eq!(param(url, "state")[0], request.pending.state);
         assert_eq!(param(url, "code_challenge")[0], request.pending.verifier.challenge_s256());
         assert!(!url.contains(request.pending.verifier.secret()), "the verifier never leaves the browser in the URL");
-        assert_eq!(request.pending.redirect_uri, "https://app.example/cb#/after login?x=é");
+        assert_eq!(request.pending.redirect_uri, "https://app.example/cb#/after%20login?x=%C3%A9");
         assert_eq!(request.pending.created_at, 5.0);
     }
 
     #[test]
     fn state_has_at_least_128_bits_and_differs_from_verifier() {
-        let request =
-            build_authorize_request(&config(None, &[]), &LoginOptions::default(), &CountingRandom(Cell::new(7)), 0.0)
-                .unwrap();
+        let request = build_authorize_request(
+            &config(None, &[]),
+            &LoginOptions::default(),
+            &CountingRandom(Cell::new(7)),
+            &Whatwg,
+            0.0,
+        )
+        .unwrap();
         assert!(request.pending.state.len() >= 22, "≥ 128 bits of base64url");
         assert_ne!(request.pending.state, request.pending.verifier.secret());
     }
@@ -204,14 +219,14 @@ mod tests {
     fn empty_scope_is_omitted_and_options_override_scope() {
         let config = config(None, &[]);
         let random = CountingRandom(Cell::new(0));
-        let plain = build_authorize_request(&config, &LoginOptions::default(), &random, 0.0).unwrap();
+        let plain = build_authorize_request(&config, &LoginOptions::default(), &random, &Whatwg, 0.0).unwrap();
         assert!(!plain.url.contains("scope="));
         assert_eq!(param(&plain.url, "redirect_uri")[0], "https://app.example/page");
         let options = LoginOptions { scope: Some(vec!["a".into(), "b".into()]), ..Default::default() };
-        let scoped = build_authorize_request(&config, &options, &random, 0.0).unwrap();
+        let scoped = build_authorize_request(&config, &options, &random, &Whatwg, 0.0).unwrap();
         assert_eq!(param(&scoped.url, "scope")[0], "a b");
         let bad = LoginOptions { scope: Some(vec!["a".into(), "a".into()]), ..Default::default() };
-        let err = build_authorize_request(&config, &bad, &random, 0.0).unwrap_err();
+        let err = build_authorize_request(&config, &bad, &random, &Whatwg, 0.0).unwrap_err();
         assert!(err.message().contains("`options.scope`"));
     }
 
@@ -220,15 +235,16 @@ mod tests {
         let mut config = config(None, &[]);
         config.authorize_url = "http://127.0.0.1:8080/open-apis/authen/v1/authorize?tenant=t1".into();
         let request =
-            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), 0.0).unwrap();
+            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), &Whatwg, 0.0)
+                .unwrap();
         assert!(request.url.starts_with("http://127.0.0.1:8080/open-apis/authen/v1/authorize?tenant=t1&client_id="));
     }
 
     #[test]
     fn cross_origin_return_to_is_refused() {
         let options = LoginOptions { return_to: Some("https://evil.example/".into()), ..Default::default() };
-        let err =
-            build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), 0.0).unwrap_err();
+        let err = build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), &Whatwg, 0.0)
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
     }
 
@@ -237,7 +253,8 @@ mod tests {
         let mut config = config(None, &[]);
         config.redirect_uri = None;
         let err =
-            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), 0.0).unwrap_err();
+            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), &Whatwg, 0.0)
+                .unwrap_err();
         assert!(err.message().contains("`redirectUri`"));
     }
 
@@ -245,12 +262,13 @@ mod tests {
     fn pending_record_round_trips_and_expires() {
         let options = LoginOptions { return_to: Some("/home".into()), ..Default::default() };
         let request =
-            build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), 1_000.0).unwrap();
+            build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), &Whatwg, 1_000.0)
+                .unwrap();
         let text = request.pending.encode(&SerdeJsonCodec);
         let back = PendingLogin::decode(&text, &SerdeJsonCodec).unwrap();
         assert_eq!(back.state, request.pending.state);
         assert_eq!(back.verifier, request.pending.verifier);
-        assert_eq!(back.return_to.as_deref(), Some("https://app.example:443/home"));
+        assert_eq!(back.return_to.as_deref(), Some("https://app.example/home"));
         assert!(!back.is_expired(1_000.0 + PENDING_TTL_MS - 1.0));
         assert!(back.is_expired(1_000.0 + PENDING_TTL_MS));
         assert!(back.is_expired(999.0), "a record from the future is not trusted");

@@ -50,16 +50,6 @@ pub enum TransportError {
     TimedOut,
 }
 
-/// Sends HTTP requests and waits; the browser adapter uses `fetch` and `setTimeout`.
-// The SDK is single-threaded (wasm in one JS realm): the futures need not be `Send`.
-#[allow(async_fn_in_trait)]
-pub trait Transport {
-    /// Sends `request`, aborting after `request.timeout_ms`.
-    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError>;
-    /// Waits `ms` milliseconds (retry backoff).
-    async fn sleep(&self, ms: u32);
-}
-
 /// What is posted to the backend.
 #[derive(Debug)]
 pub struct ExchangeRequest<'a> {
@@ -229,36 +219,11 @@ pub fn is_safe_to_retry(error: &Error, source: CodeSource) -> bool {
     }
 }
 
-/// Posts the code to the backend and reads the reply, retrying what is safe to retry
-/// `backend.retries` times with exponential backoff.
-///
-/// # Errors
-/// `network`, `timeout`, `backend` or `response`, from the last attempt.
-///
-/// # Security
-/// The code and verifier travel only in the request; no error message contains them.
-pub async fn exchange_code(
-    transport: &impl Transport,
-    backend: &BackendConfig,
-    exchange: &ExchangeRequest<'_>,
-    codec: &dyn JsonCodec,
-) -> Result<BackendReply, Error> {
-    let request = build_request(backend, exchange, codec);
-    let source = CodeSource::redeeming(exchange.surface);
-    let mut attempt = 0;
-    loop {
-        let result = match transport.send(&request).await {
-            Ok(response) => read_response(&backend.url, &response, source, codec),
-            Err(error) => Err(transport_error(backend, error)),
-        };
-        match result {
-            Err(error) if attempt < backend.retries && is_safe_to_retry(&error, source) => {
-                transport.sleep(RETRY_BASE_DELAY_MS << attempt.min(8)).await;
-                attempt += 1;
-            }
-            other => return other,
-        }
-    }
+/// The pause before repeating a failed attempt after `retried` retries, or `None` when it must
+/// not be repeated: only what [`is_safe_to_retry`], at most `backend.retries` times, with
+/// exponential backoff from [`RETRY_BASE_DELAY_MS`].
+pub fn retry_delay(error: &Error, retried: u32, backend: &BackendConfig, source: CodeSource) -> Option<u32> {
+    (retried < backend.retries && is_safe_to_retry(error, source)).then(|| RETRY_BASE_DELAY_MS << retried.min(8))
 }
 
 #[cfg(test)]
@@ -266,40 +231,46 @@ pub(crate) mod tests {
     use super::*;
     use crate::config::{BackendInput, ConfigInput};
     use crate::json::tests::SerdeJsonCodec;
-    use core::cell::RefCell;
-    use std::collections::VecDeque;
+    use crate::testing::Whatwg;
 
-    /// A transport that answers from a script and records what it was sent.
-    #[derive(Default)]
-    pub(crate) struct ScriptedTransport {
-        pub answers: RefCell<VecDeque<Result<HttpResponse, TransportError>>>,
-        pub sent: RefCell<Vec<HttpRequest>>,
-        pub slept: RefCell<Vec<u32>>,
-    }
-
-    impl ScriptedTransport {
-        pub(crate) fn new(answers: Vec<Result<HttpResponse, TransportError>>) -> Self {
-            ScriptedTransport { answers: RefCell::new(answers.into()), ..Default::default() }
-        }
+    /// What one exchange did: its outcome, each request sent and each pause before a retry.
+    pub(crate) struct Run {
+        pub result: Result<BackendReply, Error>,
+        pub sent: Vec<HttpRequest>,
+        pub slept: Vec<u32>,
     }
 
     pub(crate) fn answer(status: u16, body: &str) -> Result<HttpResponse, TransportError> {
         Ok(HttpResponse { status, body: body.into() })
     }
 
-    impl Transport for ScriptedTransport {
-        async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
-            self.sent.borrow_mut().push(request.clone());
-            self.answers.borrow_mut().pop_front().expect("the test scripted fewer answers than requests")
-        }
-        async fn sleep(&self, ms: u32) {
-            self.slept.borrow_mut().push(ms);
+    /// Plays `answers` to the request for `exchange`, repeating it as [`retry_delay`] decides:
+    /// the loop the engine runs with effects, run directly.
+    fn exchange_with(
+        answers: Vec<Result<HttpResponse, TransportError>>,
+        backend: &BackendConfig,
+        exchange: &ExchangeRequest,
+    ) -> Run {
+        let request = build_request(backend, exchange, &SerdeJsonCodec);
+        let source = CodeSource::redeeming(exchange.surface);
+        let mut answers = std::collections::VecDeque::from(answers);
+        let (mut sent, mut slept) = (Vec::new(), Vec::new());
+        loop {
+            sent.push(request.clone());
+            let result = match answers.pop_front().expect("the test scripted fewer answers than requests") {
+                Ok(response) => read_response(&backend.url, &response, source, &SerdeJsonCodec),
+                Err(error) => Err(transport_error(backend, error)),
+            };
+            match result.as_ref().err().and_then(|e| retry_delay(e, slept.len() as u32, backend, source)) {
+                Some(ms) => slept.push(ms),
+                None => return Run { result, sent, slept },
+            }
         }
     }
 
     fn backend(input: BackendInput) -> BackendConfig {
         ConfigInput { app_id: Some("cli_x".into()), backend: input, ..Default::default() }
-            .validate("https://app.example/")
+            .validate("https://app.example/", &Whatwg)
             .unwrap()
             .backend
     }
@@ -308,7 +279,7 @@ pub(crate) mod tests {
         backend(BackendInput { url: Some("/api/login".into()), ..Default::default() })
     }
 
-    fn run(transport: &ScriptedTransport, backend: &BackendConfig) -> Result<BackendReply, Error> {
+    fn run(answers: Vec<Result<HttpResponse, TransportError>>, backend: &BackendConfig) -> Run {
         let verifier = CodeVerifier::from_stored("VERIFIER-SECRET".into());
         let exchange = ExchangeRequest {
             code: "CODE-SECRET",
@@ -316,19 +287,17 @@ pub(crate) mod tests {
             app_id: "cli_x",
             pkce: Some((&verifier, "https://app.example/cb")),
         };
-        pollster::block_on(exchange_code(transport, backend, &exchange, &SerdeJsonCodec))
+        exchange_with(answers, backend, &exchange)
     }
 
-    /// One attempt from `surface` (no PKCE: the relayed code is what matters here).
+    /// One exchange from `surface` (no PKCE: the relayed code is what matters here).
     fn run_on(
         surface: Surface,
         answers: Vec<Result<HttpResponse, TransportError>>,
     ) -> (Result<BackendReply, Error>, usize) {
-        let transport = ScriptedTransport::new(answers);
         let exchange = ExchangeRequest { code: "CODE-SECRET", surface, app_id: "cli_x", pkce: None };
-        let result = pollster::block_on(exchange_code(&transport, &default_backend(), &exchange, &SerdeJsonCodec));
-        let sent = transport.sent.borrow().len();
-        (result, sent)
+        let run = exchange_with(answers, &default_backend(), &exchange);
+        (run.result, run.sent.len())
     }
 
     const SURFACES: [Surface; 4] = [Surface::Browser, Surface::Client, Surface::DocWidget, Surface::MiniProgram];
@@ -337,18 +306,18 @@ pub(crate) mod tests {
 
     #[test]
     fn posts_the_contract_body_and_headers() {
-        let transport = ScriptedTransport::new(vec![answer(200, OK)]);
         let backend = backend(BackendInput {
             url: Some("https://api.example/login".into()),
             headers: vec![("X-Tenant".into(), "t1".into())],
             credentials: Some("include".into()),
             ..Default::default()
         });
-        let reply = run(&transport, &backend).unwrap();
+        let run = run(vec![answer(200, OK)], &backend);
+        let reply = run.result.unwrap();
         assert_eq!(reply.token, "t1");
         assert_eq!(reply.expires_in, Some(7200.0));
         assert_eq!(reply.user.unwrap().get("name").and_then(Json::as_str), Some("张三"));
-        let sent = &transport.sent.borrow()[0];
+        let sent = &run.sent[0];
         assert_eq!(sent.url, "https://api.example/login");
         assert_eq!(sent.credentials, Credentials::Include);
         assert!(sent.headers.contains(&("Content-Type".into(), "application/json".into())));
@@ -401,18 +370,18 @@ pub(crate) mod tests {
             (Err(TransportError::TimedOut), ErrorKind::Timeout, None, None),
         ];
         for (answer, kind, status, code) in cases {
-            let transport = ScriptedTransport::new(vec![answer]);
-            let err = run(&transport, &default_backend()).unwrap_err();
+            let run = run(vec![answer], &default_backend());
+            let err = run.result.unwrap_err();
             assert_eq!((err.kind(), err.status(), err.code()), (kind, status, code), "{}", err.message());
             assert!(!err.message().contains("SECRET"), "{}", err.message());
-            assert_eq!(transport.sent.borrow().len(), 1, "not retried: {}", err.message());
+            assert_eq!(run.sent.len(), 1, "not retried: {}", err.message());
         }
     }
 
     #[test]
     fn relayed_code_gets_a_hint_and_message() {
-        let transport = ScriptedTransport::new(vec![answer(400, r#"{"code":20049,"msg":"bad verifier"}"#)]);
-        let err = run(&transport, &default_backend()).unwrap_err();
+        let err =
+            run(vec![answer(400, r#"{"code":20049,"msg":"bad verifier"}"#)], &default_backend()).result.unwrap_err();
         assert!(err.message().contains("HTTP 400 with Feishu code 20049 (\"bad verifier\")"), "{}", err.message());
         assert!(err.message().contains("PKCE"), "{}", err.message());
         assert!(!err.retryable());
@@ -421,42 +390,38 @@ pub(crate) mod tests {
     #[test]
     fn retries_only_what_is_safe() {
         // Connection failure, 503 and a relayed 20050 are retried; then success.
-        let transport =
-            ScriptedTransport::new(vec![Err(TransportError::Unreachable), answer(503, ""), answer(200, OK)]);
-        assert!(run(&transport, &default_backend()).is_ok());
-        assert_eq!(transport.sent.borrow().len(), 3);
-        assert_eq!(*transport.slept.borrow(), vec![300, 600]);
+        let first = run(vec![Err(TransportError::Unreachable), answer(503, ""), answer(200, OK)], &default_backend());
+        assert!(first.result.is_ok());
+        assert_eq!(first.sent.len(), 3);
+        assert_eq!(first.slept, vec![300, 600]);
 
-        let transport = ScriptedTransport::new(vec![answer(500, r#"{"code":20050}"#), answer(200, OK)]);
-        assert!(run(&transport, &default_backend()).is_ok());
+        assert!(run(vec![answer(500, r#"{"code":20050}"#), answer(200, OK)], &default_backend()).result.is_ok());
 
         // A relayed 20072 with a 4xx status is not retried: never retry 4xx.
-        let transport = ScriptedTransport::new(vec![answer(400, r#"{"code":20072}"#)]);
-        let err = run(&transport, &default_backend()).unwrap_err();
+        let four = run(vec![answer(400, r#"{"code":20072}"#)], &default_backend());
+        let err = four.result.unwrap_err();
         assert_eq!(err.code(), Some(20072));
         assert!(err.retryable(), "the caller may try again later");
-        assert_eq!(transport.sent.borrow().len(), 1);
+        assert_eq!(four.sent.len(), 1);
 
         // A plain 500 may have used the code up: not retried.
-        let transport = ScriptedTransport::new(vec![answer(500, "oops")]);
-        assert_eq!(run(&transport, &default_backend()).unwrap_err().status(), Some(500));
-        assert_eq!(transport.sent.borrow().len(), 1);
+        let plain = run(vec![answer(500, "oops")], &default_backend());
+        assert_eq!(plain.result.unwrap_err().status(), Some(500));
+        assert_eq!(plain.sent.len(), 1);
     }
 
     #[test]
     fn retries_are_bounded_by_config() {
-        let transport =
-            ScriptedTransport::new(vec![answer(502, ""), answer(502, ""), answer(502, ""), answer(200, OK)]);
-        let err = run(&transport, &default_backend()).unwrap_err();
-        assert_eq!(err.status(), Some(502));
-        assert_eq!(transport.sent.borrow().len(), 3, "1 try + 2 retries");
+        let bounded = run(vec![answer(502, ""), answer(502, ""), answer(502, ""), answer(200, OK)], &default_backend());
+        assert_eq!(bounded.result.unwrap_err().status(), Some(502));
+        assert_eq!(bounded.sent.len(), 3, "1 try + 2 retries");
 
         let none = backend(BackendInput { url: Some("/x".into()), retries: Some(0.0), ..Default::default() });
-        let transport = ScriptedTransport::new(vec![Err(TransportError::Unreachable)]);
-        let err = run(&transport, &none).unwrap_err();
+        let once = run(vec![Err(TransportError::Unreachable)], &none);
+        let err = once.result.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Network);
         assert!(err.retryable());
-        assert_eq!(transport.sent.borrow().len(), 1);
+        assert_eq!(once.sent.len(), 1);
     }
 
     // Issue #9 item 10: the backend relays codes of the API that redeemed the code (OAuth token

@@ -11,7 +11,8 @@ use subtle::ConstantTimeEq;
 use crate::authorize::PendingLogin;
 use crate::error::{Error, ErrorKind};
 use crate::pkce::CodeVerifier;
-use crate::url::{remove_query_params, UrlParts};
+use crate::ports::UrlParser;
+use crate::url::remove_query_params;
 
 /// The parameters a callback adds to the URL, and the only ones removed from the address bar.
 pub const CALLBACK_PARAMS: [&str; 4] = ["code", "state", "error", "error_description"];
@@ -39,8 +40,9 @@ impl CallbackParams {
     /// # Errors
     /// `callback` when a parameter occurs twice (parameter pollution: which one would Feishu
     /// have meant?).
-    pub fn parse(url: &str) -> Result<CallbackParams, Error> {
-        let query = UrlParts::split(url).and_then(|p| p.query).unwrap_or("");
+    pub fn parse(url: &str, urls: &dyn UrlParser) -> Result<CallbackParams, Error> {
+        let search = urls.parse_url(url, None).map(|u| u.search).unwrap_or_default();
+        let query = search.strip_prefix('?').unwrap_or(&search);
         let mut params = CallbackParams::default();
         for (name, value) in crate::form::parse(query) {
             let slot = match name.as_str() {
@@ -67,27 +69,23 @@ impl CallbackParams {
 }
 
 /// Whether `url` is a redirect callback (`code`+`state` or `error`+`state` in its query).
-pub fn is_callback(url: &str) -> bool {
-    CallbackParams::parse(url).is_ok_and(|p| p.is_callback())
+pub fn is_callback(url: &str, urls: &dyn UrlParser) -> bool {
+    CallbackParams::parse(url, urls).is_ok_and(|p| p.is_callback())
 }
 
-/// `url` without `code`, `state`, `error` and `error_description`; every other query parameter
-/// and the fragment stay as they were.
-pub fn strip_callback_params(url: &str) -> String {
-    let Some(parts) = UrlParts::split(url) else { return url.to_owned() };
-    let mut out = parts.without_query_and_fragment();
-    if let Some(query) = parts.query {
-        let kept = remove_query_params(query, &CALLBACK_PARAMS);
-        if !kept.is_empty() {
-            out.push('?');
-            out += &kept;
-        }
+/// `url` (as the browser serializes it) without `code`, `state`, `error` and
+/// `error_description`; every other query parameter and the fragment stay as they were.
+pub fn strip_callback_params(url: &str, urls: &dyn UrlParser) -> String {
+    let Some(parsed) = urls.parse_url(url, None) else { return url.to_owned() };
+    // href is everything before the query, then search, then hash.
+    let before = parsed.href.len() - parsed.search.len() - parsed.hash.len();
+    let mut out = String::from(&parsed.href[..before]);
+    let kept = remove_query_params(parsed.search.strip_prefix('?').unwrap_or(""), &CALLBACK_PARAMS);
+    if !kept.is_empty() {
+        out.push('?');
+        out += &kept;
     }
-    if let Some(fragment) = parts.fragment {
-        out.push('#');
-        out += fragment;
-    }
-    out
+    out + &parsed.hash
 }
 
 /// A callback whose state matched an unexpired pending login of this browser: the only thing
@@ -182,6 +180,7 @@ pub fn validate_callback(
 mod tests {
     use super::*;
     use crate::authorize::PENDING_TTL_MS;
+    use crate::testing::Whatwg;
 
     fn pending(state: &str) -> Option<PendingLogin> {
         Some(PendingLogin {
@@ -194,7 +193,7 @@ mod tests {
     }
 
     fn check(url: &str, pending: Option<PendingLogin>, now: f64) -> Result<ValidatedCallback, Error> {
-        validate_callback(CallbackParams::parse(url)?, pending, now)
+        validate_callback(CallbackParams::parse(url, &Whatwg)?, pending, now)
     }
 
     #[test]
@@ -251,29 +250,29 @@ mod tests {
         let url = "https://app.example/?code=c&state=S#/login?code=fake";
         let ok = check(url, pending("S"), 2_000.0).unwrap();
         assert_eq!(ok.code(), "c");
-        assert!(is_callback(url));
-        assert!(!is_callback("https://app.example/#/cb?code=c&state=S"));
+        assert!(is_callback(url, &Whatwg));
+        assert!(!is_callback("https://app.example/#/cb?code=c&state=S", &Whatwg));
     }
 
     #[test]
     fn is_callback_needs_state() {
-        assert!(is_callback("https://a/?code=c&state=s"));
-        assert!(is_callback("https://a/?error=access_denied&state=s"));
-        assert!(!is_callback("https://a/?code=c"));
-        assert!(!is_callback("https://a/?state=s"));
-        assert!(!is_callback("https://a/?code=a&code=b&state=s"));
-        assert!(!is_callback("not a url"));
+        assert!(is_callback("https://a/?code=c&state=s", &Whatwg));
+        assert!(is_callback("https://a/?error=access_denied&state=s", &Whatwg));
+        assert!(!is_callback("https://a/?code=c", &Whatwg));
+        assert!(!is_callback("https://a/?state=s", &Whatwg));
+        assert!(!is_callback("https://a/?code=a&code=b&state=s", &Whatwg));
+        assert!(!is_callback("not a url", &Whatwg));
     }
 
     #[test]
     fn strip_removes_only_callback_params() {
         assert_eq!(
-            strip_callback_params("https://a/p?tab=2&code=c&state=s&q=a%20b#/route?x=1"),
+            strip_callback_params("https://a/p?tab=2&code=c&state=s&q=a%20b#/route?x=1", &Whatwg),
             "https://a/p?tab=2&q=a%20b#/route?x=1"
         );
-        assert_eq!(strip_callback_params("https://a/p?code=c&state=s"), "https://a/p");
+        assert_eq!(strip_callback_params("https://a/p?code=c&state=s", &Whatwg), "https://a/p");
         assert_eq!(
-            strip_callback_params("https://a/p?error=access_denied&error_description=no&state=s#f"),
+            strip_callback_params("https://a/p?error=access_denied&error_description=no&state=s#f", &Whatwg),
             "https://a/p#f"
         );
     }

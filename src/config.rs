@@ -8,8 +8,8 @@ use crate::authorize::LoginOptions;
 use crate::error::Error;
 use crate::host::Surface;
 use crate::json::Json;
+use crate::ports::{Url, UrlParser};
 use crate::prelude::*;
-use crate::url::UrlParts;
 
 /// Feishu's new authorize endpoint (feishu.md §2).
 pub const FEISHU_AUTHORIZE_URL: &str = "https://accounts.feishu.cn/open-apis/authen/v1/authorize";
@@ -151,11 +151,13 @@ pub struct Config {
 }
 
 impl ConfigInput {
-    /// Checks every field and fills in defaults. `page_url` is the current `location.href`.
+    /// Checks every field and fills in defaults. `page_url` is the current `location.href`;
+    /// every URL is read by `urls`, the browser's WHATWG parser, so that the SDK and the browser
+    /// agree on where a URL points.
     ///
     /// # Errors
     /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming the first field at fault.
-    pub fn validate(self, page_url: &str) -> Result<Config, Error> {
+    pub fn validate(self, page_url: &str, urls: &dyn UrlParser) -> Result<Config, Error> {
         let app_id = self.app_id.map(|s| s.trim().to_owned()).unwrap_or_default();
         if app_id.is_empty() {
             return Err(Error::config(
@@ -163,14 +165,14 @@ impl ConfigInput {
                 "is required: pass the App ID (cli_…) from the Feishu developer console",
             ));
         }
-        let page = UrlParts::split(page_url).filter(UrlParts::is_http);
-        let page_origin = page.as_ref().map(UrlParts::origin);
+        let page = urls.parse_url(page_url, None).filter(Url::is_http);
+        let page_origin = page.as_ref().map(|p| p.origin.clone());
 
-        let backend = validate_backend(self.backend)?;
+        let backend = validate_backend(self.backend, page.as_ref(), urls)?;
 
         let redirect_uri = match self.redirect_uri {
-            Some(uri) => Some(validate_absolute_http("redirectUri", &uri)?),
-            None => page.as_ref().map(UrlParts::without_query_and_fragment),
+            Some(uri) => Some(validate_absolute_http("redirectUri", &uri, urls)?),
+            None => page.as_ref().map(Url::without_query_and_fragment),
         };
 
         let scope = validate_scope("scope", self.scope)?;
@@ -181,7 +183,7 @@ impl ConfigInput {
             Some(_) => return Err(Error::config("brand", "must be \"feishu\" or \"lark\"")),
         };
         let authorize_url = match self.authorize_url {
-            Some(url) => validate_absolute_http("authorizeUrl", &url)?,
+            Some(url) => validate_absolute_http("authorizeUrl", &url, urls)?,
             None => match brand {
                 Brand::Feishu => FEISHU_AUTHORIZE_URL.to_owned(),
                 Brand::Lark => LARK_AUTHORIZE_URL.to_owned(),
@@ -340,31 +342,46 @@ impl LoginOptions {
 }
 
 impl Config {
-    /// Resolves a `returnTo` option to an absolute URL on the page's own origin.
+    /// Resolves a `returnTo` option to an absolute URL on the page's own origin, the way the
+    /// browser will read it (`urls`: the WHATWG parser).
     ///
     /// # Errors
     /// [`ErrorKind::Config`](crate::ErrorKind::Config) when it points at another origin (an open
-    /// redirect after login is a phishing tool), or is not a path or an http(s) URL.
-    pub fn resolve_return_to(&self, return_to: &str) -> Result<String, Error> {
+    /// redirect after login is a phishing tool), hides characters browsers drop, resolves to a
+    /// path starting with `//` (which the app's own router would read as another host), or is not
+    /// a path or an http(s) URL.
+    pub fn resolve_return_to(&self, return_to: &str, urls: &dyn UrlParser) -> Result<String, Error> {
         const PROBLEM: &str = "must be a path (\"/after-login\") or a URL on this page's origin";
         let origin =
             self.page_origin.as_deref().ok_or_else(|| Error::config("returnTo", "needs a page served over http(s)"))?;
-        // Browsers read '\' as '/', so "/\evil.example" would leave the origin.
-        let is_path = return_to.starts_with('/') && !return_to.starts_with("//") && !return_to.contains('\\');
-        if is_path {
-            // `origin` carries an explicit port; keep it, it is the same origin.
-            return Ok(String::from(origin) + return_to);
+        let absolute = urls.parse_url(return_to, None).is_some();
+        // A path must start with one '/': "after" would resolve against the page's directory.
+        if !absolute && !return_to.starts_with('/') || hides_characters(return_to) {
+            return Err(Error::config("returnTo", PROBLEM));
         }
-        match UrlParts::split(return_to) {
-            Some(parts) if parts.is_http() && parts.origin() == origin && !parts.has_credentials() => {
-                Ok(return_to.to_owned())
+        let base = String::from(origin) + "/";
+        match urls.parse_url(return_to, Some(&base)) {
+            Some(url)
+                if url.is_http()
+                    && url.origin == origin
+                    && !url.has_credentials()
+                    && !url.pathname.starts_with("//") =>
+            {
+                Ok(url.href)
             }
             _ => Err(Error::config("returnTo", PROBLEM)),
         }
     }
 }
 
-fn validate_backend(input: BackendInput) -> Result<BackendConfig, Error> {
+/// Whether `url` holds what the URL parser silently drops: ASCII tab or newline anywhere, or C0
+/// controls and spaces around it. Browsers remove them, so such a URL points elsewhere than it
+/// reads (`https://app.example\t@evil.example`).
+fn hides_characters(url: &str) -> bool {
+    url.contains(['\t', '\n', '\r']) || url.trim_matches(|c: char| c <= ' ') != url
+}
+
+fn validate_backend(input: BackendInput, page: Option<&Url>, urls: &dyn UrlParser) -> Result<BackendConfig, Error> {
     let url = input.url.map(|u| u.trim().to_owned()).unwrap_or_default();
     if url.is_empty() {
         return Err(Error::config(
@@ -372,16 +389,24 @@ fn validate_backend(input: BackendInput) -> Result<BackendConfig, Error> {
             "is required: the URL (absolute or relative) your server takes login codes at",
         ));
     }
-    if let Some(parts) = UrlParts::split(&url) {
-        if !parts.is_http() {
+    if hides_characters(&url) {
+        return Err(Error::config("backend", "must not contain tabs or newlines"));
+    }
+    // Absolute, or relative to the page as fetch() will resolve it.
+    let parsed = urls.parse_url(&url, None).or_else(|| urls.parse_url(&url, page.map(|p| p.href.as_str())));
+    match parsed {
+        Some(parsed) if !parsed.is_http() => {
             return Err(Error::config("backend", "must be an http(s) URL or a relative path"));
         }
-        if parts.has_credentials() {
+        Some(parsed) if parsed.has_credentials() => {
             return Err(Error::config("backend", "must not contain credentials (user:password@)"));
         }
-    } else if url.contains(':') && !url.starts_with('/') && !url.starts_with('.') {
-        // "javascript:…", "data:…", "mailto:…": a scheme that is not http(s).
-        return Err(Error::config("backend", "must be an http(s) URL or a relative path"));
+        Some(_) => {}
+        // No page to resolve against (a worker, a test): a relative path is fine, a scheme is not.
+        None if url.contains(':') && !url.starts_with('/') && !url.starts_with('.') => {
+            return Err(Error::config("backend", "must be an http(s) URL or a relative path"));
+        }
+        None => {}
     }
     for (name, value) in &input.headers {
         let valid_name =
@@ -426,14 +451,17 @@ fn positive_ms(field: &str, ms: f64) -> Result<u32, Error> {
     }
 }
 
-fn validate_absolute_http(field: &str, url: &str) -> Result<String, Error> {
-    let parts = UrlParts::split(url).filter(UrlParts::is_http);
-    match parts {
+fn validate_absolute_http(field: &str, url: &str, urls: &dyn UrlParser) -> Result<String, Error> {
+    if hides_characters(url) {
+        return Err(Error::config(field, "must not contain tabs, newlines or surrounding spaces"));
+    }
+    match urls.parse_url(url, None).filter(Url::is_http) {
         None => Err(Error::config(field, "must be an absolute http(s) URL")),
-        Some(parts) if parts.has_credentials() => {
+        Some(parsed) if parsed.has_credentials() => {
             Err(Error::config(field, "must not contain credentials (user:password@)"))
         }
-        Some(_) => Ok(url.to_owned()),
+        // The browser's serialization: what Feishu compares with the app's redirect URL list.
+        Some(parsed) => Ok(parsed.href),
     }
 }
 
@@ -457,6 +485,7 @@ pub(crate) fn validate_scope(field: &str, scope: Vec<String>) -> Result<Vec<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::Whatwg;
     use crate::ErrorKind;
 
     const PAGE: &str = "https://app.example/login?x=1#top";
@@ -474,14 +503,14 @@ mod tests {
     }
 
     fn config_error(input: ConfigInput) -> String {
-        let err = input.validate(PAGE).unwrap_err();
+        let err = input.validate(PAGE, &Whatwg).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
         err.message().to_owned()
     }
 
     #[test]
     fn defaults_follow_the_contract() {
-        let config = input().validate(PAGE).unwrap();
+        let config = input().validate(PAGE, &Whatwg).unwrap();
         assert_eq!(config.redirect_uri.as_deref(), Some("https://app.example/login"));
         assert_eq!(config.authorize_url, FEISHU_AUTHORIZE_URL);
         assert_eq!(config.storage, StorageChoice::Local);
@@ -496,7 +525,7 @@ mod tests {
 
     #[test]
     fn lark_brand_uses_larksuite_endpoint() {
-        let config = ConfigInput { brand: Some("lark".into()), ..input() }.validate(PAGE).unwrap();
+        let config = ConfigInput { brand: Some("lark".into()), ..input() }.validate(PAGE, &Whatwg).unwrap();
         assert_eq!(config.authorize_url, LARK_AUTHORIZE_URL);
     }
 
@@ -623,22 +652,48 @@ mod tests {
     fn accepts_absolute_and_relative_backends() {
         for url in ["https://api.example/login", "http://127.0.0.1:8080/api", "/api/login", "./login", "login"] {
             let backend = BackendInput { url: Some(url.into()), ..Default::default() };
-            assert!(ConfigInput { backend, ..input() }.validate(PAGE).is_ok(), "{url}");
+            assert!(ConfigInput { backend, ..input() }.validate(PAGE, &Whatwg).is_ok(), "{url}");
         }
     }
 
     #[test]
     fn non_http_page_has_no_default_redirect() {
-        let config = input().validate("file:///home/me/index.html").unwrap();
+        let config = input().validate("file:///home/me/index.html", &Whatwg).unwrap();
         assert_eq!(config.redirect_uri, None);
         assert_eq!(config.page_origin, None);
     }
 
+    // Issue #9 item 9: a hand-written splitter accepted these; Chromium reads the first as host
+    // evil.example with credentials, and drops the tab and newline of the others.
+    #[test]
+    fn urls_browsers_read_differently_are_refused() {
+        for (uri, problem) in [
+            ("https://\\/user:pw@evil.example/cb", "credentials"),
+            ("https://app.exa\tmple/cb", "tabs"),
+            ("https://evil.example\n@app.example/cb", "tabs"),
+            (" https://app.example/cb", "tabs"),
+        ] {
+            let err = ConfigInput { redirect_uri: Some(uri.into()), ..input() }.validate(PAGE, &Whatwg);
+            let message = match err {
+                Err(e) => e.message().to_owned(),
+                Ok(c) => panic!("{uri:?} was accepted as {:?}", c.redirect_uri),
+            };
+            assert!(message.contains("`redirectUri`"), "{uri:?}: {message}");
+            if problem == "tabs" {
+                assert!(message.contains("tabs"), "{uri:?}: {message}");
+            }
+        }
+        for uri in ["https://u:p@evil.example/api", "https://evil.example\t/api"] {
+            let backend = BackendInput { url: Some(uri.into()), ..Default::default() };
+            assert!(ConfigInput { backend, ..input() }.validate(PAGE, &Whatwg).is_err(), "{uri:?}");
+        }
+    }
+
     #[test]
     fn return_to_must_stay_on_origin() {
-        let config = input().validate(PAGE).unwrap();
-        assert_eq!(config.resolve_return_to("/after?x=1#y").unwrap(), "https://app.example:443/after?x=1#y");
-        assert_eq!(config.resolve_return_to("https://APP.example:443/x").unwrap(), "https://APP.example:443/x");
+        let config = input().validate(PAGE, &Whatwg).unwrap();
+        assert_eq!(config.resolve_return_to("/after?x=1#y", &Whatwg).unwrap(), "https://app.example/after?x=1#y");
+        assert_eq!(config.resolve_return_to("https://APP.example:443/x", &Whatwg).unwrap(), "https://app.example/x");
         for evil in [
             "https://evil.example/",
             "//evil.example/x",
@@ -646,8 +701,15 @@ mod tests {
             "javascript:alert(1)",
             "http://app.example/x",
             "https://u@app.example/",
+            // Issue #9 item 9: what browsers drop or normalize must not smuggle another host in.
+            "/\t/evil.example",
+            "/\n/evil.example",
+            " //evil.example",
+            "/a/..//evil.example",
+            "/./\\evil.example",
+            "after",
         ] {
-            let err = config.resolve_return_to(evil).unwrap_err();
+            let err = config.resolve_return_to(evil, &Whatwg).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Config, "{evil}");
             assert!(err.message().contains("`returnTo`"));
         }

@@ -12,7 +12,7 @@
 
 use crate::authorize::{build_authorize_request, LoginOptions, PendingLogin, PENDING_TTL_MS};
 use crate::backend::{
-    build_request, is_safe_to_retry, read_response, transport_error, ExchangeRequest, HttpRequest, HttpResponse,
+    build_request, read_response, retry_delay, transport_error, ExchangeRequest, HttpRequest, HttpResponse,
     TransportError,
 };
 use crate::callback::{strip_callback_params, validate_callback, CallbackParams};
@@ -42,9 +42,6 @@ pub const NAVIGATION_GRACE_MS: u32 = 4_000;
 /// At most this many pending browser logins are kept (oldest dropped first): enough for a user
 /// who starts a login in several windows of one tab's history, bounded so storage stays small.
 pub const MAX_PENDING: usize = 8;
-
-/// The base delay between retries of the backend request; doubled for each further retry.
-pub const RETRY_BASE_DELAY_MS: u32 = 300;
 
 /// A public member of `FeishuLogin`, with its argument as the driver read it.
 #[derive(Debug)]
@@ -367,7 +364,11 @@ impl Engine {
         ports: &P,
         out: &mut Vec<Effect>,
     ) -> Result<Engine, Error> {
-        let config = ConfigInput::from_json(config)?.validate(&env.href)?;
+        // `docMiniApp` is a live JS object the driver keeps; the engine only checks what it was.
+        if !matches!(config.get("docMiniApp"), None | Some(Json::Null | Json::Object(_))) {
+            return Err(Error::config("docMiniApp", "must be the object from new BlockitClient().initAPI()"));
+        }
+        let config = ConfigInput::from_json(config)?.validate(&env.href, ports)?;
         let surface = detect_surface(config.surface, env.probe);
         let mut engine = Engine {
             session_key: storage_key(&config.app_id, "session"),
@@ -493,7 +494,9 @@ impl Engine {
                 self.refresh(ports, out);
                 Ok(Value::Unit)
             }
-            Call::IsCallback(url) => Ok(Value::Bool(crate::callback::is_callback(url.as_deref().unwrap_or(href)))),
+            Call::IsCallback(url) => {
+                Ok(Value::Bool(crate::callback::is_callback(url.as_deref().unwrap_or(href), ports)))
+            }
             Call::Logout => {
                 self.write_session(None, ports, out);
                 self.announce(None, ports, out);
@@ -530,7 +533,7 @@ impl Engine {
                     Ok(options) => options,
                     Err(error) => return out.push(Effect::Settle { id, result: Err(error) }),
                 };
-                if self.surface == Surface::Browser && crate::callback::is_callback(href) {
+                if self.surface == Surface::Browser && crate::callback::is_callback(href, ports) {
                     self.start_callback(id, href.to_owned(), href, ports, out);
                     return;
                 }
@@ -551,7 +554,7 @@ impl Engine {
     /// redirect could never be completed, so it must fail before navigating (issue #9, item 6).
     fn authorize<P: Ports + JsonCodec>(&mut self, options: &LoginOptions, ports: &P) -> Result<String, Error> {
         let now = ports.now_ms();
-        let request = build_authorize_request(&self.config, options, &Rng(ports), now)?;
+        let request = build_authorize_request(&self.config, options, &Rng(ports), ports, now)?;
         // Older pending logins stay: a callback in the address bar may still need one (item 4).
         let mut list = self.pending_list(ports, now);
         list.push(request.pending);
@@ -711,13 +714,13 @@ impl Engine {
         if in_address_bar {
             // The code leaves the address bar (and so the history and Referer) at once, even
             // when the login then fails.
-            let stripped = strip_callback_params(&url);
+            let stripped = strip_callback_params(&url, ports);
             if stripped != url {
                 out.push(Effect::ReplaceUrl(stripped));
             }
         }
         let now = ports.now_ms();
-        let params = match CallbackParams::parse(&url) {
+        let params = match CallbackParams::parse(&url, ports) {
             Ok(params) => params,
             Err(error) => return out.push(Effect::Settle { id, result: Err(error) }),
         };
@@ -830,16 +833,18 @@ impl Engine {
         };
         let reply = match outcome {
             Ok(reply) => reply,
-            Err(error) if tries < backend.retries && is_safe_to_retry(&error, source) => {
-                let op = self.op();
-                let attempt = &mut self.attempts[index];
-                attempt.op = op;
-                if let Phase::Exchange { tries, .. } = &mut attempt.phase {
-                    *tries += 1;
+            Err(error) => match retry_delay(&error, tries, backend, source) {
+                Some(ms) => {
+                    let op = self.op();
+                    let attempt = &mut self.attempts[index];
+                    attempt.op = op;
+                    if let Phase::Exchange { tries, .. } = &mut attempt.phase {
+                        *tries += 1;
+                    }
+                    return out.push(Effect::Sleep { op, ms });
                 }
-                return out.push(Effect::Sleep { op, ms: RETRY_BASE_DELAY_MS << tries.min(8) });
-            }
-            Err(error) => return self.fail(index, error, out),
+                None => return self.fail(index, error, out),
+            },
         };
         let attempt = self.attempts.remove(index);
         let obtained_at = ports.now_ms();

@@ -100,31 +100,6 @@ impl HostFailure {
 /// `tt.requestAuthCode`.
 pub const ERRNO_UNSUPPORTED: i64 = 103;
 
-/// The Feishu host APIs a login surface calls, each resolving with the one-time code.
-///
-/// Implemented over `DocMiniApp` / `h5sdk` / `tt` in the browser, and by scripted fakes in tests.
-// Single-threaded, like `Transport`.
-#[allow(async_fn_in_trait)]
-pub trait HostApi {
-    /// `DocMiniApp.Service.User.login()`.
-    async fn doc_widget_login(&self) -> Result<String, HostFailure>;
-    /// `h5sdk.ready(cb)`.
-    async fn client_ready(&self) -> Result<(), HostFailure>;
-    /// Whether `tt.requestAccess` exists.
-    fn has_request_access(&self) -> bool;
-    /// `tt.requestAccess({ appID, scopeList, state })` → `(code, echoed state)`.
-    async fn request_access(
-        &self,
-        app_id: &str,
-        scope: &[String],
-        state: &str,
-    ) -> Result<(String, Option<String>), HostFailure>;
-    /// `tt.requestAuthCode({ appId })`.
-    async fn request_auth_code(&self, app_id: &str) -> Result<String, HostFailure>;
-    /// `tt.login()` in a mini program.
-    async fn mini_program_login(&self) -> Result<String, HostFailure>;
-}
-
 /// The host API calls a login surface makes, each with the table its failure codes are read in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Api {

@@ -35,7 +35,6 @@ extern crate std;
 /// The names the std prelude would give, for a `no_std` crate.
 mod prelude {
     pub(crate) use alloc::borrow::ToOwned;
-    pub(crate) use alloc::boxed::Box;
     #[cfg(test)]
     pub(crate) use alloc::format;
     pub(crate) use alloc::string::String;
@@ -61,7 +60,6 @@ mod authorize;
 mod backend;
 mod base64url;
 mod callback;
-mod client;
 mod config;
 mod engine;
 mod error;
@@ -74,24 +72,22 @@ mod session;
 mod sha256;
 mod storage;
 mod url;
+mod wire;
 
 #[cfg(test)]
 mod testing;
 
 #[cfg(target_arch = "wasm32")]
 mod facade;
-#[cfg(target_arch = "wasm32")]
-mod web;
 
 pub use authorize::{build_authorize_request, AuthorizeRequest, LoginOptions, PendingLogin, PENDING_TTL_MS};
 pub use backend::{
-    build_request, exchange_code, is_safe_to_retry, read_response, BackendReply, ExchangeRequest, HttpRequest,
-    HttpResponse, Transport, TransportError, RETRY_BASE_DELAY_MS,
+    build_request, is_safe_to_retry, read_response, retry_delay, transport_error, BackendReply, ExchangeRequest,
+    HttpRequest, HttpResponse, TransportError, RETRY_BASE_DELAY_MS,
 };
 pub use callback::{
     is_callback, strip_callback_params, validate_callback, CallbackParams, ValidatedCallback, CALLBACK_PARAMS,
 };
-pub use client::{Client, Platform};
 pub use config::{
     BackendConfig, BackendInput, Brand, CodeIn, Config, ConfigInput, Credentials, StorageChoice, DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_MS, FEISHU_AUTHORIZE_URL, LARK_AUTHORIZE_URL, MAX_SCOPES,
@@ -105,8 +101,5 @@ pub use json::{Json, JsonCodec};
 pub use pkce::{random_token, CodeVerifier, RandomSource};
 pub use ports::{Area, Clock, Ports, Random, Refused, Stores, Url, UrlParser};
 pub use session::{Session, StoredSession, RECORD_VERSION};
-pub use storage::{storage_key, FallbackStore, KeyValueStore, MemoryStore, StoreRefused};
-pub use url::UrlParts;
-
-#[cfg(target_arch = "wasm32")]
-pub use facade::FeishuLogin;
+pub use storage::storage_key;
+pub use wire::{read_event, step, write_effects, Incoming};

@@ -28,7 +28,7 @@ export async function usage(): Promise<string> {
     return surface + token + String(expires);
   } catch (e) {
     if (e instanceof FeishuLoginError) {
-      const kind: "config" | "unsupported" | "denied" | "host" | "state" | "callback" | "network" | "timeout" | "backend" | "response" | "storage" | "crypto" = e.kind;
+      const kind: "config" | "unsupported" | "denied" | "host" | "state" | "callback" | "network" | "timeout" | "backend" | "response" | "storage" | "crypto" | "cancelled" = e.kind;
       const code: number | undefined = e.code;
       const retryable: boolean = e.retryable;
       const asError: Error = e;

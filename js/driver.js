@@ -1,0 +1,447 @@
+// The browser driver: the `FeishuLogin` class users call, around the Rust engine in the wasm.
+// It holds no policy. It turns each call and each browser happening into an event for
+// `Engine.step` (JSON text), performs the effects that come back (fetch, timers, host calls,
+// navigation, history, listeners) and answers the engine's synchronous questions through the
+// `port*` functions below, which the wasm imports. Every decision (what a call does, retries,
+// which error, which message) is made in Rust: see src/engine.rs and src/wire.rs for the protocol.
+
+/** Every rejection and throw of the SDK: `err instanceof FeishuLoginError && err instanceof Error`. */
+export class FeishuLoginError extends Error {
+  constructor(kind, message, code, status, retryable) {
+    super(message);
+    this.name = "FeishuLoginError";
+    this.kind = kind;
+    if (code !== undefined) this.code = code;
+    if (status !== undefined) this.status = status;
+    this.retryable = !!retryable;
+  }
+}
+
+const error = (e) => new FeishuLoginError(e.kind, e.message, e.code, e.status, e.retryable);
+const misuse = (message) => new FeishuLoginError("config", message);
+const g = globalThis;
+
+// ---- ports: what the engine asks synchronously while it decides -------------------------------
+
+// The configured session store of the instance whose engine is stepping ("local", "session",
+// or the app's object). Steps never overlap: they are synchronous, and effects run after.
+let active = null;
+
+export const portNow = () => Date.now();
+
+export function portFill(buf) {
+  try {
+    g.crypto.getRandomValues(buf);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Area 0: the configured session store; 1: sessionStorage; 2: localStorage. Getting a web
+// store itself may throw (sandboxed iframes), hence inside the try of each port.
+function store(area) {
+  const s = area ? null : active;
+  return s && typeof s === "object" ? s : area === 1 || s === "session" ? g.sessionStorage : g.localStorage;
+}
+
+/** "+value", "-" (absent), or undefined (the store threw or answered a non-string). */
+export function portGet(area, key) {
+  try {
+    const v = store(area).getItem(key);
+    return v == null ? "-" : typeof v === "string" ? "+" + v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes (or removes, for `value == null`); false when the store threw. */
+export function portPut(area, key, value) {
+  try {
+    const s = store(area);
+    value == null ? s.removeItem(key) : s.setItem(key, value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The WHATWG URL parser: the URL's fields joined by "\n", or undefined when it throws. */
+export function portUrl(input, base) {
+  try {
+    const u = new URL(input, base ?? undefined);
+    return [u.href, u.origin, u.protocol, u.username, u.password, u.host, u.pathname, u.search, u.hash].join("\n");
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- host APIs: callback APIs become promises that settle once and time out --------------------
+
+function once(ms, start) {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const settle = (fn) => (v) => {
+      if (!done) {
+        done = true;
+        clearTimeout(timer);
+        fn(v);
+      }
+    };
+    const timer = setTimeout(settle(reject), ms, { timeout: true });
+    try {
+      start(settle(resolve), settle(reject));
+    } catch (thrown) {
+      settle(reject)(thrown);
+    }
+  });
+}
+
+const fn = (o, name) => {
+  try {
+    return typeof o?.[name] === "function" ? o[name] : null;
+  } catch {
+    return null;
+  }
+};
+const docLogin = (dm) => {
+  try {
+    const user = dm?.Service?.User;
+    return fn(user, "login") && user;
+  } catch {
+    return null;
+  }
+};
+const tt = (name) => fn(g.tt, name);
+
+// The fields the engine reads of what a host answered (an Error's message is not enumerable).
+function plain(v) {
+  if (v == null || typeof v !== "object") return v === undefined ? null : v;
+  const out = {};
+  for (const k of ["code", "state", "errno", "errCode", "errMsg", "errString", "message"]) {
+    try {
+      const x = v[k];
+      if (typeof x === "string" || typeof x === "number") out[k] = x;
+    } catch {}
+  }
+  return out;
+}
+
+function callHost(e, docMiniApp) {
+  const ms = e.timeoutMs;
+  const tell = (p) => p.then((value) => ({ value: plain(value) }), (err) => (err?.timeout ? { timeout: true } : { error: plain(err) }));
+  const callTt = (api, params) => {
+    const f = tt(api);
+    return f ? tell(once(ms, (ok, fail) => f.call(g.tt, { ...params, success: ok, fail: (err) => fail(err ?? {}) }))) : { missing: true };
+  };
+  switch (e.api) {
+    case "docWidget": {
+      const user = docLogin(docMiniApp ?? g.DocMiniApp);
+      return user ? tell(once(ms, (ok, fail) => Promise.resolve(user.login()).then(ok, (err) => fail(err ?? {})))) : { missing: true };
+    }
+    case "h5sdkReady": {
+      const h5 = g.h5sdk;
+      if (!h5 || typeof h5 !== "object") return { missing: true };
+      const ready = () => ({ ready: !!tt("requestAccess") });
+      if (!fn(h5, "ready")) return ready();
+      return once(ms, (ok) => h5.ready(() => ok())).then(ready, (err) => (err?.timeout ? { timeout: true } : { error: plain(err) }));
+    }
+    case "requestAccess":
+      // Note the capital D: requestAccess takes `appID`, requestAuthCode `appId`.
+      return callTt("requestAccess", { appID: e.appId, scopeList: e.scope, state: e.state });
+    case "requestAuthCode":
+      return callTt("requestAuthCode", { appId: e.appId });
+    default:
+      return callTt("login", {});
+  }
+}
+
+// ---- reading the app's arguments ------------------------------------------------------------------
+
+// JSON of a plain value (functions and symbols drop out, as absent); `threw` when a getter, a
+// Proxy trap or toJSON threw, so the engine can say so instead of hanging.
+function read(value, event) {
+  try {
+    event.arg = value === undefined ? null : JSON.parse(JSON.stringify(value) ?? "null");
+  } catch {
+    event.threw = true;
+  }
+  return event;
+}
+
+// ---- the class ----------------------------------------------------------------------------------
+
+export function makeFeishuLogin(Engine) {
+  class FeishuLogin {
+    #engine;
+    #store;
+    #docMiniApp;
+    #session = null;
+    #headers = Object.freeze({});
+    #surface;
+    #listeners = new Set();
+    #calls = new Map();
+    #next = 1;
+    #timers = new Map(); // op (or "expiry") → setTimeout handle
+    #off = [];
+
+    constructor(config) {
+      try {
+        this.#engine = new Engine();
+      } catch {
+        throw misuse("the feishu-login wasm is not loaded: `await init()` (the package's default export) before `new FeishuLogin(...)`");
+      }
+      const env = { href: String(g.location?.href ?? "") };
+      const event = { t: "init", env };
+      try {
+        const { storage, docMiniApp } = config ?? {};
+        const ok = storage && typeof storage === "object";
+        this.#store = storage;
+        this.#docMiniApp = docMiniApp;
+        const described = {
+          ...config,
+          storage: ok ? (["getItem", "setItem", "removeItem"].every((m) => fn(storage, m)) ? {} : false) : storage,
+          docMiniApp: docMiniApp == null ? null : typeof docMiniApp === "object" ? {} : docMiniApp,
+        };
+        event.config = config == null || typeof config !== "object" ? (config ?? null) : JSON.parse(JSON.stringify(described));
+      } catch {
+        event.threw = true;
+      }
+      env.docMiniApp = !!docLogin(this.#docMiniApp ?? g.DocMiniApp);
+      env.h5sdk = !!g.h5sdk && typeof g.h5sdk === "object";
+      env.ttLogin = !!tt("login");
+      const failed = this.#run(event, 0);
+      if (failed instanceof Error) {
+        this.#engine.free();
+        this.#engine = null;
+        throw failed;
+      }
+    }
+
+    // Steps the engine and performs what it returns. Listener calls wait until the batch is done,
+    // so a listener that calls back into the SDK sees a settled state.
+    #step(event) {
+      if (!this.#engine) throw misuse("this FeishuLogin was freed (free() was called): create a new one");
+      active = this.#store;
+      let text;
+      try {
+        text = this.#engine.step(JSON.stringify(event));
+      } finally {
+        active = null;
+      }
+      const notify = [];
+      let settled;
+      for (const e of JSON.parse(text)) {
+        switch (e.e) {
+          case "ready":
+            this.#surface = e.surface;
+            if (g.addEventListener) {
+              const on = (type, f) => {
+                g.addEventListener(type, f);
+                this.#off.push(() => g.removeEventListener(type, f));
+              };
+              on("pagehide", () => this.#feed({ t: "pagehide" }));
+              on("pageshow", (ev) => this.#feed({ t: "pageshow", persisted: !!ev.persisted }));
+              if (e.watch) on("storage", (ev) => this.#feed({ t: "storage", key: ev.key }));
+            }
+            break;
+          case "settle": {
+            const call = this.#calls.get(e.id);
+            this.#calls.delete(e.id);
+            const outcome = e.error ? error(e.error) : null;
+            const value = e.session ? this.#session : e.value;
+            if (call) outcome ? call.reject(outcome) : call.resolve(value);
+            else settled = outcome ?? { value };
+            break;
+          }
+          case "session":
+            this.#session = deepFreeze(e.session);
+            this.#headers = Object.freeze(e.headers);
+            notify.push(this.#session);
+            break;
+          case "timer":
+            this.#timer("expiry", e.ms, { t: "tick" });
+            break;
+          case "sleep":
+            this.#timer(e.op, e.ms, { t: "slept", op: e.op });
+            break;
+          case "fetch":
+            this.#fetch(e);
+            break;
+          case "host": {
+            const answer = callHost(e, this.#docMiniApp);
+            Promise.resolve(answer).then((a) => this.#feed({ t: "host", op: e.op, ...a }));
+            break;
+          }
+          case "navigate":
+            try {
+              g.location.assign(e.url);
+            } catch {
+              this.#feed({ t: "navfail" });
+            }
+            break;
+          case "replace":
+            try {
+              g.history.replaceState(g.history.state, "", e.url);
+            } catch {}
+            break;
+          case "warn":
+            console.warn(e.message);
+            break;
+        }
+      }
+      for (const session of notify) {
+        for (const listener of [...this.#listeners]) {
+          try {
+            listener(session);
+          } catch (thrown) {
+            // One broken listener must not keep the others from hearing the change.
+            console.error("feishu-login: an onChange listener threw", thrown);
+          }
+        }
+      }
+      return settled;
+    }
+
+    #feed(event) {
+      if (this.#engine) this.#step(event);
+    }
+
+    #timer(key, ms, event) {
+      clearTimeout(this.#timers.get(key));
+      this.#timers.delete(key);
+      if (ms != null) {
+        this.#timers.set(key, setTimeout(() => {
+          this.#timers.delete(key);
+          this.#feed(event);
+        }, ms));
+      }
+    }
+
+    #fetch(e) {
+      let timedOut = false;
+      const ctl = new AbortController();
+      const timer = setTimeout(() => {
+        timedOut = true;
+        ctl.abort();
+      }, e.timeoutMs);
+      fetch(e.url, { method: "POST", headers: e.headers, body: e.body, credentials: e.credentials, signal: ctl.signal })
+        .then(async (r) => ({ status: r.status, body: await r.text() }))
+        .catch(() => ({ fail: timedOut ? "timeout" : "network" }))
+        .then((answer) => {
+          clearTimeout(timer);
+          this.#feed({ t: "fetched", op: e.op, ...answer });
+        });
+    }
+
+    // A synchronous member: its settle comes back in the same step.
+    #run(event, id) {
+      event.id = id;
+      return this.#step(event);
+    }
+
+    #sync(m, arg) {
+      const settled = this.#run(read(arg, { t: "call", m, href: href() }), 0);
+      if (settled instanceof Error) throw settled;
+      return settled?.value;
+    }
+
+    #async(m, arg) {
+      if (!this.#engine) return Promise.reject(misuse("this FeishuLogin was freed (free() was called): create a new one"));
+      const id = this.#next++;
+      const promise = new Promise((resolve, reject) => this.#calls.set(id, { resolve, reject }));
+      this.#run(read(arg, { t: "call", m, href: href() }), id);
+      return promise;
+    }
+
+    /** The detected (or forced) login surface. */
+    get surface() {
+      if (!this.#engine) throw misuse("this FeishuLogin was freed (free() was called): create a new one");
+      return this.#surface;
+    }
+
+    /** The persisted, unexpired session (the same frozen object until it changes), or null. */
+    get session() {
+      this.#sync("refresh");
+      return this.#session;
+    }
+
+    login(options) {
+      return this.#async("login", options);
+    }
+
+    authorizeUrl(options) {
+      return this.#async("authorizeUrl", options);
+    }
+
+    loginWithRedirect(options) {
+      return this.#async("loginWithRedirect", options);
+    }
+
+    isCallback(url) {
+      return this.#sync("isCallback", url);
+    }
+
+    handleCallback(url) {
+      return this.#async("handleCallback", url);
+    }
+
+    logout() {
+      this.#sync("logout");
+    }
+
+    onChange(listener) {
+      if (typeof listener !== "function") throw misuse("`onChange` takes a function");
+      const entry = (s) => listener(s);
+      this.#listeners.add(entry);
+      return () => this.#listeners.delete(entry);
+    }
+
+    /** `{ Authorization: "Bearer …" }` while signed in, else `{}`: the same frozen object until the session changes. */
+    authHeaders() {
+      this.#sync("refresh");
+      return this.#headers;
+    }
+
+    /** Releases the wasm engine, timers and listeners; the instance is unusable afterwards. */
+    free() {
+      if (!this.#engine) return;
+      this.#engine.free();
+      this.#engine = null;
+      this.#off.forEach((off) => off());
+      this.#timers.forEach((t) => clearTimeout(t));
+      this.#listeners.clear();
+    }
+  }
+  // Minifiers rename classes; devtools and error reports should say FeishuLogin.
+  Object.defineProperty(FeishuLogin, "name", { value: "FeishuLogin" });
+  return FeishuLogin;
+}
+
+const href = () => String(g.location?.href ?? "");
+
+function deepFreeze(value) {
+  if (value && typeof value === "object") {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Wraps the glue's `init`: a failure is a FeishuLoginError that says what to do. */
+export function wrapInit(init) {
+  return async (...args) => {
+    try {
+      return await init(...args);
+    } catch (thrown) {
+      const text = String(thrown?.message ?? thrown);
+      const csp = /Content.Security.Policy|unsafe-eval|CSP/i.test(text);
+      throw new FeishuLoginError(
+        "unsupported",
+        csp
+          ? "the page's Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval' to its script-src directive (" + text + ")"
+          : "the feishu-login wasm could not be loaded (" + text + "): check that feishu_login_bg.wasm is served, with Content-Type application/wasm",
+      );
+    }
+  };
+}

@@ -1,0 +1,137 @@
+// The public types of feishu-login (both entries re-export them). The class is implemented by
+// the driver (js/driver.js) around the Rust engine in the wasm.
+
+/** Where the page runs, which decides how a login code is obtained. */
+export type Surface = "docWidget" | "client" | "miniProgram" | "browser";
+
+/** The stable `kind` of a `FeishuLoginError`. */
+export type FeishuLoginErrorKind =
+  | "config" | "unsupported" | "denied" | "host" | "state" | "callback"
+  | "network" | "timeout" | "backend" | "response" | "storage" | "crypto" | "cancelled";
+
+/** A synchronous string store, like `localStorage`. */
+export interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/** Where login codes are posted, and how. */
+export interface BackendOptions {
+  /** Absolute http(s) URL or relative path. */
+  url: string;
+  /** Extra request headers (ASCII values). */
+  headers?: Record<string, string>;
+  /** Default "same-origin". */
+  credentials?: "omit" | "same-origin" | "include";
+  /** Default 10000. */
+  timeoutMs?: number;
+  /** Retries of safely retryable failures (connection, 502/503/504, relayed 20050/20072). Default 2. */
+  retries?: number;
+  /** "query" also appends `?code=` to the URL. Default "body". */
+  codeIn?: "body" | "query";
+}
+
+/** The doc widget API the SDK calls: the object from `new BlockitClient().initAPI()`. */
+export interface DocMiniAppLike {
+  Service: { User: { login(): Promise<string> } };
+}
+
+/** `new FeishuLogin(config)`. */
+export interface FeishuLoginConfig {
+  /** The app's App ID (`cli_…`). */
+  appId: string;
+  /** Where codes are posted: a URL, or options. */
+  backend: string | BackendOptions;
+  /** Browser flow callback; default: this page without query and fragment. */
+  redirectUri?: string;
+  /** Scopes to request (authorize `scope` / requestAccess `scopeList`). */
+  scope?: string[];
+  /** Default "feishu". */
+  brand?: "feishu" | "lark";
+  /** Override of the brand's authorize endpoint (gateway, local emulator). */
+  authorizeUrl?: string;
+  /** Where the session persists; default "local". Falls back to memory when storage throws. */
+  storage?: "local" | "session" | "memory" | StorageLike;
+  /** The object from `new BlockitClient().initAPI()`; default `globalThis.DocMiniApp`. */
+  docMiniApp?: DocMiniAppLike;
+  /** Force a login surface; default "auto". */
+  surface?: "auto" | Surface;
+  /** How long h5sdk.ready, tt.* and DocMiniApp calls may take to answer; default 30000. */
+  hostTimeoutMs?: number;
+}
+
+/** The app's session, as issued by its backend (frozen). */
+export interface Session<User = unknown> {
+  /** The backend's session token; send it as `Authorization: Bearer …`. */
+  readonly token: string;
+  /** When the session ends (ms since the epoch), or null if the backend gave no `expiresIn`. */
+  readonly expiresAt: number | null;
+  /** The user object the backend returned. */
+  readonly user: User | null;
+  /** The surface it was obtained on. */
+  readonly surface: Surface;
+  /** When it was obtained (ms since the epoch). */
+  readonly obtainedAt: number;
+}
+
+/** Options of `login`, `authorizeUrl` and `loginWithRedirect`. */
+export interface LoginOptions {
+  /** Scopes for this attempt instead of the configured ones. */
+  scope?: string[];
+  /** Ignore a valid stored session. */
+  force?: boolean;
+  /** Same-origin path or URL to put in the address bar after the callback. */
+  returnTo?: string;
+}
+
+/** `{ Authorization: "Bearer …" }` when signed in, else `{}` (frozen). */
+export type AuthHeaders = Readonly<{ Authorization: string } | Record<string, never>>;
+
+/** Signs the user in with Feishu on every surface and keeps the app's session. */
+export declare class FeishuLogin<User = unknown> {
+  /** Validates `config` (throws `FeishuLoginError` of kind "config") and reads the stored session. */
+  constructor(config: FeishuLoginConfig);
+  /** The detected (or forced) login surface. */
+  readonly surface: Surface;
+  /** The persisted, unexpired session (the same frozen object until it changes), or null. */
+  readonly session: Session<User> | null;
+  /**
+   * Signs in on the current surface; resolves with the stored session when one is valid (unless
+   * `options.force`). Browser: completes a callback in the URL, else navigates to Feishu; rejects
+   * with kind "cancelled" when the page did not unload. Concurrent calls share one attempt.
+   */
+  login(options?: LoginOptions): Promise<Session<User>>;
+  /** A fresh authorize URL with PKCE S256 and state; records the pending login. */
+  authorizeUrl(options?: LoginOptions): Promise<string>;
+  /** Sends the browser to Feishu's authorize page. */
+  loginWithRedirect(options?: LoginOptions): Promise<void>;
+  /** Whether `url` (default `location.href`) carries `code`+`state` or `error`+`state`. */
+  isCallback(url?: string): boolean;
+  /** Validates the callback in `url` (default `location.href`) and exchanges its code; concurrent calls share one attempt. */
+  handleCallback(url?: string): Promise<Session<User>>;
+  /** Removes the session; `onChange` listeners hear `null`. */
+  logout(): void;
+  /** Calls `listener` on login, logout, expiry and other tabs' changes; returns the unsubscribe function. */
+  onChange(listener: (session: Session<User> | null) => void): () => void;
+  /** `{ Authorization: "Bearer <token>" }` while signed in, else `{}`: the same frozen object until the session changes. */
+  authHeaders(): AuthHeaders;
+  /** Releases the wasm engine, its timers and listeners; the instance cannot be used afterwards. */
+  free(): void;
+}
+
+/**
+ * Every rejection and throw of the SDK. `err instanceof FeishuLoginError && err instanceof Error`.
+ * Branch on `kind` (stable); `code` is the Feishu or host code when there is one.
+ */
+export declare class FeishuLoginError extends Error {
+  readonly name: "FeishuLoginError";
+  /** Stable kind: "config", "denied", "state", "backend", … */
+  readonly kind: FeishuLoginErrorKind;
+  /** The Feishu / host error code (e.g. 20049, 10236, 2700002), when there is one. */
+  readonly code?: number;
+  /** The backend's HTTP status, for kind "backend". */
+  readonly status?: number;
+  /** Whether trying again later may succeed. */
+  readonly retryable: boolean;
+}

@@ -94,7 +94,7 @@ pub use engine::{
     Call, CallId, Effect, Engine, Environment, Event, HostAnswer, HostCall, Op, Value, MAX_PENDING, NAVIGATION_GRACE_MS,
 };
 pub use error::{feishu_code_hint, feishu_code_is_transient, Error, ErrorKind};
-pub use host::{detect_surface, HostProbe, Surface};
+pub use host::{detect_surface, HostFailure, HostProbe, Surface};
 pub use json::{Json, JsonCodec};
 pub use pkce::{random_token, CodeVerifier, RandomSource};
 pub use ports::{Area, Clock, Ports, Random, Refused, Stores, Url, UrlParser};

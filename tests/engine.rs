@@ -811,6 +811,23 @@ fn login_on_the_callback_page_completes_the_callback() {
 }
 
 #[test]
+fn handle_callback_calls_share_one_attempt_after_the_address_bar_was_cleaned() {
+    // Issue #9, defect 3: React StrictMode calls handleCallback() twice on mount. The first call
+    // cleans the address bar at once, so the second one sees the cleaned URL.
+    let mut tab = Tab::browser(&Browser::new());
+    let state = start_login(&mut tab, json!({}));
+    tab.load(&format!("{}&keep=1", callback(&state)));
+    let first = tab.handle_callback(None);
+    assert_eq!(tab.href, "https://app.example/cb?keep=1");
+    let second = tab.handle_callback(None);
+    assert_eq!(fetches(tab.all()).len(), 1, "one exchange");
+    tab.answer_fetch(200, TOKEN_BODY);
+    assert_eq!(tab.result(first), &Ok(Value::Session));
+    assert_eq!(tab.result(second), &Ok(Value::Session));
+    assert_eq!(announced(tab.all()).iter().filter(|s| s.is_some()).count(), 1);
+}
+
+#[test]
 fn handle_callback_calls_share_one_attempt() {
     let mut tab = Tab::browser(&Browser::new());
     let state = start_login(&mut tab, json!({}));

@@ -1210,14 +1210,14 @@ fn answers_with_a_stale_op_are_ignored() {
     tab.answer_fetch(200, r#"{"token":"tok-retry"}"#);
     assert_eq!(tab.result(id), &Ok(Value::Session));
     let mark = tab.mark();
-    let (last, _) = fetches_ops(tab.all()).last().copied().unwrap();
+    let last = *fetch_ops(tab.all()).last().unwrap();
     tab.feed(Event::Fetched { op: last, result: Ok(HttpResponse { status: 500, body: String::new() }) });
     tab.feed(Event::Fetched { op: 9_999, result: Err(TransportError::Unreachable) });
     assert!(tab.since(mark).is_empty(), "a settled attempt hears nothing more");
 }
 
-fn fetches_ops(fx: &[Effect]) -> Vec<(Op, ())> {
-    fx.iter().filter_map(|e| if let Effect::Fetch { op, .. } = e { Some((*op, ())) } else { None }).collect()
+fn fetch_ops(fx: &[Effect]) -> Vec<Op> {
+    fx.iter().filter_map(|e| if let Effect::Fetch { op, .. } = e { Some(*op) } else { None }).collect()
 }
 
 #[test]

@@ -515,9 +515,17 @@ impl Engine {
                 }
             }
             Call::HandleCallback(url) => {
-                // React StrictMode calls it twice: the second call shares the first's attempt.
+                // React StrictMode calls it twice: the second call shares the first's attempt,
+                // also when it reads the address bar that the first call already cleaned.
+                let from_address_bar = url.is_none();
                 let url = url.unwrap_or_else(|| href.to_owned());
-                match self.attempts.iter_mut().find(|a| a.purpose == Purpose::Callback(url.clone())) {
+                let shared = |a: &&mut Attempt| match &a.purpose {
+                    Purpose::Callback(started) => {
+                        *started == url || (from_address_bar && strip_callback_params(started, ports) == url)
+                    }
+                    Purpose::Login => false,
+                };
+                match self.attempts.iter_mut().find(shared) {
                     Some(attempt) => attempt.waiters.push(id),
                     None => self.start_callback(id, url, href, ports, out),
                 }

@@ -96,7 +96,7 @@ pub use engine::{
     Call, CallId, Effect, Engine, Environment, Event, HostAnswer, HostCall, Op, Value, MAX_PENDING, NAVIGATION_GRACE_MS,
 };
 pub use error::{CodeSource, Error, ErrorKind};
-pub use host::{detect_surface, Api, HostProbe, Surface};
+pub use host::{detect_surface, Api, HostFailure, HostProbe, Surface};
 pub use json::{Json, JsonCodec};
 pub use pkce::{random_token, CodeVerifier, RandomSource};
 pub use ports::{Area, Clock, Ports, Random, Refused, Stores, Url, UrlParser};

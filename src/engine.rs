@@ -39,6 +39,11 @@ pub type CallId = u32;
 /// a download), `login()` rejects with kind `cancelled` and the next call starts afresh.
 pub const NAVIGATION_GRACE_MS: u32 = 4_000;
 
+/// How long a callback that failed at once answers repeated calls on the cleaned address bar
+/// with its error: long enough for React StrictMode's immediate second call, far shorter than a
+/// person clicking "log in" again (which must start a new login).
+pub const REPEAT_WINDOW_MS: f64 = 1_000.0;
+
 /// At most this many pending browser logins are kept (oldest dropped first): enough for a user
 /// who starts a login in several windows of one tab's history, bounded so storage stays small.
 pub const MAX_PENDING: usize = 8;
@@ -322,6 +327,8 @@ pub struct Engine {
     announced: Option<Option<Session>>,
     attempts: Vec<Attempt>,
     next_op: Op,
+    /// The address bar (cleaned) after a callback there failed at once, the error, and when.
+    recent_failure: Option<(String, Error, f64)>,
 }
 
 /// What the driver sees of the page when the SDK is constructed.
@@ -380,6 +387,7 @@ impl Engine {
             announced: None,
             attempts: Vec::new(),
             next_op: 0,
+            recent_failure: None,
         };
         out.push(Effect::Ready { surface, watch_storage: engine.config.storage == StorageChoice::Local });
         engine.refresh(ports, out);
@@ -527,7 +535,10 @@ impl Engine {
                 };
                 match self.attempts.iter_mut().find(shared) {
                     Some(attempt) => attempt.waiters.push(id),
-                    None => self.start_callback(id, url, href, ports, out),
+                    None => match self.repeat_failure(&url, ports).filter(|_| from_address_bar) {
+                        Some(error) => out.push(Effect::Settle { id, result: Err(error) }),
+                        None => self.start_callback(id, url, href, ports, out),
+                    },
                 }
                 return;
             }
@@ -541,6 +552,9 @@ impl Engine {
                     Ok(options) => options,
                     Err(error) => return out.push(Effect::Settle { id, result: Err(error) }),
                 };
+                if let Some(error) = self.repeat_failure(href, ports).filter(|_| self.surface == Surface::Browser) {
+                    return out.push(Effect::Settle { id, result: Err(error) });
+                }
                 if self.surface == Surface::Browser && crate::callback::is_callback(href, ports) {
                     self.start_callback(id, href.to_owned(), href, ports, out);
                     return;
@@ -728,10 +742,27 @@ impl Engine {
             }
         }
         let now = ports.now_ms();
-        let params = match CallbackParams::parse(&url, ports) {
-            Ok(params) => params,
-            Err(error) => return out.push(Effect::Settle { id, result: Err(error) }),
-        };
+        if let Err(error) = self.check_callback(id, url.clone(), in_address_bar, ports, out) {
+            if in_address_bar {
+                // React StrictMode calls again at once, on the cleaned address bar: that call
+                // must hear the same answer, not "no callback" (or a new redirect, for login()).
+                self.recent_failure = Some((strip_callback_params(&url, ports), error.clone(), now));
+            }
+            out.push(Effect::Settle { id, result: Err(error) });
+        }
+    }
+
+    /// Validates a callback and starts its exchange; an early failure is returned.
+    fn check_callback<P: Ports + JsonCodec>(
+        &mut self,
+        id: CallId,
+        url: String,
+        in_address_bar: bool,
+        ports: &P,
+        out: &mut Vec<Effect>,
+    ) -> Result<(), Error> {
+        let now = ports.now_ms();
+        let params = CallbackParams::parse(&url, ports)?;
         let state = params.state.clone().unwrap_or_default();
         let mut list = self.pending_list(ports, now);
         let matching = list.iter().position(|p| bool::from(p.state.as_bytes().ct_eq(state.as_bytes())));
@@ -746,13 +777,8 @@ impl Engine {
             // callback cannot destroy the login a real one still needs.
             None => list.pop(),
         };
-        let validated = match validate_callback(params, pending, now) {
-            Ok(validated) => validated,
-            Err(error) => return out.push(Effect::Settle { id, result: Err(error) }),
-        };
-        if let Err(error) = self.consume_state(&state, ports, now) {
-            return out.push(Effect::Settle { id, result: Err(error) });
-        }
+        let validated = validate_callback(params, pending, now)?;
+        self.consume_state(&state, ports, now)?;
         let finish = Finish { return_to: validated.return_to().filter(|_| in_address_bar).map(str::to_owned) };
         self.attempts.push(Attempt {
             op: 0,
@@ -763,6 +789,13 @@ impl Engine {
         let index = self.attempts.len() - 1;
         let pkce = Some((validated.verifier(), validated.redirect_uri()));
         self.exchange(index, validated.code(), Surface::Browser, pkce, finish, ports, out);
+        Ok(())
+    }
+
+    /// The failure of the callback that was in the address bar at `href` a moment ago, if any.
+    fn repeat_failure<P: Ports>(&self, href: &str, ports: &P) -> Option<Error> {
+        let (url, error, at) = self.recent_failure.as_ref()?;
+        (url == href && ports.now_ms() - at < REPEAT_WINDOW_MS).then(|| error.clone())
     }
 
     fn write_pending<P: Ports + JsonCodec>(&self, list: &[PendingLogin], ports: &P) {

@@ -924,6 +924,30 @@ fn refused_consent_is_denied() {
     assert!(tab.pending_logins().is_empty(), "a refusal consumes the pending login");
 }
 
+// Found by the scripted driver: StrictMode's immediate second call on a callback that failed at
+// once read the cleaned address bar, so handleCallback() said "not a callback" and login()
+// sent the user back to Feishu's consent page.
+#[test]
+fn strict_mode_repeat_of_a_failed_callback_hears_the_same_error() {
+    let browser = Browser::new();
+    let mut tab = Tab::browser(&browser);
+    let state = start_login(&mut tab, json!({}));
+    tab.load(&format!("{REDIRECT}?error=access_denied&state={state}"));
+    let mark = tab.mark();
+    let first = tab.handle_callback(None);
+    let second = tab.handle_callback(None);
+    let login = tab.login(json!({}));
+    for id in [first, second, login] {
+        assert_eq!(tab.kind(id), ErrorKind::Denied);
+    }
+    assert!(navigations(tab.since(mark)).is_empty(), "no new redirect");
+    // A person clicking "log in" again later starts a new login.
+    browser.advance(2_000.0);
+    let later = tab.login(json!({}));
+    assert!(tab.is_pending(later));
+    assert_eq!(navigations(tab.since(mark)).len(), 1);
+}
+
 #[test]
 fn expired_pending_login_is_a_state_error() {
     let browser = Browser::new();

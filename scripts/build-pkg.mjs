@@ -96,8 +96,10 @@ const wasmOptArgs = ["-Oz", "-ocimfs=0", "--converge", "--strip-target-features"
 const input = join(build.targetDir, "feishu_login.stripped.wasm");
 run(wasmOpt, ["--strip-debug", ...features, built, "-o", input]);
 
+// --encode-into always: strings go to the wasm through TextEncoder.encodeInto only, without the
+// fallback for engines that lack it (Chrome 74, Firefox 66, Safari 14.1 have it). −49 B gzip.
 function bindgen(target, outDir) {
-  run("wasm-bindgen", [input, "--out-dir", outDir, "--out-name", "feishu_login", "--target", target, "--typescript"]);
+  run("wasm-bindgen", [input, "--out-dir", outDir, "--out-name", "feishu_login", "--target", target, "--typescript", "--encode-into", "always"]);
   const wasm = join(outDir, "feishu_login_bg.wasm");
   run(wasmOpt, [...wasmOptArgs, wasm, "-o", wasm]);
 }

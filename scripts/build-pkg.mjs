@@ -55,15 +55,18 @@ function chooseToolchain() {
 }
 
 const toolchain = chooseToolchain();
+// Reference types off: wasm-bindgen then keeps JS values in a JS array (its heap slab) instead of
+// an externref table with table.grow/fill shims in the wasm: −636 B gzip measured in design/size.md.
+const noReferenceTypes = "-Ctarget-feature=-reference-types";
 const build = toolchain.kind === "nightly"
   ? {
     name: nightly,
-    rustflags: "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none",
+    rustflags: `-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none ${noReferenceTypes}`,
     cargoArgs: ["-Zbuild-std=core,alloc"],
     // Its own target dir: other RUSTFLAGS would otherwise rebuild the stable artefacts each time.
     targetDir: join(root, "target", "shipped"),
   }
-  : { name: "stable", rustflags: "", cargoArgs: [], targetDir: join(root, "target", "shipped-stable") };
+  : { name: "stable", rustflags: noReferenceTypes, cargoArgs: [], targetDir: join(root, "target", "shipped-stable") };
 if (toolchain.kind === "stable") {
   loud(`Building the wasm with STABLE Rust (fallback): ${toolchain.why}.`,
     `Without ${nightly}'s immediate-abort panics the module keeps panic formatting and`,
@@ -76,9 +79,10 @@ run("cargo", ["build", "--lib", "--release", "--target", "wasm32-unknown-unknown
 const built = join(build.targetDir, "wasm32-unknown-unknown", "release", "feishu_login.wasm");
 
 const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
-// Rust's wasm32 target emits these features by default; wasm-opt must be told.
+// The features Rust's wasm32 target emits, minus reference types (turned off above): wasm-opt
+// then refuses a module that still uses them.
 const features = ["--enable-bulk-memory", "--enable-sign-ext", "--enable-mutable-globals",
-  "--enable-nontrapping-float-to-int", "--enable-reference-types", "--enable-multivalue"];
+  "--enable-nontrapping-float-to-int", "--enable-multivalue"];
 // Measured against plain -Oz (gzip -9 of the wasm): -ocimfs=0 (no inlining of functions with a
 // single caller: the state machines stay shared) −917 B, --low-memory-unused (addresses below
 // 1 KB are never used: folds offsets into loads and stores) −194, --strip-target-features −116,
@@ -94,7 +98,7 @@ const wasmOptArgs = ["-Oz", "-ocimfs=0", "--converge", "--strip-target-features"
 // Running all of wasm-opt before wasm-bindgen as well saved 38 B more, but wasm-bindgen interprets
 // the describe functions it would rewrite; optimizing only before wasm-bindgen is 689 B worse.)
 const input = join(build.targetDir, "feishu_login.stripped.wasm");
-run(wasmOpt, ["--strip-debug", ...features, built, "-o", input]);
+run(wasmOpt, ["--strip-debug", built, "-o", input]);
 
 // --encode-into always: strings go to the wasm through TextEncoder.encodeInto only, without the
 // fallback for engines that lack it (Chrome 74, Firefox 66, Safari 14.1 have it). −49 B gzip.

@@ -66,7 +66,11 @@ const build = toolchain.kind === "nightly"
     // Its own target dir: other RUSTFLAGS would otherwise rebuild the stable artefacts each time.
     targetDir: join(root, "target", "shipped"),
   }
-  : { name: "stable", rustflags: noReferenceTypes, cargoArgs: [], targetDir: join(root, "target", "shipped-stable") };
+  // Stable keeps reference types: its prebuilt core and alloc are compiled with them and mark the
+  // module as using them, so wasm-bindgen would look for the externref table that the
+  // -reference-types build of the wasm-bindgen crate does not have ("failed to find
+  // __wbindgen_externref_table_alloc").
+  : { name: "stable", rustflags: "", cargoArgs: [], targetDir: join(root, "target", "shipped-stable"), referenceTypes: true };
 if (toolchain.kind === "stable") {
   loud(`Building the wasm with STABLE Rust (fallback): ${toolchain.why}.`,
     `Without ${nightly}'s immediate-abort panics the module keeps panic formatting and`,
@@ -79,10 +83,10 @@ run("cargo", ["build", "--lib", "--release", "--target", "wasm32-unknown-unknown
 const built = join(build.targetDir, "wasm32-unknown-unknown", "release", "feishu_login.wasm");
 
 const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
-// The features Rust's wasm32 target emits, minus reference types (turned off above): wasm-opt
-// then refuses a module that still uses them.
+// The features Rust's wasm32 target emits, minus reference types when they are turned off above
+// (wasm-opt then refuses a module that still uses them).
 const features = ["--enable-bulk-memory", "--enable-sign-ext", "--enable-mutable-globals",
-  "--enable-nontrapping-float-to-int", "--enable-multivalue"];
+  "--enable-nontrapping-float-to-int", "--enable-multivalue", ...(build.referenceTypes ? ["--enable-reference-types"] : [])];
 // Measured against plain -Oz (gzip -9 of the wasm): -ocimfs=0 (no inlining of functions with a
 // single caller: the state machines stay shared) −917 B, --low-memory-unused (addresses below
 // 1 KB are never used: folds offsets into loads and stores) −194, --strip-target-features −116,

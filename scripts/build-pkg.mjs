@@ -112,39 +112,32 @@ function bindgen(target, outDir) {
   run(wasmOpt, [...wasmOptArgs, wasm, "-o", wasm]);
 }
 
-// wasm-bindgen's glue carries every rustdoc comment and long names: minified, a page loads
-// ~2.2 KB (gzip) less. esbuild's keepNames would wrap each of the ~80 imports in a naming call
-// (0.7 KB); only the exported class needs its name (`FeishuLogin.name`, devtools), so it gets it
-// back the way keepNames would do it.
-function nameClass(file, code) {
-  const local = /export\s*\{[^}]*?([\w$]+) as FeishuLogin\b/.exec(code)?.[1];
-  if (!local) throw new Error(`${file}: no FeishuLogin export found after minifying`);
-  return code + `Object.defineProperty(${local},"name",{value:"FeishuLogin"});\n`;
-}
-
-// The bundler target's glue: the class lives in feishu_login_bg.js, re-exported by feishu_login.js.
+// The bundler target's glue, minified (wasm-bindgen's carries every rustdoc comment and long
+// names). No keepNames: the one class users see, FeishuLogin, is the driver's and names itself.
 function minifyBundlerGlue(dir) {
   for (const name of ["feishu_login.js", "feishu_login_bg.js"]) {
     const file = join(dir, name);
     const { code } = transformSync(readFileSync(file, "utf8"), { minify: true, format: "esm", target: "es2020" });
-    writeFileSync(file, name === "feishu_login_bg.js" ? nameClass(file, code) : code);
+    writeFileSync(file, code);
   }
 }
 
-function errorModule(dir) {
+// The driver (js/driver.js) is a wasm-bindgen snippet: the wasm imports its ports, and the entry
+// imports its FeishuLogin, so both must be that one module.
+function driverModule(dir) {
   const snippets = join(dir, "snippets");
   const found = [];
   const walk = (d) => readdirSync(d).forEach((f) => {
     const p = join(d, f);
-    if (statSync(p).isDirectory()) walk(p); else if (p.endsWith("/js/error.js")) found.push(p);
+    if (statSync(p).isDirectory()) walk(p); else if (p.endsWith("/js/driver.js")) found.push(p);
   });
   if (existsSync(snippets)) walk(snippets);
-  if (found.length !== 1) throw new Error(`expected one js/error.js snippet in ${dir}, found ${found.length}`);
+  if (found.length !== 1) throw new Error(`expected one js/driver.js snippet in ${dir}, found ${found.length}`);
   return "./" + relative(dir, found[0]);
 }
 
 function entry(dir, templateName, outName) {
-  const text = readFileSync(join(template, templateName), "utf8").replace("__ERROR_MODULE__", errorModule(dir).slice(2));
+  const text = readFileSync(join(template, templateName), "utf8").replace("__DRIVER_MODULE__", driverModule(dir).slice(2));
   writeFileSync(join(dir, outName), text);
 }
 
@@ -155,13 +148,14 @@ minifyBundlerGlue(join(pkg, "bundler"));
 
 entry(pkg, "index.js", "index.js");
 cpSync(join(template, "index.d.ts"), join(pkg, "index.d.ts"));
+cpSync(join(template, "types.d.ts"), join(pkg, "types.d.ts"));
 // The web entry as one module: a page fetches index.js and the wasm, not a chain of four
-// modules (entry → glue → error.js and hosts.js) before the wasm fetch can even start.
-// The types keep pointing at feishu_login.d.ts; the separate glue files are not shipped.
+// modules (entry → glue → driver) before the wasm fetch can even start.
+// The types are hand-written (types.d.ts): the class is the driver's, not wasm-bindgen's.
 // It is minified once, here (tests/package.test.mjs checks that it imports nothing).
 const [bundled] = buildSync({ entryPoints: [join(pkg, "index.js")], outfile: join(pkg, "index.js"), write: false,
   bundle: true, minify: true, format: "esm", target: "es2020", logLevel: "warning" }).outputFiles;
-writeFileSync(join(pkg, "index.js"), nameClass("pkg/index.js", bundled.text));
+writeFileSync(join(pkg, "index.js"), bundled.text);
 rmSync(join(pkg, "feishu_login.js"));
 rmSync(join(pkg, "snippets"), { recursive: true });
 entry(join(pkg, "bundler"), "bundler-index.js", "index.js");
@@ -179,10 +173,10 @@ cpSync(join(root, "LICENSE"), join(pkg, "LICENSE"));
 // What would be published.
 const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: pkg, encoding: "utf8" }));
 const files = packed[0].files.map((f) => f.path);
-const required = ["index.js", "index.d.ts", "feishu_login.d.ts", "feishu_login_bg.wasm",
+const required = ["index.js", "index.d.ts", "types.d.ts", "feishu_login_bg.wasm",
   "bundler/index.js", "bundler/feishu_login_bg.js", "bundler/feishu_login_bg.wasm", "package.json", "README.md", "LICENSE"];
 const missing = required.filter((f) => !files.includes(f));
-if (!files.some((f) => f.startsWith("bundler/snippets/") && f.endsWith("/js/error.js"))) missing.push("bundler/snippets/…/js/error.js");
+if (!files.some((f) => f.startsWith("bundler/snippets/") && f.endsWith("/js/driver.js"))) missing.push("bundler/snippets/…/js/driver.js");
 if (missing.length) throw new Error("npm pack would not ship: " + missing.join(", "));
 
 // What a page loads with the web target: the wasm and the one JS module.

@@ -6,14 +6,14 @@
 
 use crate::config::{validate_scope, Config};
 use crate::error::Error;
-use crate::json::{Json, JsonCodec};
+use crate::json::Json;
 use crate::pkce::{random_token, CodeVerifier, RandomSource};
 use crate::prelude::*;
 use crate::url::append_query;
 
 /// How long a pending login stays valid: Feishu's code lives 5 minutes, the user may take a
 /// while on the consent page, and a longer window only helps an attacker.
-pub const PENDING_TTL_MS: f64 = 10.0 * 60.0 * 1000.0;
+pub const PENDING_TTL_MS: i64 = 10 * 60 * 1000;
 
 /// The browser-side half of a redirect login, kept in sessionStorage for the round trip.
 ///
@@ -30,7 +30,7 @@ pub struct PendingLogin {
     /// Where to put the address bar after the callback.
     pub return_to: Option<String>,
     /// When the login started, ms since the epoch.
-    pub created_at: f64,
+    pub created_at: i64,
 }
 
 impl core::fmt::Debug for PendingLogin {
@@ -41,26 +41,27 @@ impl core::fmt::Debug for PendingLogin {
 
 impl PendingLogin {
     /// Whether the pending login is too old to accept at `now`.
-    pub fn is_expired(&self, now: f64) -> bool {
-        !(self.created_at <= now && now - self.created_at < PENDING_TTL_MS)
+    pub fn is_expired(&self, now: i64) -> bool {
+        !(self.created_at <= now && now.saturating_sub(self.created_at) < PENDING_TTL_MS)
     }
 
     /// The sessionStorage record.
-    pub fn encode(&self, codec: &dyn JsonCodec) -> String {
-        codec.stringify(&Json::object([
-            ("v", Json::Number(1.0)),
+    pub fn encode(&self) -> String {
+        Json::object([
+            ("v", Json::integer(1)),
             ("state", Json::string(&self.state)),
             ("verifier", Json::string(self.verifier.secret())),
             ("redirectUri", Json::string(&self.redirect_uri)),
             ("returnTo", Json::optional_string(self.return_to.as_deref())),
-            ("createdAt", Json::Number(self.created_at)),
-        ]))
+            ("createdAt", Json::integer(self.created_at)),
+        ])
+        .to_text()
     }
 
     /// Reads a sessionStorage record; `None` when unreadable.
-    pub fn decode(text: &str, codec: &dyn JsonCodec) -> Option<PendingLogin> {
-        let record = codec.parse(text)?;
-        if record.get("v")?.as_f64()? != 1.0 {
+    pub fn decode(text: &str) -> Option<PendingLogin> {
+        let record = Json::parse(text)?;
+        if record.get("v")?.as_i64()? != 1 {
             return None;
         }
         let text_of = |key: &str| record.get(key).and_then(Json::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
@@ -69,7 +70,7 @@ impl PendingLogin {
             verifier: CodeVerifier::from_stored(text_of("verifier")?),
             redirect_uri: text_of("redirectUri")?,
             return_to: text_of("returnTo"),
-            created_at: record.get("createdAt")?.as_f64()?,
+            created_at: record.get("createdAt")?.as_i64()?,
         })
     }
 }
@@ -105,7 +106,7 @@ pub fn build_authorize_request(
     config: &Config,
     options: &LoginOptions,
     random: &dyn RandomSource,
-    now: f64,
+    now: i64,
 ) -> Result<AuthorizeRequest, Error> {
     let redirect_uri = config
         .redirect_uri
@@ -134,7 +135,6 @@ pub fn build_authorize_request(
 mod tests {
     use super::*;
     use crate::config::{BackendInput, ConfigInput};
-    use crate::json::tests::SerdeJsonCodec;
     use crate::pkce::tests::CountingRandom;
     use crate::url::{query_values, UrlParts};
     use crate::ErrorKind;
@@ -161,7 +161,7 @@ mod tests {
         let config =
             config(Some("https://app.example/cb#/after login?x=é"), &["contact:user.base:readonly", "offline_access"]);
         let request =
-            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), 5.0).unwrap();
+            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), 5).unwrap();
         let url = &request.url;
         assert!(url.starts_with("https://accounts.feishu.cn/open-apis/authen/v1/authorize?client_id=cli_a5ca35a685b0x26e&response_type=code&redirect_uri="), "{url}");
         // '#', ' ' and 'é' in the redirect URI are encoded, so the URL has no fragment of its own.
@@ -179,13 +179,13 @@ mod tests {
         assert_eq!(param(url, "code_challenge")[0], request.pending.verifier.challenge_s256());
         assert!(!url.contains(request.pending.verifier.secret()), "the verifier never leaves the browser in the URL");
         assert_eq!(request.pending.redirect_uri, "https://app.example/cb#/after login?x=é");
-        assert_eq!(request.pending.created_at, 5.0);
+        assert_eq!(request.pending.created_at, 5);
     }
 
     #[test]
     fn state_has_at_least_128_bits_and_differs_from_verifier() {
         let request =
-            build_authorize_request(&config(None, &[]), &LoginOptions::default(), &CountingRandom(Cell::new(7)), 0.0)
+            build_authorize_request(&config(None, &[]), &LoginOptions::default(), &CountingRandom(Cell::new(7)), 0)
                 .unwrap();
         assert!(request.pending.state.len() >= 22, "≥ 128 bits of base64url");
         assert_ne!(request.pending.state, request.pending.verifier.secret());
@@ -195,31 +195,30 @@ mod tests {
     fn empty_scope_is_omitted_and_options_override_scope() {
         let config = config(None, &[]);
         let random = CountingRandom(Cell::new(0));
-        let plain = build_authorize_request(&config, &LoginOptions::default(), &random, 0.0).unwrap();
+        let plain = build_authorize_request(&config, &LoginOptions::default(), &random, 0).unwrap();
         assert!(!plain.url.contains("scope="));
         assert_eq!(param(&plain.url, "redirect_uri")[0], "https://app.example/page");
         let options = LoginOptions { scope: Some(vec!["a".into(), "b".into()]), ..Default::default() };
-        let scoped = build_authorize_request(&config, &options, &random, 0.0).unwrap();
+        let scoped = build_authorize_request(&config, &options, &random, 0).unwrap();
         assert_eq!(param(&scoped.url, "scope")[0], "a b");
         let bad = LoginOptions { scope: Some(vec!["a".into(), "a".into()]), ..Default::default() };
-        let err = build_authorize_request(&config, &bad, &random, 0.0).unwrap_err();
+        let err = build_authorize_request(&config, &bad, &random, 0).unwrap_err();
         assert!(err.message().contains("`options.scope`"));
     }
 
     #[test]
     fn override_endpoint_with_query_keeps_it() {
         let mut config = config(None, &[]);
-        config.authorize_url = "http://127.0.0.1:8080/open-apis/authen/v1/authorize?tenant=t1".into();
+        config.authorize_url = "http://127.0.1:8080/open-apis/authen/v1/authorize?tenant=t1".into();
         let request =
-            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), 0.0).unwrap();
-        assert!(request.url.starts_with("http://127.0.0.1:8080/open-apis/authen/v1/authorize?tenant=t1&client_id="));
+            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), 0).unwrap();
+        assert!(request.url.starts_with("http://127.0.1:8080/open-apis/authen/v1/authorize?tenant=t1&client_id="));
     }
 
     #[test]
     fn cross_origin_return_to_is_refused() {
         let options = LoginOptions { return_to: Some("https://evil.example/".into()), ..Default::default() };
-        let err =
-            build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), 0.0).unwrap_err();
+        let err = build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), 0).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
     }
 
@@ -228,7 +227,7 @@ mod tests {
         let mut config = config(None, &[]);
         config.redirect_uri = None;
         let err =
-            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), 0.0).unwrap_err();
+            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), 0).unwrap_err();
         assert!(err.message().contains("`redirectUri`"));
     }
 
@@ -236,16 +235,16 @@ mod tests {
     fn pending_record_round_trips_and_expires() {
         let options = LoginOptions { return_to: Some("/home".into()), ..Default::default() };
         let request =
-            build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), 1_000.0).unwrap();
-        let text = request.pending.encode(&SerdeJsonCodec);
-        let back = PendingLogin::decode(&text, &SerdeJsonCodec).unwrap();
+            build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), 1_000).unwrap();
+        let text = request.pending.encode();
+        let back = PendingLogin::decode(&text).unwrap();
         assert_eq!(back.state, request.pending.state);
         assert_eq!(back.verifier, request.pending.verifier);
         assert_eq!(back.return_to.as_deref(), Some("https://app.example:443/home"));
-        assert!(!back.is_expired(1_000.0 + PENDING_TTL_MS - 1.0));
-        assert!(back.is_expired(1_000.0 + PENDING_TTL_MS));
-        assert!(back.is_expired(999.0), "a record from the future is not trusted");
-        assert!(PendingLogin::decode("{\"v\":1}", &SerdeJsonCodec).is_none());
+        assert!(!back.is_expired(1_000 + PENDING_TTL_MS - 1));
+        assert!(back.is_expired(1_000 + PENDING_TTL_MS));
+        assert!(back.is_expired(999), "a record from the future is not trusted");
+        assert!(PendingLogin::decode("{\"v\":1}").is_none());
         assert!(!format!("{back:?}").contains(&back.state));
     }
 }

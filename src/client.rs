@@ -9,7 +9,6 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::error::ErrorKind;
 use crate::host::{host_error, HostApi, Surface, ERRNO_UNSUPPORTED};
-use crate::json::JsonCodec;
 use crate::pkce::{random_token, CodeVerifier, RandomSource};
 use crate::prelude::*;
 use crate::session::{Session, StoredSession};
@@ -17,9 +16,9 @@ use crate::storage::{storage_key, FallbackStore};
 use subtle::ConstantTimeEq;
 
 /// Everything the flows need from the environment.
-pub trait Platform: Transport + RandomSource + JsonCodec + HostApi {
-    /// The current time in ms since the epoch.
-    fn now_ms(&self) -> f64;
+pub trait Platform: Transport + RandomSource + HostApi {
+    /// The current time in whole ms since the epoch (`Date.now()`).
+    fn now_ms(&self) -> i64;
     /// Reports a problem that did not stop the SDK (storage fallback, cleared corrupt session).
     /// Never called with a secret.
     fn warn(&self, message: &str);
@@ -76,7 +75,7 @@ impl<P: Platform> Client<P> {
         let Some(text) = self.sessions.get(&self.session_key, &self.warn()) else {
             return StoredSession::Missing;
         };
-        match Session::decode(&text, &self.platform) {
+        match Session::decode(&text) {
             Some(session) if session.is_expired(self.platform.now_ms()) => {
                 self.sessions.remove(&self.session_key, &self.warn());
                 StoredSession::Expired
@@ -120,7 +119,7 @@ impl<P: Platform> Client<P> {
     /// `config` for bad options, `crypto` without a secure random source.
     pub fn authorize_url(&self, options: &LoginOptions) -> Result<String, Error> {
         let request = build_authorize_request(&self.config, options, &self.platform, self.platform.now_ms())?;
-        self.pending.set(&self.pending_key, &request.pending.encode(&self.platform), &self.warn());
+        self.pending.set(&self.pending_key, &request.pending.encode(), &self.warn());
         Ok(request.url)
     }
 
@@ -155,7 +154,7 @@ impl<P: Platform> Client<P> {
     fn take_pending(&self) -> Option<PendingLogin> {
         let text = self.pending.get(&self.pending_key, &self.warn())?;
         self.pending.remove(&self.pending_key, &self.warn());
-        PendingLogin::decode(&text, &self.platform)
+        PendingLogin::decode(&text)
     }
 
     /// Logs in on a Feishu host surface: gets a one-time code from the host API and exchanges it.
@@ -219,16 +218,16 @@ impl<P: Platform> Client<P> {
         pkce: Option<(&CodeVerifier, &str)>,
     ) -> Result<Session, Error> {
         let request = ExchangeRequest { code, surface, app_id: &self.config.app_id, pkce };
-        let reply = exchange_code(&self.platform, &self.config.backend, &request, &self.platform).await?;
+        let reply = exchange_code(&self.platform, &self.config.backend, &request).await?;
         let obtained_at = self.platform.now_ms();
         let session = Session {
             token: reply.token,
-            expires_at: reply.expires_in.map(|seconds| obtained_at + seconds * 1000.0),
+            expires_at: reply.expires_in_ms.map(|ms| obtained_at.saturating_add(ms)),
             user: reply.user,
             surface,
             obtained_at,
         };
-        self.sessions.set(&self.session_key, &session.encode(&self.platform), &self.warn());
+        self.sessions.set(&self.session_key, &session.encode(), &self.warn());
         self.platform.session_changed(Some(&session));
         Ok(session)
     }
@@ -241,7 +240,6 @@ mod tests {
     use crate::backend::{HttpRequest, HttpResponse, TransportError};
     use crate::config::{BackendInput, ConfigInput};
     use crate::host::HostFailure;
-    use crate::json::tests::SerdeJsonCodec;
     use crate::json::Json;
     use crate::pkce::tests::CountingRandom;
     use crate::storage::tests::FlakyStore;
@@ -267,7 +265,7 @@ mod tests {
         host: FakeHost,
         transport: ScriptedTransport,
         random: CountingRandom,
-        now: Cell<f64>,
+        now: Cell<i64>,
         warnings: RefCell<Vec<String>>,
         changes: RefCell<Vec<Option<String>>>,
         address_bar: RefCell<Vec<String>>,
@@ -290,14 +288,6 @@ mod tests {
     impl RandomSource for TestPlatform {
         fn fill_random(&self, buf: &mut [u8]) -> Result<(), Error> {
             self.random.fill_random(buf)
-        }
-    }
-    impl JsonCodec for TestPlatform {
-        fn parse(&self, text: &str) -> Option<Json> {
-            SerdeJsonCodec.parse(text)
-        }
-        fn stringify(&self, value: &Json) -> String {
-            SerdeJsonCodec.stringify(value)
         }
     }
     impl HostApi for TestPlatform {
@@ -333,7 +323,7 @@ mod tests {
     }
 
     impl Platform for TestPlatform {
-        fn now_ms(&self) -> f64 {
+        fn now_ms(&self) -> i64 {
             self.now.get()
         }
         fn warn(&self, message: &str) {
@@ -374,7 +364,7 @@ mod tests {
         .validate("https://app.example/cb")
         .unwrap();
         let platform = TestPlatform { transport: ScriptedTransport::new(answers), ..Default::default() };
-        platform.now.set(1_000_000.0);
+        platform.now.set(1_000_000);
         let local = Rc::new(MemoryStore::default());
         let sessions = FallbackStore::new(Some(Box::new(Shared(local.clone()))), "localStorage");
         let pending = FallbackStore::new(Some(Box::new(MemoryStore::default())), "sessionStorage");
@@ -400,7 +390,7 @@ mod tests {
 
         let session = pollster::block_on(f.client.handle_callback(&url, true)).unwrap();
         assert_eq!(session.token, "t1");
-        assert_eq!(session.expires_at, Some(1_000_000.0 + 60_000.0));
+        assert_eq!(session.expires_at, Some(1_000_000 + 60_000));
         assert_eq!(session.surface, Surface::Browser);
         assert_eq!(f.client.session(), Some(session));
         assert_eq!(*f.client.platform.address_bar.borrow(), vec!["https://app.example/cb?tab=1#/home"]);
@@ -408,7 +398,7 @@ mod tests {
 
         // The backend got the verifier whose S256 challenge went to Feishu.
         let sent = f.client.platform.transport.sent.borrow();
-        let body = SerdeJsonCodec.parse(&sent[0].body).unwrap();
+        let body = Json::parse(&sent[0].body).unwrap();
         let verifier = CodeVerifier::from_stored(body.get("codeVerifier").and_then(Json::as_str).unwrap().into());
         assert_eq!(verifier.challenge_s256(), challenge);
         assert_eq!(body.get("code").and_then(Json::as_str), Some("THE-CODE"));
@@ -485,7 +475,7 @@ mod tests {
         let f = fixture(vec![answer(200, OK)]);
         let url = callback_url(&f.client, "");
         pollster::block_on(f.client.handle_callback(&url, true)).unwrap();
-        f.client.platform.now.set(1_000_000.0 + 60_000.0);
+        f.client.platform.now.set(1_000_000 + 60_000);
         assert_eq!(f.client.session(), None);
         assert_eq!(f.local.get("feishu-login/v1/cli_x/session").unwrap(), None);
         assert_eq!(f.client.platform.changes.borrow().last(), Some(&None));
@@ -529,7 +519,7 @@ mod tests {
     }
 
     fn backend_body(f: &Fixture) -> Json {
-        SerdeJsonCodec.parse(&f.client.platform.transport.sent.borrow().last().unwrap().body).unwrap()
+        Json::parse(&f.client.platform.transport.sent.borrow().last().unwrap().body).unwrap()
     }
 
     #[test]

@@ -96,7 +96,7 @@ pub use config::{
 };
 pub use error::{feishu_code_hint, feishu_code_is_transient, Error, ErrorKind};
 pub use host::{detect_surface, HostProbe, Surface};
-pub use json::{Json, JsonCodec};
+pub use json::{Json, Number};
 pub use pkce::{random_token, CodeVerifier, RandomSource};
 pub use session::{Session, StoredSession, RECORD_VERSION};
 pub use storage::{storage_key, FallbackStore, KeyValueStore, MemoryStore, StoreRefused};

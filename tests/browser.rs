@@ -35,6 +35,12 @@ async fn complete_login(auth: &FeishuLogin) -> Result<JsValue, JsValue> {
     settle(auth.handle_callback(Some(url))).await
 }
 
+/// `object` with `key` set to the number `value` (NaN and ±Infinity have no JSON spelling).
+fn with_member(object: JsValue, key: &str, value: f64) -> JsValue {
+    Reflect::set(&object, &key.into(), &JsValue::from_f64(value)).unwrap();
+    object
+}
+
 fn page() -> String {
     let location = web_sys::window().unwrap().location();
     location.origin().unwrap() + &location.pathname().unwrap()
@@ -75,6 +81,11 @@ fn config_errors_are_typed_and_name_the_field() {
         (config("cli_c", ",\"backend\":\"/x\",\"brand\":\"dingtalk\""), "`brand`"),
         (config("cli_c", ",\"backend\":\"/x\",\"storage\":\"cookies\""), "`storage`"),
         (config("cli_c", ",\"backend\":{\"url\":\"/x\",\"timeoutMs\":\"10\"}"), "`backend.timeoutMs`"),
+        (config("cli_c", ",\"backend\":{\"url\":\"/x\",\"timeoutMs\":0.5}"), "`backend.timeoutMs`"),
+        (config("cli_c", ",\"backend\":{\"url\":\"/x\",\"retries\":1.5}"), "`backend.retries`"),
+        (config("cli_c", ",\"backend\":{\"url\":\"/x\",\"retries\":1e400}"), "`backend.retries`"),
+        (with_member(config("cli_c", ",\"backend\":\"/x\""), "hostTimeoutMs", f64::NAN), "`hostTimeoutMs`"),
+        (with_member(config("cli_c", ",\"backend\":\"/x\""), "hostTimeoutMs", f64::INFINITY), "`hostTimeoutMs`"),
         (config("cli_c", ",\"backend\":\"/x\",\"redirectUri\":\"https://u:p@h/\""), "`redirectUri`"),
         (config("cli_c", ",\"backend\":\"javascript:alert(1)\""), "`backend`"),
     ];

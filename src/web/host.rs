@@ -27,7 +27,8 @@ fn number(value: &JsValue) -> Option<i64> {
         return text.trim().parse().ok();
     }
     let n = value.as_f64()?;
-    crate::json::is_whole(n).then_some(n as i64)
+    // A finite whole number (`f64::fract` is not in `core`).
+    (n.is_finite() && (n as i64) as f64 == n).then_some(n as i64)
 }
 
 /// Reads whatever a host rejected with: an `APIInvokeError` (`code`), a `tt` error object

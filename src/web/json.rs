@@ -1,20 +1,31 @@
-//! [`Json`] ↔ JS values, and the browser's `JSON` as the core's [`JsonCodec`].
+//! [`Json`] ↔ JS values, for the objects the JS API takes and returns. JSON text is the core's
+//! business (`Json::parse` / `Json::to_text`); numbers cross as text, converted by JS itself, so
+//! that no float parsing or formatting is compiled into the wasm.
 
 use crate::prelude::*;
-use js_sys::{Array, Object, Reflect, JSON};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
-use crate::json::Json;
+use crate::json::{Json, Number, MAX_DEPTH};
 
-/// Deeper values are refused: a hostile backend must not overflow the wasm stack.
-const MAX_DEPTH: u32 = 64;
+#[wasm_bindgen]
+extern "C" {
+    /// The global `String`. For a number it is `Number.prototype.toString()`: the shortest text
+    /// that reads back as the number (`-0` gives `"0"`, as `JSON.stringify` writes it), always a
+    /// JSON number literal for a finite number. Bound directly: it cannot throw for a number, so
+    /// no `catch` glue.
+    #[wasm_bindgen(js_name = String)]
+    fn js_string(value: &JsValue) -> String;
+}
 
 /// `value` as a plain JS value (objects, not `Map`s).
 pub(crate) fn json_to_js(value: &Json) -> JsValue {
     match value {
         Json::Null => JsValue::NULL,
         Json::Bool(b) => JsValue::from_bool(*b),
-        Json::Number(n) => JsValue::from_f64(*n),
+        // parseFloat reads a JSON number literal exactly as JSON.parse does.
+        Json::Number(n) => JsValue::from_f64(js_sys::Number::parse_float(n.as_str())),
         Json::String(s) => JsValue::from_str(s),
         Json::Array(items) => items.iter().map(json_to_js).collect::<Array>().into(),
         Json::Object(members) => {
@@ -27,16 +38,19 @@ pub(crate) fn json_to_js(value: &Json) -> JsValue {
     }
 }
 
-/// A JS value as [`Json`]; `None` for what JSON cannot hold (functions, symbols, BigInts) or
-/// nesting deeper than 64.
+/// A JS value (the config and options objects) as [`Json`]: `undefined` reads as `null`, as
+/// `JSON.stringify` reads it. `None` for what JSON cannot hold (functions, symbols, BigInts) or
+/// arrays and objects nested more than 128 deep.
+///
+/// Unlike `JSON.stringify`, a non-finite number (NaN, ±Infinity) reads as the literal `1e400`
+/// (what JSON.parse reads as Infinity), not `null`: `timeoutMs: NaN` must be refused as out of
+/// range with the field's message, not taken for "not given".
 pub(crate) fn js_to_json(value: &JsValue) -> Option<Json> {
     walk(value, 0)
 }
 
-fn walk(value: &JsValue, depth: u32) -> Option<Json> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
+/// `value`, inside `depth` arrays and objects.
+fn walk(value: &JsValue, depth: usize) -> Option<Json> {
     if value.is_null() || value.is_undefined() {
         return Some(Json::Null);
     }
@@ -44,10 +58,16 @@ fn walk(value: &JsValue, depth: u32) -> Option<Json> {
         return Some(Json::Bool(b));
     }
     if let Some(n) = value.as_f64() {
-        return Some(Json::Number(n));
+        if !n.is_finite() {
+            return Number::parse("1e400").map(Json::Number);
+        }
+        return Number::parse(&js_string(value)).map(Json::Number);
     }
     if let Some(s) = value.as_string() {
         return Some(Json::String(s));
+    }
+    if depth >= MAX_DEPTH {
+        return None;
     }
     if Array::is_array(value) {
         return value
@@ -67,14 +87,4 @@ fn walk(value: &JsValue, depth: u32) -> Option<Json> {
         return Some(Json::Object(members));
     }
     None
-}
-
-/// `JSON.parse`, then the walk.
-pub(crate) fn parse(text: &str) -> Option<Json> {
-    js_to_json(&JSON::parse(text).ok()?)
-}
-
-/// The walk back, then `JSON.stringify`.
-pub(crate) fn stringify(value: &Json) -> String {
-    JSON::stringify(&json_to_js(value)).ok().and_then(|s| s.as_string()).unwrap_or_default()
 }

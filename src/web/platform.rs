@@ -1,6 +1,6 @@
 //! The browser as the core's [`Platform`]: `fetch`, timers (`setTimeout`),
-//! `crypto.getRandomValues`, `JSON`, `console.warn`, `history.replaceState`, and the
-//! `onChange` listeners.
+//! `crypto.getRandomValues`, `console.warn`, `history.replaceState`, and the `onChange`
+//! listeners.
 
 use crate::prelude::*;
 use alloc::rc::Rc;
@@ -14,7 +14,6 @@ use crate::backend::{HttpRequest, HttpResponse, Transport, TransportError};
 use crate::client::Platform;
 use crate::config::Credentials;
 use crate::error::{Error, ErrorKind};
-use crate::json::{Json, JsonCodec};
 use crate::pkce::RandomSource;
 use crate::session::Session;
 
@@ -91,7 +90,7 @@ impl WebPlatform {
     pub(crate) fn schedule_expiry(&self, session: Option<&Session>) {
         let timer = session.and_then(|s| s.expires_at).map(|expires_at| {
             // setTimeout takes at most 2^31-1 ms (~24.8 days); a longer session is re-checked then.
-            let delay = (expires_at - self.now_ms()).clamp(0.0, i32::MAX as f64) as u32;
+            let delay = expires_at.saturating_sub(self.now_ms()).clamp(0, i32::MAX.into()) as u32;
             let check = self.expiry_check.borrow().clone();
             Timeout::new(delay, move || {
                 if let Some(check) = check {
@@ -147,19 +146,10 @@ impl RandomSource for WebPlatform {
     }
 }
 
-impl JsonCodec for WebPlatform {
-    fn parse(&self, text: &str) -> Option<Json> {
-        super::json::parse(text)
-    }
-
-    fn stringify(&self, value: &Json) -> String {
-        super::json::stringify(value)
-    }
-}
-
 impl Platform for WebPlatform {
-    fn now_ms(&self) -> f64 {
-        js_sys::Date::now()
+    fn now_ms(&self) -> i64 {
+        // Date.now() is a whole number of ms (browsers coarsen it further, never below 1 ms).
+        js_sys::Date::now() as i64
     }
 
     fn warn(&self, message: &str) {

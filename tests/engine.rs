@@ -7,8 +7,8 @@
 
 use feishu_login::{
     Area, Call, CallId, Clock, CodeVerifier, Effect, Engine, Environment, Error, ErrorKind, Event, HostAnswer,
-    HostCall, HostFailure, HostProbe, HttpRequest, HttpResponse, Json, JsonCodec, Op, Random, Refused, Session, Stores,
-    Surface, TransportError, UrlParser, Value, NAVIGATION_GRACE_MS,
+    HostCall, HostFailure, HostProbe, HttpRequest, HttpResponse, Json, Op, Random, Refused, Session, Stores, Surface,
+    TransportError, UrlParser, Value, NAVIGATION_GRACE_MS,
 };
 use serde_json::json;
 use std::cell::{Cell, RefCell};
@@ -21,7 +21,7 @@ const REDIRECT: &str = "https://app.example/cb";
 const BACKEND: &str = "https://app.example/api/feishu/login";
 const SESSION_KEY: &str = "feishu-login/v1/cli_enginetest/session";
 const PENDING_KEY: &str = "feishu-login/v1/cli_enginetest/pending";
-const START: f64 = 1_700_000_000_000.0;
+const START: i64 = 1_700_000_000_000;
 const TOKEN_BODY: &str = r#"{"token":"tok-1","expiresIn":3600,"user":{"name":"Ada"}}"#;
 
 // ---------------------------------------------------------------------------------------------
@@ -51,7 +51,7 @@ type SharedStore = Rc<RefCell<Store>>;
 /// (where the session lives with `storage: "local"`, and the record of consumed states).
 #[derive(Clone)]
 struct Browser {
-    clock: Rc<Cell<f64>>,
+    clock: Rc<Cell<i64>>,
     counter: Rc<Cell<u64>>,
     session: SharedStore,
     shared: SharedStore,
@@ -67,7 +67,7 @@ impl Browser {
         }
     }
 
-    fn advance(&self, ms: f64) {
+    fn advance(&self, ms: i64) {
         self.clock.set(self.clock.get() + ms);
     }
 
@@ -94,7 +94,7 @@ impl Ports {
 }
 
 impl Clock for Ports {
-    fn now_ms(&self) -> f64 {
+    fn now_ms(&self) -> i64 {
         self.browser.clock.get()
     }
 }
@@ -171,46 +171,17 @@ impl UrlParser for Ports {
     }
 }
 
-/// Every use of a JSON codec is here (the engine's `JsonCodec` port is due to go away).
+/// JSON between serde_json (test fixtures) and the SDK's `Json`.
 mod codec {
-    use super::{Json, JsonCodec, Ports};
+    use super::Json;
     use serde_json::Value;
 
     pub fn to_json(value: &Value) -> Json {
-        match value {
-            Value::Null => Json::Null,
-            Value::Bool(b) => Json::Bool(*b),
-            Value::Number(n) => Json::Number(n.as_f64().unwrap_or(f64::NAN)),
-            Value::String(s) => Json::String(s.clone()),
-            Value::Array(items) => Json::Array(items.iter().map(to_json).collect()),
-            Value::Object(members) => Json::Object(members.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
-        }
-    }
-
-    pub fn from_json(value: &Json) -> Value {
-        match value {
-            Json::Null => Value::Null,
-            Json::Bool(b) => Value::Bool(*b),
-            // As `JSON.stringify`: whole numbers without a fraction, non-finite ones as null.
-            Json::Number(n) if n.fract() == 0.0 && n.abs() < 9e15 => Value::from(*n as i64),
-            Json::Number(n) => serde_json::Number::from_f64(*n).map_or(Value::Null, Value::Number),
-            Json::String(s) => Value::String(s.clone()),
-            Json::Array(items) => Value::Array(items.iter().map(from_json).collect()),
-            Json::Object(members) => Value::Object(members.iter().map(|(k, v)| (k.clone(), from_json(v))).collect()),
-        }
+        Json::parse(&value.to_string()).expect("serde_json writes JSON the SDK reads")
     }
 
     pub fn text(text: &str) -> Value {
         serde_json::from_str(text).expect("JSON text")
-    }
-
-    impl JsonCodec for Ports {
-        fn parse(&self, text: &str) -> Option<Json> {
-            serde_json::from_str::<Value>(text).ok().map(|v| to_json(&v))
-        }
-        fn stringify(&self, value: &Json) -> String {
-            from_json(value).to_string()
-        }
     }
 }
 
@@ -428,12 +399,12 @@ impl Tab {
 
     /// Writes `session` to the session store as another tab (or an earlier page) would.
     fn store_session(&self, session: &Session) {
-        let text = session.encode(&self.ports);
+        let text = session.encode();
         self.ports.browser.session.borrow_mut().items.insert(SESSION_KEY.into(), text);
     }
 
     fn decode(&self, text: &str) -> Option<Session> {
-        Session::decode(text, &self.ports)
+        Session::decode(text)
     }
 }
 
@@ -556,7 +527,7 @@ fn host_login(tab: &mut Tab, body: &str) -> CallId {
     id
 }
 
-fn session(token: &str, expires_at: Option<f64>) -> Session {
+fn session(token: &str, expires_at: Option<i64>) -> Session {
     Session { token: token.into(), expires_at, user: None, surface: Surface::Browser, obtained_at: START }
 }
 
@@ -571,7 +542,7 @@ fn construction_reports_the_surface_and_the_stored_session() {
     assert_eq!(tab.all()[0], Effect::Ready { surface: Surface::Browser, watch_storage: true });
     assert_eq!(announced(tab.all()), vec![None], "signed out, said once");
 
-    let stored = session("tok-stored", Some(START + 60_000.0));
+    let stored = session("tok-stored", Some(START + 60_000));
     tab.store_session(&stored);
     let reloaded = Tab::open(&browser, config(json!({"storage": "session"})), PAGE, doc_widget_probe());
     assert_eq!(reloaded.all()[0], Effect::Ready { surface: Surface::DocWidget, watch_storage: false });
@@ -783,7 +754,7 @@ fn callback_completes_the_login() {
     assert_eq!(sessions.len(), 1, "announced once");
     let signed_in = sessions[0].unwrap().clone();
     assert_eq!(signed_in.token, "tok-1");
-    assert_eq!(signed_in.expires_at, Some(START + 3_600_000.0));
+    assert_eq!(signed_in.expires_at, Some(START + 3_600_000));
     assert_eq!(signed_in.surface, Surface::Browser);
     assert_eq!(timers(fx), vec![Some(3_600_000)]);
     assert_eq!(tab.decode(&browser.stored_session().unwrap()), Some(signed_in));
@@ -942,7 +913,7 @@ fn strict_mode_repeat_of_a_failed_callback_hears_the_same_error() {
     }
     assert!(navigations(tab.since(mark)).is_empty(), "no new redirect");
     // A person clicking "log in" again later starts a new login.
-    browser.advance(2_000.0);
+    browser.advance(2_000);
     let later = tab.login(json!({}));
     assert!(tab.is_pending(later));
     assert_eq!(navigations(tab.since(mark)).len(), 1);
@@ -953,7 +924,7 @@ fn expired_pending_login_is_a_state_error() {
     let browser = Browser::new();
     let mut tab = Tab::browser(&browser);
     let state = start_login(&mut tab, json!({}));
-    browser.advance(10.0 * 60.0 * 1000.0);
+    browser.advance(10 * 60 * 1000);
     tab.load(&callback(&state));
     let id = tab.handle_callback(None);
     assert_eq!(tab.kind(id), ErrorKind::State);
@@ -1095,7 +1066,7 @@ fn an_expired_session_is_removed_on_refresh_and_announced_once() {
     let browser = Browser::new();
     let mut tab = widget_tab(&browser);
     host_login(&mut tab, r#"{"token":"tok","expiresIn":60}"#);
-    browser.advance(60_000.0);
+    browser.advance(60_000);
     let mark = tab.mark();
     tab.call(Call::Refresh);
     tab.call(Call::Refresh);
@@ -1116,13 +1087,13 @@ fn tick_rearms_the_timer_for_sessions_longer_than_set_timeout_allows() {
     host_login(&mut tab, &format!(r#"{{"token":"tok","expiresIn":{thirty_days}}}"#));
     assert_eq!(timers(tab.since(mark)), vec![Some(MAX)]);
 
-    browser.advance(f64::from(MAX));
+    browser.advance(i64::from(MAX));
     let mark = tab.mark();
     tab.feed(Event::Tick);
     let remaining = thirty_days as u32 * 1000 - MAX;
     assert_eq!(tab.since(mark), &[Effect::Timer(Some(remaining))], "re-armed, nothing announced");
 
-    browser.advance(f64::from(remaining));
+    browser.advance(i64::from(remaining));
     let mark = tab.mark();
     tab.feed(Event::Tick);
     assert_eq!(announced(tab.since(mark)), vec![None]);

@@ -1,7 +1,7 @@
 // The harness of the browser tests of the built npm package (tests/browser.test.mjs,
 // tests/hosts.test.mjs, tests/defects.test.mjs): an app server that serves pkg/ and a test page,
 // a test backend (tests/support/backend.mjs) on its own port — a cross-origin backend, as apps
-// usually have — and Chromium. Needs pkg/ (node scripts/build-pkg.mjs).
+// usually have — and Chromium. Needs pkg/ (node scripts/build-pkg.mjs), or FEISHU_PKG_DIR.
 //
 // The test page (/app/page.html) imports /pkg/index.js as an app does, awaits init() (not with
 // ?noinit) and exposes `window.sdk` (the module) and `window.t` (helpers, see PAGE_HELPERS).
@@ -16,7 +16,8 @@ import { handleBackend } from "./backend.mjs";
 import { launchChromium } from "./chromium.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const pkg = join(root, "pkg");
+// FEISHU_PKG_DIR: test another build of the package than pkg/ (e.g. a candidate fix).
+const pkg = process.env.FEISHU_PKG_DIR || join(root, "pkg");
 const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".json": "application/json" };
 
 // Runs in the page (a classic script, before the module below). BACKEND is filled in per server.

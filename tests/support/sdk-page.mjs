@@ -133,8 +133,6 @@ export async function startHarness({ routes = {}, launch } = {}) {
 /** Opens `path` (default /app/page.html) in `context` and waits for the SDK to be ready. */
 export async function open(context, base, path = "/app/page.html") {
   const page = await context.newPage();
-  page.errors = []; // uncaught page errors, for failure messages
-  page.on("pageerror", (e) => page.errors.push(String(e)));
   await page.goto(base + path);
   await page.waitForFunction(() => document.documentElement.dataset.ready === "yes");
   return page;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, where it is missing: the wasm32 target, the pinned
 # nightly that builds the shipped wasm (scripts/shipped-toolchain), wasm-bindgen-cli at the
-# version Cargo.lock pins, wasm-pack (for `wasm-pack test`; the package build no longer uses it), Debian's chromium and chromium-driver, and the npm
+# version Cargo.lock pins, Debian's chromium (driven by playwright-core), and the npm
 # devDependencies (binaryen's wasm-opt, playwright-core).
 # Idempotent: a prepared machine skips every step. Sourced or run.
 set -euo pipefail
@@ -37,20 +37,15 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_ver
   say "installing wasm-bindgen-cli $bindgen_version (matches Cargo.lock)"
   cargo install --force wasm-bindgen-cli --version "$bindgen_version"
 fi
-if ! command -v wasm-pack >/dev/null; then
-  say "installing wasm-pack"
-  cargo install wasm-pack --version 0.15.1
-fi
 
-if [ -z "${SKIP_BROWSER:-}" ] && { ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; }; then
-  say "installing chromium and chromium-driver from Debian"
+if [ -z "${SKIP_BROWSER:-}" ] && ! command -v chromium >/dev/null; then
+  say "installing chromium from Debian"
   if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ]; then
   say "installing npm devDependencies"
   npm ci --no-audit --no-fund --loglevel=error
 fi
-export CHROMEDRIVER=/usr/bin/chromedriver

@@ -323,6 +323,8 @@ pub struct Engine {
     pending_key: String,
     consumed_key: String,
     sessions: Fallback,
+    /// Pending logins sessionStorage refused, for `authorizeUrl()` flows that stay on this page.
+    pending_memory: Fallback,
     /// The session listeners last heard of (`Some(None)`: signed out).
     announced: Option<Option<Session>>,
     attempts: Vec<Attempt>,
@@ -379,6 +381,7 @@ impl Engine {
             config,
             surface,
             sessions: Fallback::default(),
+            pending_memory: Fallback::default(),
             announced: None,
             attempts: Vec::new(),
             next_op: 0,
@@ -506,10 +509,10 @@ impl Engine {
                 Ok(Value::Unit)
             }
             Call::AuthorizeUrl(options) => {
-                LoginOptions::from_json(&options).and_then(|o| self.authorize(&o, ports)).map(Value::Text)
+                LoginOptions::from_json(&options).and_then(|o| self.authorize(&o, ports, false)).map(Value::Text)
             }
             Call::LoginWithRedirect(options) => {
-                match LoginOptions::from_json(&options).and_then(|o| self.authorize(&o, ports)) {
+                match LoginOptions::from_json(&options).and_then(|o| self.authorize(&o, ports, true)) {
                     Ok(url) => {
                         out.push(Effect::Navigate(url));
                         Ok(Value::Unit)
@@ -567,29 +570,33 @@ impl Engine {
     /// A fresh authorize URL; its pending login is added to this tab's list.
     ///
     /// # Errors
-    /// `config`, `crypto`, and `storage` when sessionStorage refuses the pending login: the
-    /// redirect could never be completed, so it must fail before navigating (issue #9, item 6).
-    fn authorize<P: Ports>(&mut self, options: &LoginOptions, ports: &P) -> Result<String, Error> {
+    /// `config`, `crypto`, and, when `navigating`, `storage` if sessionStorage refuses the
+    /// pending login: memory does not survive the redirect, so the login could never complete
+    /// and must fail before navigating (issue #9, item 6). Without navigation (`authorizeUrl()`,
+    /// whose URL may be used on this very page) the pending login is kept in memory.
+    fn authorize<P: Ports>(&mut self, options: &LoginOptions, ports: &P, navigating: bool) -> Result<String, Error> {
         let now = ports.now_ms();
         let request = build_authorize_request(&self.config, options, &Rng(ports), ports, now)?;
         // Older pending logins stay: a callback in the address bar may still need one (item 4).
         let mut list = self.pending_list(ports, now);
         list.push(request.pending);
         let keep_from = list.len().saturating_sub(MAX_PENDING);
-        let encoded: Vec<Json> = list[keep_from..].iter().map(|p| p.to_json()).collect();
-        ports.put(Area::Pending, &self.pending_key, Some(&Json::Array(encoded).to_text())).map_err(|Refused| {
-            Error::new(
+        if !self.write_pending(&list[keep_from..], ports) && navigating {
+            return Err(Error::new(
                 ErrorKind::Storage,
                 "sessionStorage refused to keep the pending login (blocked storage, a sandboxed iframe or private mode), so the redirect could not be completed: allow storage for this site, or log in on a Feishu host surface",
-            )
-        })?;
+            ));
+        }
         Ok(request.url)
     }
 
     /// This tab's unexpired pending logins, oldest first. A record of the single-object format
     /// of 0.1 counts as a list of one.
     fn pending_list<P: Ports>(&self, ports: &P, now: i64) -> Vec<PendingLogin> {
-        let text = ports.get(Area::Pending, &self.pending_key).ok().flatten();
+        let text = match self.pending_memory.get(&self.pending_key) {
+            Some(kept) => kept.map(str::to_owned),
+            None => ports.get(Area::Pending, &self.pending_key).ok().flatten(),
+        };
         let parsed = text.and_then(|t| Json::parse(&t));
         let records = match parsed {
             Some(Json::Array(items)) => items,
@@ -603,7 +610,7 @@ impl Engine {
         let op = self.op();
         let (step, call) = match self.surface {
             Surface::Browser => {
-                match self.authorize(options, ports) {
+                match self.authorize(options, ports, true) {
                     Ok(url) => {
                         out.push(Effect::Navigate(url));
                         out.push(Effect::Sleep { op, ms: NAVIGATION_GRACE_MS });
@@ -780,11 +787,21 @@ impl Engine {
         (url == href && ports.now_ms() - at < REPEAT_WINDOW_MS).then(|| error.clone())
     }
 
-    fn write_pending<P: Ports>(&self, list: &[PendingLogin], ports: &P) {
+    /// Writes this tab's pending logins; `false` when sessionStorage refused and they are kept
+    /// in this page's memory instead. (A refused removal leaves a record in the store whose
+    /// state can no longer complete: consume_state refuses it in every tab.)
+    fn write_pending<P: Ports>(&mut self, list: &[PendingLogin], ports: &P) -> bool {
         let value = (!list.is_empty()).then(|| Json::Array(list.iter().map(|p| p.to_json()).collect()).to_text());
-        // A refused removal leaves a record whose state can no longer complete: consume_state
-        // refuses it in every tab.
-        let _ = ports.put(Area::Pending, &self.pending_key, value.as_deref());
+        match ports.put(Area::Pending, &self.pending_key, value.as_deref()) {
+            Ok(()) => {
+                self.pending_memory.forget(&self.pending_key);
+                true
+            }
+            Err(Refused) => {
+                self.pending_memory.keep(&self.pending_key, value.as_deref());
+                false
+            }
+        }
     }
 
     /// A state completes at most once across all tabs of the origin: sessionStorage is copied

@@ -1000,12 +1000,24 @@ fn a_pending_login_that_cannot_be_kept_fails_before_navigating() {
     tab.ports.pending.borrow_mut().refuse_set = true;
     let login = tab.login(json!({}));
     assert_eq!(tab.kind(login), ErrorKind::Storage);
-    let url = tab.authorize_url(json!({}));
-    assert_eq!(tab.kind(url), ErrorKind::Storage);
     let redirect = tab.call(Call::LoginWithRedirect(Json::Null));
     assert_eq!(tab.kind(redirect), ErrorKind::Storage);
     assert!(navigations(tab.all()).is_empty());
     assert!(sleeps(tab.all()).is_empty());
+}
+
+#[test]
+fn authorize_url_keeps_its_pending_login_in_memory_when_session_storage_refuses() {
+    // authorizeUrl() does not navigate: its URL may be completed on this very page (v0 contract).
+    let mut tab = Tab::browser(&Browser::new());
+    tab.ports.pending.borrow_mut().refuse_set = true;
+    let id = tab.authorize_url(json!({}));
+    let Ok(Value::Text(url)) = tab.result(id).clone() else { panic!("{:?}", tab.result(id)) };
+    let state = url::Url::parse(&url).unwrap().query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+    let callback = callback(&state);
+    let id = tab.handle_callback(Some(&callback));
+    tab.answer_fetch(200, TOKEN_BODY);
+    assert_eq!(tab.result(id), &Ok(Value::Session));
 }
 
 #[test]

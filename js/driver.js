@@ -221,7 +221,7 @@ export function makeFeishuLogin(Engine) {
     // Steps the engine and performs what it returns. Listener calls wait until the batch is done,
     // so a listener that calls back into the SDK sees a settled state.
     #step(event) {
-      if (!this.#engine) throw misuse("this FeishuLogin was freed (free() was called): create a new one");
+      this.#live();
       active = this.#store;
       let text;
       try {
@@ -347,16 +347,24 @@ export function makeFeishuLogin(Engine) {
     }
 
     #async(m, arg) {
-      if (!this.#engine) return Promise.reject(misuse("this FeishuLogin was freed (free() was called): create a new one"));
+      try {
+        this.#live();
+      } catch (freed) {
+        return Promise.reject(freed);
+      }
       const id = this.#next++;
       const promise = new Promise((resolve, reject) => this.#calls.set(id, { resolve, reject }));
       this.#run(read(arg, { t: "call", m, href: href() }), id);
       return promise;
     }
 
+    #live() {
+      if (!this.#engine) throw misuse("this FeishuLogin was freed (free() was called): create a new one");
+    }
+
     /** The detected (or forced) login surface. */
     get surface() {
-      if (!this.#engine) throw misuse("this FeishuLogin was freed (free() was called): create a new one");
+      this.#live();
       return this.#surface;
     }
 
@@ -391,6 +399,7 @@ export function makeFeishuLogin(Engine) {
     }
 
     onChange(listener) {
+      this.#live();
       if (typeof listener !== "function") throw misuse("`onChange` takes a function");
       const entry = (s) => listener(s);
       this.#listeners.add(entry);

@@ -72,7 +72,10 @@ async function me(page) {
   });
 }
 
-const stored = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("feishu-login/")));
+// What the SDK keeps in localStorage, except the record of consumed states (hashes of used
+// `state`s, kept 10 minutes so no tab can complete the same callback twice: not a session).
+const stored = (page) =>
+  page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("feishu-login/") && !k.endsWith("/consumed")));
 
 test("redirect login: consent, callback, session, reload, logout", async () => {
   const { context, page } = await fresh();

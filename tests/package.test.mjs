@@ -68,10 +68,10 @@ test("package.json carries the npm metadata", () => {
 test("npm pack ships the wasm, the JS, the types and the error class", () => {
   const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: pkg, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
   const files = packed.files.map((f) => f.path);
-  for (const f of ["index.js", "index.d.ts", "feishu_login.d.ts", "feishu_login_bg.wasm", "bundler/index.js", "bundler/feishu_login_bg.js", "bundler/feishu_login_bg.wasm", "LICENSE"]) {
+  for (const f of ["index.js", "index.d.ts", "types.d.ts", "feishu_login_bg.wasm", "bundler/index.js", "bundler/index.d.ts", "bundler/feishu_login_bg.js", "bundler/feishu_login_bg.wasm", "LICENSE"]) {
     assert.ok(files.includes(f), `${f} is packed`);
   }
-  assert.ok(files.some((f) => /^bundler\/snippets\/.*\/js\/error\.js$/.test(f)));
+  assert.ok(files.some((f) => /^bundler\/snippets\/.*\/js\/driver\.js$/.test(f)));
   // The web entry is one self-contained module: no second copy of the glue is shipped.
   assert.ok(!files.includes("feishu_login.js") && !files.some((f) => f.startsWith("snippets/")));
   assert.doesNotMatch(readFileSync(join(pkg, "index.js"), "utf8"), /\bfrom\s*["']|\bimport\s*["'(]/);
@@ -79,19 +79,23 @@ test("npm pack ships the wasm, the JS, the types and the error class", () => {
 });
 
 test("types are precise: no any for config, session, options or errors", () => {
-  const dts = readFileSync(join(pkg, "feishu_login.d.ts"), "utf8");
-  const cls = dts.slice(dts.indexOf("export class FeishuLogin"));
+  const dts = readFileSync(join(pkg, "types.d.ts"), "utf8");
+  const cls = dts.slice(dts.indexOf("export declare class FeishuLogin<"));
   assert.match(cls, /constructor\(config: FeishuLoginConfig\)/);
-  assert.match(cls, /readonly session: Session \| null;/);
+  assert.match(cls, /readonly session: Session<User> \| null;/);
   assert.match(cls, /readonly surface: Surface;/);
-  assert.match(cls, /login\(options\?: LoginOptions \| null\): Promise<Session>/);
-  assert.match(cls, /handleCallback\(url\?: string \| null\): Promise<Session>/);
-  assert.match(cls, /onChange\(listener: \(session: Session \| null\) => void\): \(\) => void/);
-  assert.doesNotMatch(cls.slice(0, cls.indexOf("\n}")), /\bany\b/);
+  assert.match(cls, /login\(options\?: LoginOptions\): Promise<Session<User>>/);
+  assert.match(cls, /handleCallback\(url\?: string\): Promise<Session<User>>/);
+  assert.match(cls, /onChange\(listener: \(session: Session<User> \| null\) => void\): \(\) => void/);
+  assert.doesNotMatch(dts, /\bany\b/);
   assert.match(dts, /export interface FeishuLoginConfig/);
+  assert.match(dts, /export declare class FeishuLoginError extends Error/);
+  assert.match(dts, /readonly kind: FeishuLoginErrorKind/);
+  // The entries re-export those types; init's types name no wasm-bindgen internals.
   const entry = readFileSync(join(pkg, "index.d.ts"), "utf8");
-  assert.match(entry, /export declare class FeishuLoginError extends Error/);
-  assert.match(entry, /readonly kind: FeishuLoginErrorKind/);
+  assert.match(entry, /export \* from "\.\/types\.js"/);
+  assert.doesNotMatch(entry, /InitOutput|__wbg|readonly memory/);
+  assert.match(readFileSync(join(pkg, "bundler", "index.d.ts"), "utf8"), /export \* from "\.\.\/types\.js"/);
 });
 
 test("TypeScript accepts the documented usage and rejects wrong config (tsc --strict)", () => {

@@ -258,7 +258,7 @@ fn scan_number(bytes: &[u8], mut i: usize) -> Option<usize> {
     Some(i)
 }
 
-fn write_string(s: &str, out: &mut String) {
+pub(crate) fn write_string(s: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
     // Runs of characters that need no escape are copied whole.

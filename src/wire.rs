@@ -24,9 +24,10 @@
 use crate::backend::{HttpResponse, TransportError};
 use crate::config::Credentials;
 use crate::engine::{Call, Effect, Engine, Environment, Event, HostAnswer, HostCall, Value};
+use crate::error::decimal;
 use crate::error::{Error, ErrorKind};
 use crate::host::{HostFailure, HostProbe};
-use crate::json::Json;
+use crate::json::{write_string, Json};
 use crate::ports::Ports;
 use crate::prelude::*;
 
@@ -163,107 +164,162 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
     Some(Ok(Incoming::Event(event)))
 }
 
-fn int(value: i64) -> Json {
-    Json::integer(value)
-}
+/// Writes effects as JSON text directly: building a `Json` tree per effect only to serialize it
+/// cost ~4 KB of wasm.
+struct Writer(String);
 
-/// The JSON of an error: `{kind, message, code?, status?, retryable}`.
-pub fn error_json(error: &Error) -> Json {
-    let mut members = vec![
-        ("kind".to_owned(), Json::string(error.kind().as_str())),
-        ("message".to_owned(), Json::string(error.message())),
-        ("retryable".to_owned(), Json::Bool(error.retryable())),
-    ];
-    if let Some(code) = error.code() {
-        members.push(("code".to_owned(), int(code)));
+impl Writer {
+    /// `,"name":` (or `"name":` for an object's first member).
+    fn key(&mut self, name: &str) -> &mut Self {
+        if !self.0.ends_with('{') {
+            self.0.push(',');
+        }
+        write_string(name, &mut self.0);
+        self.0.push(':');
+        self
     }
-    if let Some(status) = error.status() {
-        members.push(("status".to_owned(), int(status.into())));
+
+    fn text(&mut self, name: &str, value: &str) -> &mut Self {
+        self.key(name);
+        write_string(value, &mut self.0);
+        self
     }
-    Json::Object(members)
-}
 
-fn effect(name: &str, mut fields: Vec<(&str, Json)>) -> Json {
-    let mut members = vec![("e".to_owned(), Json::string(name))];
-    members.extend(fields.drain(..).map(|(k, v)| (k.to_owned(), v)));
-    Json::Object(members)
-}
+    fn int(&mut self, name: &str, value: i64) -> &mut Self {
+        self.key(name);
+        self.0 += &decimal(value);
+        self
+    }
 
-/// The JSON of one effect.
-pub fn effect_json(item: &Effect) -> Json {
-    match item {
-        Effect::Ready { surface, watch_storage } => {
-            effect("ready", vec![("surface", Json::string(surface.as_str())), ("watch", Json::Bool(*watch_storage))])
+    fn raw(&mut self, name: &str, json: &str) -> &mut Self {
+        self.key(name).0.push_str(json);
+        self
+    }
+
+    fn flag(&mut self, name: &str, value: bool) -> &mut Self {
+        self.raw(name, if value { "true" } else { "false" })
+    }
+
+    fn json(&mut self, name: &str, value: &Json) -> &mut Self {
+        self.key(name);
+        value.write(&mut self.0);
+        self
+    }
+
+    fn open(&mut self, effect: &str) -> &mut Self {
+        if self.0.len() > 1 {
+            self.0.push(',');
         }
-        Effect::Settle { id, result } => {
-            let outcome = match result {
-                Ok(Value::Session) => ("session", Json::Bool(true)),
-                Ok(Value::Unit) => ("value", Json::Null),
-                Ok(Value::Bool(b)) => ("value", Json::Bool(*b)),
-                Ok(Value::Text(s)) => ("value", Json::string(s)),
-                Err(error) => ("error", error_json(error)),
-            };
-            effect("settle", vec![("id", int((*id).into())), outcome])
+        self.0.push('{');
+        self.text("e", effect)
+    }
+
+    fn error(&mut self, error: &Error) {
+        self.key("error").0.push('{');
+        self.text("kind", error.kind().as_str()).text("message", error.message());
+        self.flag("retryable", error.retryable());
+        if let Some(code) = error.code() {
+            self.int("code", code);
         }
-        Effect::Session(session) => {
-            let headers = match session {
-                Some(s) => Json::object([("Authorization", Json::String(String::from("Bearer ") + &s.token))]),
-                None => Json::Object(Vec::new()),
-            };
-            let session = session.as_ref().map_or(Json::Null, |s| s.to_json());
-            effect("session", vec![("session", session), ("headers", headers)])
+        if let Some(status) = error.status() {
+            self.int("status", status.into());
         }
-        Effect::Timer(ms) => effect("timer", vec![("ms", ms.map_or(Json::Null, |ms| int(ms.into())))]),
-        Effect::Fetch { op, request } => {
-            let headers =
-                request.headers.iter().map(|(k, v)| Json::Array(vec![Json::string(k), Json::string(v)])).collect();
-            let credentials = match request.credentials {
-                Credentials::Omit => "omit",
-                Credentials::SameOrigin => "same-origin",
-                Credentials::Include => "include",
-            };
-            effect(
-                "fetch",
-                vec![
-                    ("op", int((*op).into())),
-                    ("url", Json::string(&request.url)),
-                    ("headers", Json::Array(headers)),
-                    ("body", Json::string(&request.body)),
-                    ("credentials", Json::string(credentials)),
-                    ("timeoutMs", int(request.timeout_ms.into())),
-                ],
-            )
-        }
-        Effect::Sleep { op, ms } => effect("sleep", vec![("op", int((*op).into())), ("ms", int((*ms).into()))]),
-        Effect::Host { op, call, timeout_ms } => {
-            let mut fields = vec![("op", int((*op).into())), ("timeoutMs", int((*timeout_ms).into()))];
-            let api = match call {
-                HostCall::DocWidgetLogin => "docWidget",
-                HostCall::H5sdkReady => "h5sdkReady",
-                HostCall::TtLogin => "ttLogin",
-                HostCall::RequestAuthCode { app_id } => {
-                    fields.push(("appId", Json::string(app_id)));
-                    "requestAuthCode"
+        self.0.push('}');
+    }
+
+    fn effect(&mut self, item: &Effect) {
+        match item {
+            Effect::Ready { surface, watch_storage } => {
+                self.open("ready").text("surface", surface.as_str()).flag("watch", *watch_storage);
+            }
+            Effect::Settle { id, result } => {
+                self.open("settle").int("id", (*id).into());
+                match result {
+                    Ok(Value::Session) => drop(self.flag("session", true)),
+                    Ok(Value::Unit) => drop(self.raw("value", "null")),
+                    Ok(Value::Bool(b)) => drop(self.flag("value", *b)),
+                    Ok(Value::Text(s)) => drop(self.text("value", s)),
+                    Err(error) => self.error(error),
                 }
-                HostCall::RequestAccess { app_id, scope, state } => {
-                    fields.push(("appId", Json::string(app_id)));
-                    fields.push(("scope", Json::Array(scope.iter().map(|s| Json::string(s)).collect())));
-                    fields.push(("state", Json::string(state)));
-                    "requestAccess"
+            }
+            Effect::Session(Some(session)) => {
+                self.open("session").json("session", &session.to_json()).key("headers").0.push('{');
+                self.text("Authorization", &(String::from("Bearer ") + &session.token)).0.push('}');
+            }
+            Effect::Session(None) => {
+                self.open("session").raw("session", "null").raw("headers", "{}");
+            }
+            Effect::Timer(ms) => {
+                self.open("timer");
+                match ms {
+                    Some(ms) => drop(self.int("ms", (*ms).into())),
+                    None => drop(self.raw("ms", "null")),
                 }
-            };
-            fields.push(("api", Json::string(api)));
-            effect("host", fields)
+            }
+            Effect::Fetch { op, request } => {
+                self.open("fetch").int("op", (*op).into()).text("url", &request.url).key("headers").0.push('[');
+                for (i, (name, value)) in request.headers.iter().enumerate() {
+                    if i > 0 {
+                        self.0.push(',');
+                    }
+                    self.0.push('[');
+                    write_string(name, &mut self.0);
+                    self.0.push(',');
+                    write_string(value, &mut self.0);
+                    self.0.push(']');
+                }
+                self.0.push(']');
+                let credentials = match request.credentials {
+                    Credentials::Omit => "omit",
+                    Credentials::SameOrigin => "same-origin",
+                    Credentials::Include => "include",
+                };
+                self.text("body", &request.body).text("credentials", credentials);
+                self.int("timeoutMs", request.timeout_ms.into());
+            }
+            Effect::Sleep { op, ms } => {
+                self.open("sleep").int("op", (*op).into()).int("ms", (*ms).into());
+            }
+            Effect::Host { op, call, timeout_ms } => {
+                self.open("host").int("op", (*op).into()).int("timeoutMs", (*timeout_ms).into());
+                let api = match call {
+                    HostCall::DocWidgetLogin => "docWidget",
+                    HostCall::H5sdkReady => "h5sdkReady",
+                    HostCall::TtLogin => "ttLogin",
+                    HostCall::RequestAuthCode { app_id } => {
+                        self.text("appId", app_id);
+                        "requestAuthCode"
+                    }
+                    HostCall::RequestAccess { app_id, scope, state } => {
+                        self.text("appId", app_id).text("state", state);
+                        self.json("scope", &Json::Array(scope.iter().map(|s| Json::string(s)).collect()));
+                        "requestAccess"
+                    }
+                };
+                self.text("api", api);
+            }
+            Effect::Navigate(url) => {
+                self.open("navigate").text("url", url);
+            }
+            Effect::ReplaceUrl(url) => {
+                self.open("replace").text("url", url);
+            }
+            Effect::Warn(message) => {
+                self.open("warn").text("message", message);
+            }
         }
-        Effect::Navigate(url) => effect("navigate", vec![("url", Json::string(url))]),
-        Effect::ReplaceUrl(url) => effect("replace", vec![("url", Json::string(url))]),
-        Effect::Warn(message) => effect("warn", vec![("message", Json::string(message))]),
+        self.0.push('}');
     }
 }
 
 /// The effects as one JSON array.
 pub fn write_effects(effects: &[Effect]) -> String {
-    Json::Array(effects.iter().map(effect_json).collect()).to_text()
+    let mut out = Writer(String::from("["));
+    for item in effects {
+        out.effect(item);
+    }
+    out.0.push(']');
+    out.0
 }
 
 /// One step of the protocol: reads `event`, hands it to the engine (creating it on `init`) and
@@ -293,4 +349,89 @@ pub fn step<P: Ports>(engine: &mut Option<Engine>, event: &str, ports: &P) -> St
         },
     }
     write_effects(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::HttpRequest;
+    use crate::host::Surface;
+    use crate::session::Session;
+    use serde_json::{json, Value as J};
+
+    fn written(effects: &[Effect]) -> J {
+        serde_json::from_str(&write_effects(effects)).expect("the effects are JSON")
+    }
+
+    #[test]
+    fn effects_are_json_the_driver_reads() {
+        let session = Session {
+            token: "t\"1\n".into(),
+            expires_at: Some(5),
+            user: Json::parse(r#"{"__proto__":{"admin":true},"名":"张三"}"#),
+            surface: Surface::Browser,
+            obtained_at: 1,
+        };
+        let request = HttpRequest {
+            url: "/api".into(),
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: "{\"code\":\"c\"}".into(),
+            credentials: Credentials::Include,
+            timeout_ms: 10,
+        };
+        let error = Error::new(ErrorKind::Backend, "m").with_code(20049).with_status(400);
+        let effects = [
+            Effect::Ready { surface: Surface::Client, watch_storage: false },
+            Effect::Settle { id: 3, result: Ok(Value::Session) },
+            Effect::Settle { id: 4, result: Ok(Value::Text("u".into())) },
+            Effect::Settle { id: 5, result: Err(error) },
+            Effect::Session(Some(session)),
+            Effect::Session(None),
+            Effect::Timer(None),
+            Effect::Fetch { op: 7, request },
+            Effect::Host {
+                op: 8,
+                call: HostCall::RequestAccess { app_id: "cli".into(), scope: vec!["a".into()], state: "s".into() },
+                timeout_ms: 9,
+            },
+            Effect::ReplaceUrl("/x".into()),
+        ];
+        assert_eq!(
+            written(&effects),
+            json!([
+                {"e": "ready", "surface": "client", "watch": false},
+                {"e": "settle", "id": 3, "session": true},
+                {"e": "settle", "id": 4, "value": "u"},
+                {"e": "settle", "id": 5, "error": {"kind": "backend", "message": "m", "retryable": false, "code": 20049, "status": 400}},
+                {"e": "session", "session": {"token": "t\"1\n", "expiresAt": 5, "user": {"__proto__": {"admin": true}, "名": "张三"}, "surface": "browser", "obtainedAt": 1}, "headers": {"Authorization": "Bearer t\"1\n"}},
+                {"e": "session", "session": null, "headers": {}},
+                {"e": "timer", "ms": null},
+                {"e": "fetch", "op": 7, "url": "/api", "headers": [["Content-Type", "application/json"]], "body": "{\"code\":\"c\"}", "credentials": "include", "timeoutMs": 10},
+                {"e": "host", "op": 8, "timeoutMs": 9, "appId": "cli", "state": "s", "scope": ["a"], "api": "requestAccess"},
+                {"e": "replace", "url": "/x"},
+            ])
+        );
+        assert_eq!(write_effects(&[]), "[]");
+    }
+
+    #[test]
+    fn events_are_read_and_bad_arguments_are_config_errors() {
+        let event = |text: &str| read_event(text).expect("an event").map_err(|(id, e)| (id, e.kind()));
+        assert!(matches!(
+            event(r#"{"t":"host","op":4,"error":{"errno":"103","errMsg":"no"}}"#),
+            Ok(Incoming::Event(Event::Host { op: 4, result: Err(HostFailure { code: Some(103), .. }) }))
+        ));
+        assert!(matches!(
+            event(r#"{"t":"host","op":4,"value":{"code":"c","state":"s"}}"#),
+            Ok(Incoming::Event(Event::Host { result: Ok(HostAnswer::Code { .. }), .. }))
+        ));
+        assert!(matches!(
+            event(r#"{"t":"fetched","op":2,"fail":"timeout"}"#),
+            Ok(Incoming::Event(Event::Fetched { result: Err(TransportError::TimedOut), .. }))
+        ));
+        // Issue #9 item 2: a getter that threw is a config error, never a hang.
+        assert_eq!(event(r#"{"t":"call","id":9,"m":"login","threw":true}"#).unwrap_err(), (9, ErrorKind::Config));
+        assert!(matches!(event(r#"{"t":"init","threw":true,"env":{}}"#), Ok(Incoming::Init { config: Err(_), .. })));
+        assert!(read_event("{").is_none() && read_event(r#"{"t":"nope"}"#).is_none());
+    }
 }

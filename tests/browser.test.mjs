@@ -386,3 +386,23 @@ test("a listener may call back into the SDK", () => withPage(async (page) => {
   assert.equal(r.seen, "in,out", "login, the nested logout, then unsubscribed");
   assert.equal(r.session, null);
 }));
+
+test("wasm memory stays bounded over many reads and logins (the allocator frees and coalesces)", () => withPage(async (page) => {
+  const r = await page.evaluate(async () => {
+    // init() again returns the same instance's exports: its memory is what the engine uses.
+    const { memory } = await sdk.default();
+    const auth = new sdk.FeishuLogin(t.loginConfig("cli_memory"));
+    await t.completeLogin(auth);
+    const read = () => { for (let i = 0; i < 5000; i++) auth.session && auth.authHeaders() && auth.isCallback(); };
+    read();
+    const before = memory.buffer.byteLength;
+    for (let round = 0; round < 4; round++) {
+      read();
+      await t.completeLogin(auth);
+      for (let i = 0; i < 200; i++) await auth.authorizeUrl({ returnTo: "/x" + "y".repeat(i) });
+    }
+    return { before, after: memory.buffer.byteLength, token: auth.session?.token };
+  });
+  assert.ok(r.token, "still signed in");
+  assert.ok(r.after - r.before <= 128 * 1024, `memory grew from ${r.before} to ${r.after} bytes`);
+}));

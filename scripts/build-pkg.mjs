@@ -117,7 +117,7 @@ function bindgen(target, outDir) {
 function minifyBundlerGlue(dir) {
   for (const name of ["feishu_login.js", "feishu_login_bg.js"]) {
     const file = join(dir, name);
-    const { code } = transformSync(readFileSync(file, "utf8"), { minify: true, format: "esm", target: "es2020" });
+    const { code } = transformSync(readFileSync(file, "utf8"), { minify: true, format: "esm", target: "es2022" });
     writeFileSync(file, code);
   }
 }
@@ -154,7 +154,7 @@ cpSync(join(template, "types.d.ts"), join(pkg, "types.d.ts"));
 // The types are hand-written (types.d.ts): the class is the driver's, not wasm-bindgen's.
 // It is minified once, here (tests/package.test.mjs checks that it imports nothing).
 const [bundled] = buildSync({ entryPoints: [join(pkg, "index.js")], outfile: join(pkg, "index.js"), write: false,
-  bundle: true, minify: true, format: "esm", target: "es2020", logLevel: "warning" }).outputFiles;
+  bundle: true, minify: true, format: "esm", target: "es2022", logLevel: "warning" }).outputFiles;
 writeFileSync(join(pkg, "index.js"), bundled.text);
 rmSync(join(pkg, "feishu_login.js"));
 rmSync(join(pkg, "snippets"), { recursive: true });

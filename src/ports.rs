@@ -96,19 +96,15 @@ impl Url {
     /// The fields joined by `\n`, in declaration order: the wire form of the driver's answer.
     /// A parsed URL never contains a newline (the parser removes ASCII tab and newline).
     pub fn from_lines(lines: &str) -> Option<Url> {
-        let mut it = lines.split('\n').map(str::to_owned);
-        let url = Url {
-            href: it.next()?,
-            origin: it.next()?,
-            protocol: it.next()?,
-            username: it.next()?,
-            password: it.next()?,
-            host: it.next()?,
-            pathname: it.next()?,
-            search: it.next()?,
-            hash: it.next()?,
-        };
-        it.next().is_none().then_some(url)
+        let mut fields: Vec<String> = lines.split('\n').map(str::to_owned).collect();
+        if fields.len() != 9 {
+            return None;
+        }
+        // Taken from the end: one pop per field instead of nine inlined iterator steps.
+        let mut next = || fields.pop().unwrap_or_default();
+        let (hash, search, pathname, host, password, username) = (next(), next(), next(), next(), next(), next());
+        let (protocol, origin, href) = (next(), next(), next());
+        Some(Url { href, origin, protocol, username, password, host, pathname, search, hash })
     }
 }
 
@@ -127,3 +123,20 @@ pub trait Random {
 /// Every synchronous port the engine uses.
 pub trait Ports: Clock + Stores + UrlParser + Random {}
 impl<T: Clock + Stores + UrlParser + Random> Ports for T {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_fields_come_in_the_driver_order() {
+        let url = Url::from_lines("h\no\np:\nu\npw\nho\n/pa\n?s\n#f").unwrap();
+        assert_eq!(
+            (url.href.as_str(), url.origin.as_str(), url.protocol.as_str(), url.username.as_str()),
+            ("h", "o", "p:", "u")
+        );
+        assert_eq!((url.password.as_str(), url.host.as_str(), url.pathname.as_str()), ("pw", "ho", "/pa"));
+        assert_eq!((url.search.as_str(), url.hash.as_str()), ("?s", "#f"));
+        assert!(Url::from_lines("a\nb").is_none() && Url::from_lines("1\n2\n3\n4\n5\n6\n7\n8\n9\n10").is_none());
+    }
+}

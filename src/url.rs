@@ -14,16 +14,18 @@ pub(crate) fn query_values(query: &str, name: &str) -> Vec<String> {
 /// `query` without the parameters whose decoded name is in `names`. Every other parameter is
 /// kept byte for byte (re-encoding would change `%20` into `+` and surprise the app's router).
 pub fn remove_query_params(query: &str, names: &[&str]) -> String {
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .filter(|pair| {
-            let raw_name = pair.split_once('=').map_or(*pair, |(n, _)| n);
-            let name = crate::form::parse(raw_name).next().map(|(n, _)| n).unwrap_or_default();
-            !names.contains(&name.as_str())
-        })
-        .collect();
-    kept.join("&")
+    let mut kept = String::new();
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let raw_name = pair.split_once('=').map_or(pair, |(n, _)| n);
+        let name = crate::form::parse(raw_name).next().map(|(n, _)| n).unwrap_or_default();
+        if !names.contains(&name.as_str()) {
+            if !kept.is_empty() {
+                kept.push('&');
+            }
+            kept += pair;
+        }
+    }
+    kept
 }
 
 /// Percent-encodes `value` for a query string, with `%20` for spaces (Feishu's examples use

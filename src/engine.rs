@@ -504,6 +504,10 @@ impl Engine {
                 Ok(Value::Bool(crate::callback::is_callback(url.as_deref().unwrap_or(href), ports)))
             }
             Call::Logout => {
+                // A login still in flight must not sign the user back in when it completes.
+                while !self.attempts.is_empty() {
+                    self.fail(0, cancelled("logout() was called while this login was in flight"), out);
+                }
                 self.write_session(None, ports, out);
                 self.announce(None, ports, out);
                 Ok(Value::Unit)

@@ -1429,3 +1429,20 @@ fn a_host_answering_twice_is_heard_once() {
     assert_eq!(tab.result(id), &Ok(Value::Session));
     assert_eq!(host_calls(tab.all()).len(), 2);
 }
+
+// A logout while the backend exchange is in flight: the exchange's late answer must not sign
+// the user back in ("a logout never leaves a session behind").
+#[test]
+fn logout_cancels_a_login_in_flight() {
+    let browser = Browser::new();
+    let mut tab = widget_tab(&browser);
+    let id = tab.login(json!({}));
+    tab.host_code("host-code", None);
+    let (op, _) = tab.pending_fetch();
+    tab.call(Call::Logout);
+    assert_eq!(tab.kind(id), ErrorKind::Cancelled);
+    let mark = tab.mark();
+    tab.feed(Event::Fetched { op, result: Ok(HttpResponse { status: 200, body: TOKEN_BODY.into() }) });
+    assert!(tab.since(mark).is_empty(), "the late answer is ignored");
+    assert_eq!(browser.stored_session(), None);
+}

@@ -74,18 +74,29 @@ pub fn is_callback(url: &str, urls: &dyn UrlParser) -> bool {
 }
 
 /// `url` (as the browser serializes it) without `code`, `state`, `error` and
-/// `error_description`; every other query parameter and the fragment stay as they were.
+/// `error_description`; every other query parameter and the fragment (even an empty one) stay as
+/// they were.
 pub fn strip_callback_params(url: &str, urls: &dyn UrlParser) -> String {
     let Some(parsed) = urls.parse_url(url, None) else { return url.to_owned() };
-    // href is everything before the query, then search, then hash.
-    let before = parsed.href.len() - parsed.search.len() - parsed.hash.len();
-    let mut out = String::from(&parsed.href[..before]);
-    let kept = remove_query_params(parsed.search.strip_prefix('?').unwrap_or(""), &CALLBACK_PARAMS);
+    // In a serialized URL the first '#' starts the fragment and the first '?' before it the
+    // query: both are percent-encoded anywhere else. (`search`/`hash` cannot tell an empty
+    // query or fragment from none.)
+    let (before_hash, fragment) = match parsed.href.split_once('#') {
+        Some((before, fragment)) => (before, Some(fragment)),
+        None => (parsed.href.as_str(), None),
+    };
+    let (path, query) = before_hash.split_once('?').unwrap_or((before_hash, ""));
+    let mut out = String::from(path);
+    let kept = remove_query_params(query, &CALLBACK_PARAMS);
     if !kept.is_empty() {
         out.push('?');
         out += &kept;
     }
-    out + &parsed.hash
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out += fragment;
+    }
+    out
 }
 
 /// A callback whose state matched an unexpired pending login of this browser: the only thing
@@ -275,5 +286,18 @@ mod tests {
             strip_callback_params("https://a/p?error=access_denied&error_description=no&state=s#f", &Whatwg),
             "https://a/p#f"
         );
+    }
+
+    // Found by the callback fuzz target: the browser's `hash` and `search` are "" for an empty
+    // fragment or query, while `href` keeps the '#' or '?': the split by lengths went wrong.
+    #[test]
+    fn strip_keeps_empty_fragments_and_queries_apart() {
+        assert_eq!(
+            strip_callback_params("https://app.example/p?x=1&code=c&state=s#", &Whatwg),
+            "https://app.example/p?x=1#"
+        );
+        assert_eq!(strip_callback_params("https://a/p?#f", &Whatwg), "https://a/p#f");
+        assert_eq!(strip_callback_params("https://a/p?code=c&state=s#", &Whatwg), "https://a/p#");
+        assert_eq!(strip_callback_params("https://a/p?#", &Whatwg), "https://a/p#");
     }
 }

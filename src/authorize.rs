@@ -6,7 +6,7 @@
 
 use crate::config::{validate_scope, Config};
 use crate::error::Error;
-use crate::json::{Json, JsonCodec};
+use crate::json::Json;
 use crate::pkce::{random_token, CodeVerifier, RandomSource};
 use crate::ports::UrlParser;
 use crate::prelude::*;
@@ -14,7 +14,7 @@ use crate::url::append_query;
 
 /// How long a pending login stays valid: Feishu's code lives 5 minutes, the user may take a
 /// while on the consent page, and a longer window only helps an attacker.
-pub const PENDING_TTL_MS: f64 = 10.0 * 60.0 * 1000.0;
+pub const PENDING_TTL_MS: i64 = 10 * 60 * 1000;
 
 /// The browser-side half of a redirect login, kept in sessionStorage for the round trip.
 ///
@@ -31,7 +31,7 @@ pub struct PendingLogin {
     /// Where to put the address bar after the callback.
     pub return_to: Option<String>,
     /// When the login started, ms since the epoch.
-    pub created_at: f64,
+    pub created_at: i64,
 }
 
 impl core::fmt::Debug for PendingLogin {
@@ -42,35 +42,35 @@ impl core::fmt::Debug for PendingLogin {
 
 impl PendingLogin {
     /// Whether the pending login is too old to accept at `now`.
-    pub fn is_expired(&self, now: f64) -> bool {
-        !(self.created_at <= now && now - self.created_at < PENDING_TTL_MS)
+    pub fn is_expired(&self, now: i64) -> bool {
+        !(self.created_at <= now && now.saturating_sub(self.created_at) < PENDING_TTL_MS)
     }
 
     /// The sessionStorage record.
-    pub fn encode(&self, codec: &dyn JsonCodec) -> String {
-        codec.stringify(&self.to_json())
+    pub fn encode(&self) -> String {
+        self.to_json().to_text()
     }
 
     /// The record as JSON: `{v, state, verifier, redirectUri, returnTo, createdAt}`.
     pub fn to_json(&self) -> Json {
         Json::object([
-            ("v", Json::Number(1.0)),
+            ("v", Json::integer(1)),
             ("state", Json::string(&self.state)),
             ("verifier", Json::string(self.verifier.secret())),
             ("redirectUri", Json::string(&self.redirect_uri)),
             ("returnTo", Json::optional_string(self.return_to.as_deref())),
-            ("createdAt", Json::Number(self.created_at)),
+            ("createdAt", Json::integer(self.created_at)),
         ])
     }
 
     /// Reads a sessionStorage record; `None` when unreadable.
-    pub fn decode(text: &str, codec: &dyn JsonCodec) -> Option<PendingLogin> {
-        PendingLogin::from_json(&codec.parse(text)?)
+    pub fn decode(text: &str) -> Option<PendingLogin> {
+        PendingLogin::from_json(&Json::parse(text)?)
     }
 
     /// Reads a record from its JSON; `None` when it is not a well-formed record of this version.
     pub fn from_json(record: &Json) -> Option<PendingLogin> {
-        if record.get("v")?.as_f64()? != 1.0 {
+        if record.get("v")?.as_i64()? != 1 {
             return None;
         }
         let text_of = |key: &str| record.get(key).and_then(Json::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
@@ -79,7 +79,7 @@ impl PendingLogin {
             verifier: CodeVerifier::from_stored(text_of("verifier")?),
             redirect_uri: text_of("redirectUri")?,
             return_to: text_of("returnTo"),
-            created_at: record.get("createdAt")?.as_f64()?,
+            created_at: record.get("createdAt")?.as_i64()?,
         })
     }
 }
@@ -116,7 +116,7 @@ pub fn build_authorize_request(
     options: &LoginOptions,
     random: &dyn RandomSource,
     urls: &dyn UrlParser,
-    now: f64,
+    now: i64,
 ) -> Result<AuthorizeRequest, Error> {
     let redirect_uri = config
         .redirect_uri
@@ -145,7 +145,6 @@ pub fn build_authorize_request(
 mod tests {
     use super::*;
     use crate::config::{BackendInput, ConfigInput};
-    use crate::json::tests::SerdeJsonCodec;
     use crate::pkce::tests::CountingRandom;
     use crate::testing::Whatwg;
     use crate::url::query_values;
@@ -175,7 +174,7 @@ mod tests {
             &["contact:user.base:readonly", "offline_access"],
         );
         let request =
-            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), &Whatwg, 5.0)
+            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), &Whatwg, 5)
                 .unwrap();
         let url = &request.url;
         assert!(url.starts_with("https://accounts.feishu.cn/open-apis/authen/v1/authorize?client_id=cli_a5ca35a685b0x26e&response_type=code&redirect_uri="), "{url}");
@@ -198,7 +197,7 @@ mod tests {
         assert_eq!(param(url, "code_challenge")[0], request.pending.verifier.challenge_s256());
         assert!(!url.contains(request.pending.verifier.secret()), "the verifier never leaves the browser in the URL");
         assert_eq!(request.pending.redirect_uri, "https://app.example/cb#/after%20login?x=%C3%A9");
-        assert_eq!(request.pending.created_at, 5.0);
+        assert_eq!(request.pending.created_at, 5);
     }
 
     #[test]
@@ -208,7 +207,7 @@ mod tests {
             &LoginOptions::default(),
             &CountingRandom(Cell::new(7)),
             &Whatwg,
-            0.0,
+            0,
         )
         .unwrap();
         assert!(request.pending.state.len() >= 22, "≥ 128 bits of base64url");
@@ -219,14 +218,14 @@ mod tests {
     fn empty_scope_is_omitted_and_options_override_scope() {
         let config = config(None, &[]);
         let random = CountingRandom(Cell::new(0));
-        let plain = build_authorize_request(&config, &LoginOptions::default(), &random, &Whatwg, 0.0).unwrap();
+        let plain = build_authorize_request(&config, &LoginOptions::default(), &random, &Whatwg, 0).unwrap();
         assert!(!plain.url.contains("scope="));
         assert_eq!(param(&plain.url, "redirect_uri")[0], "https://app.example/page");
         let options = LoginOptions { scope: Some(vec!["a".into(), "b".into()]), ..Default::default() };
-        let scoped = build_authorize_request(&config, &options, &random, &Whatwg, 0.0).unwrap();
+        let scoped = build_authorize_request(&config, &options, &random, &Whatwg, 0).unwrap();
         assert_eq!(param(&scoped.url, "scope")[0], "a b");
         let bad = LoginOptions { scope: Some(vec!["a".into(), "a".into()]), ..Default::default() };
-        let err = build_authorize_request(&config, &bad, &random, &Whatwg, 0.0).unwrap_err();
+        let err = build_authorize_request(&config, &bad, &random, &Whatwg, 0).unwrap_err();
         assert!(err.message().contains("`options.scope`"));
     }
 
@@ -235,7 +234,7 @@ mod tests {
         let mut config = config(None, &[]);
         config.authorize_url = "http://127.0.0.1:8080/open-apis/authen/v1/authorize?tenant=t1".into();
         let request =
-            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), &Whatwg, 0.0)
+            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), &Whatwg, 0)
                 .unwrap();
         assert!(request.url.starts_with("http://127.0.0.1:8080/open-apis/authen/v1/authorize?tenant=t1&client_id="));
     }
@@ -243,7 +242,7 @@ mod tests {
     #[test]
     fn cross_origin_return_to_is_refused() {
         let options = LoginOptions { return_to: Some("https://evil.example/".into()), ..Default::default() };
-        let err = build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), &Whatwg, 0.0)
+        let err = build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), &Whatwg, 0)
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
     }
@@ -252,9 +251,8 @@ mod tests {
     fn no_redirect_uri_is_a_config_error() {
         let mut config = config(None, &[]);
         config.redirect_uri = None;
-        let err =
-            build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), &Whatwg, 0.0)
-                .unwrap_err();
+        let err = build_authorize_request(&config, &LoginOptions::default(), &CountingRandom(Cell::new(0)), &Whatwg, 0)
+            .unwrap_err();
         assert!(err.message().contains("`redirectUri`"));
     }
 
@@ -262,17 +260,17 @@ mod tests {
     fn pending_record_round_trips_and_expires() {
         let options = LoginOptions { return_to: Some("/home".into()), ..Default::default() };
         let request =
-            build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), &Whatwg, 1_000.0)
+            build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), &Whatwg, 1_000)
                 .unwrap();
-        let text = request.pending.encode(&SerdeJsonCodec);
-        let back = PendingLogin::decode(&text, &SerdeJsonCodec).unwrap();
+        let text = request.pending.encode();
+        let back = PendingLogin::decode(&text).unwrap();
         assert_eq!(back.state, request.pending.state);
         assert_eq!(back.verifier, request.pending.verifier);
         assert_eq!(back.return_to.as_deref(), Some("https://app.example/home"));
-        assert!(!back.is_expired(1_000.0 + PENDING_TTL_MS - 1.0));
-        assert!(back.is_expired(1_000.0 + PENDING_TTL_MS));
-        assert!(back.is_expired(999.0), "a record from the future is not trusted");
-        assert!(PendingLogin::decode("{\"v\":1}", &SerdeJsonCodec).is_none());
+        assert!(!back.is_expired(1_000 + PENDING_TTL_MS - 1));
+        assert!(back.is_expired(1_000 + PENDING_TTL_MS));
+        assert!(back.is_expired(999), "a record from the future is not trusted");
+        assert!(PendingLogin::decode("{\"v\":1}").is_none());
         assert!(!format!("{back:?}").contains(&back.state));
     }
 }

@@ -5,7 +5,7 @@
 use crate::config::{BackendConfig, CodeIn, Credentials};
 use crate::error::{decimal, message_with_hint, CodeSource, Error, ErrorKind};
 use crate::host::Surface;
-use crate::json::{Json, JsonCodec};
+use crate::json::Json;
 use crate::pkce::CodeVerifier;
 use crate::prelude::*;
 use crate::url::append_query;
@@ -68,8 +68,9 @@ pub struct ExchangeRequest<'a> {
 pub struct BackendReply {
     /// The app's session token.
     pub token: String,
-    /// Seconds the session lasts.
-    pub expires_in: Option<f64>,
+    /// How long the session lasts, in ms: the backend's `expiresIn` seconds, read exactly
+    /// ([`Number::millis_from_seconds`](crate::Number::millis_from_seconds)).
+    pub expires_in_ms: Option<i64>,
     /// The user object.
     pub user: Option<Json>,
 }
@@ -78,7 +79,7 @@ pub struct BackendReply {
 pub const RETRY_BASE_DELAY_MS: u32 = 300;
 
 /// Builds the backend request for `exchange`.
-pub fn build_request(backend: &BackendConfig, exchange: &ExchangeRequest, codec: &dyn JsonCodec) -> HttpRequest {
+pub fn build_request(backend: &BackendConfig, exchange: &ExchangeRequest) -> HttpRequest {
     let mut body = vec![
         ("code".to_owned(), Json::string(exchange.code)),
         ("surface".to_owned(), Json::string(exchange.surface.as_str())),
@@ -100,7 +101,7 @@ pub fn build_request(backend: &BackendConfig, exchange: &ExchangeRequest, codec:
     HttpRequest {
         url,
         headers,
-        body: codec.stringify(&Json::Object(body)),
+        body: Json::Object(body).to_text(),
         credentials: backend.credentials,
         timeout_ms: backend.timeout_ms,
     }
@@ -111,14 +112,10 @@ pub fn build_request(backend: &BackendConfig, exchange: &ExchangeRequest, codec:
 ///
 /// # Errors
 /// `backend` for non-2xx (with `status` and the relayed Feishu `code`), `response` for a 2xx
-/// body that is not `{token: non-empty string, expiresIn?: number ≥ 0, user?: object}`.
-pub fn read_response(
-    backend_url: &str,
-    response: &HttpResponse,
-    source: CodeSource,
-    codec: &dyn JsonCodec,
-) -> Result<BackendReply, Error> {
-    let body = codec.parse(&response.body);
+/// body that is not `{token: non-empty string, expiresIn?: number ≥ 0, user?: object}`
+/// (`expiresIn` without an exponent, and below 2^63 ms).
+pub fn read_response(backend_url: &str, response: &HttpResponse, source: CodeSource) -> Result<BackendReply, Error> {
+    let body = Json::parse(&response.body);
     if !(200..300).contains(&response.status) {
         return Err(backend_error(backend_url, response.status, body.as_ref(), source));
     }
@@ -137,10 +134,13 @@ pub fn read_response(
     let body = body.ok_or_else(|| unusable("its body is not JSON"))?;
     let token = body.get("token").and_then(Json::as_str).filter(|t| !t.is_empty());
     let token = token.ok_or_else(|| unusable("`token` is missing or not a non-empty string"))?.to_owned();
-    let expires_in = match body.get("expiresIn") {
+    let expires_in_ms = match body.get("expiresIn") {
         None | Some(Json::Null) => None,
         Some(value) => Some(
-            value.as_f64().filter(|s| *s >= 0.0).ok_or_else(|| unusable("`expiresIn` is not a number of seconds"))?,
+            value
+                .as_number()
+                .and_then(|n| n.millis_from_seconds())
+                .ok_or_else(|| unusable("`expiresIn` is not a number of seconds"))?,
         ),
     };
     let user = match body.get("user") {
@@ -148,7 +148,7 @@ pub fn read_response(
         Some(user @ Json::Object(_)) => Some(user.clone()),
         Some(_) => return Err(unusable("`user` is not an object")),
     };
-    Ok(BackendReply { token, expires_in, user })
+    Ok(BackendReply { token, expires_in_ms, user })
 }
 
 fn backend_error(backend_url: &str, status: u16, body: Option<&Json>, source: CodeSource) -> Error {
@@ -230,7 +230,7 @@ pub fn retry_delay(error: &Error, retried: u32, backend: &BackendConfig, source:
 pub(crate) mod tests {
     use super::*;
     use crate::config::{BackendInput, ConfigInput};
-    use crate::json::tests::SerdeJsonCodec;
+    use crate::json::Number;
     use crate::testing::Whatwg;
 
     /// What one exchange did: its outcome, each request sent and each pause before a retry.
@@ -251,14 +251,14 @@ pub(crate) mod tests {
         backend: &BackendConfig,
         exchange: &ExchangeRequest,
     ) -> Run {
-        let request = build_request(backend, exchange, &SerdeJsonCodec);
+        let request = build_request(backend, exchange);
         let source = CodeSource::redeeming(exchange.surface);
         let mut answers = std::collections::VecDeque::from(answers);
         let (mut sent, mut slept) = (Vec::new(), Vec::new());
         loop {
             sent.push(request.clone());
             let result = match answers.pop_front().expect("the test scripted fewer answers than requests") {
-                Ok(response) => read_response(&backend.url, &response, source, &SerdeJsonCodec),
+                Ok(response) => read_response(&backend.url, &response, source),
                 Err(error) => Err(transport_error(backend, error)),
             };
             match result.as_ref().err().and_then(|e| retry_delay(e, slept.len() as u32, backend, source)) {
@@ -315,14 +315,14 @@ pub(crate) mod tests {
         let run = run(vec![answer(200, OK)], &backend);
         let reply = run.result.unwrap();
         assert_eq!(reply.token, "t1");
-        assert_eq!(reply.expires_in, Some(7200.0));
+        assert_eq!(reply.expires_in_ms, Some(7_200_000));
         assert_eq!(reply.user.unwrap().get("name").and_then(Json::as_str), Some("张三"));
         let sent = &run.sent[0];
         assert_eq!(sent.url, "https://api.example/login");
         assert_eq!(sent.credentials, Credentials::Include);
         assert!(sent.headers.contains(&("Content-Type".into(), "application/json".into())));
         assert!(sent.headers.contains(&("X-Tenant".into(), "t1".into())));
-        let body = SerdeJsonCodec.parse(&sent.body).unwrap();
+        let body = Json::parse(&sent.body).unwrap();
         assert_eq!(body.get("code").and_then(Json::as_str), Some("CODE-SECRET"));
         assert_eq!(body.get("surface").and_then(Json::as_str), Some("browser"));
         assert_eq!(body.get("appId").and_then(Json::as_str), Some("cli_x"));
@@ -334,8 +334,8 @@ pub(crate) mod tests {
     #[test]
     fn host_surfaces_send_no_pkce_fields() {
         let exchange = ExchangeRequest { code: "c", surface: Surface::DocWidget, app_id: "cli_x", pkce: None };
-        let request = build_request(&default_backend(), &exchange, &SerdeJsonCodec);
-        let body = SerdeJsonCodec.parse(&request.body).unwrap();
+        let request = build_request(&default_backend(), &exchange);
+        let body = Json::parse(&request.body).unwrap();
         assert_eq!(body.get("codeVerifier"), None);
         assert_eq!(body.get("redirectUri"), None);
         assert_eq!(body.get("surface").and_then(Json::as_str), Some("docWidget"));
@@ -349,7 +349,7 @@ pub(crate) mod tests {
             ..Default::default()
         });
         let exchange = ExchangeRequest { code: "a&b c", surface: Surface::DocWidget, app_id: "cli_x", pkce: None };
-        let request = build_request(&backend, &exchange, &SerdeJsonCodec);
+        let request = build_request(&backend, &exchange);
         assert_eq!(request.url, "/api/login?v=2&code=a%26b%20c");
         assert!(request.body.contains("\"code\""), "the body keeps the code too");
     }
@@ -365,6 +365,8 @@ pub(crate) mod tests {
             (answer(200, r#"{"token":""}"#), ErrorKind::Response, None, None),
             (answer(200, r#"{"token":"t","expiresIn":"soon"}"#), ErrorKind::Response, None, None),
             (answer(200, r#"{"token":"t","expiresIn":-1}"#), ErrorKind::Response, None, None),
+            (answer(200, r#"{"token":"t","expiresIn":3.6e3}"#), ErrorKind::Response, None, None),
+            (answer(200, r#"{"token":"t","expiresIn":9223372036854776}"#), ErrorKind::Response, None, None),
             (answer(200, r#"{"token":"t","user":"bob"}"#), ErrorKind::Response, None, None),
             (answer(204, ""), ErrorKind::Response, None, None),
             (Err(TransportError::TimedOut), ErrorKind::Timeout, None, None),
@@ -375,6 +377,16 @@ pub(crate) mod tests {
             assert_eq!((err.kind(), err.status(), err.code()), (kind, status, code), "{}", err.message());
             assert!(!err.message().contains("SECRET"), "{}", err.message());
             assert_eq!(run.sent.len(), 1, "not retried: {}", err.message());
+        }
+    }
+
+    #[test]
+    fn expires_in_is_read_in_whole_ms_without_floats() {
+        for (expires_in, ms) in [("7199.5", Some(7_199_500)), ("0", Some(0)), ("0.0004", Some(0)), ("null", None)] {
+            let body = String::from(r#"{"token":"t","expiresIn":"#) + expires_in + "}";
+            let reply =
+                read_response("/api/login", &HttpResponse { status: 200, body }, CodeSource::OAuthToken).unwrap();
+            assert_eq!(reply.expires_in_ms, ms, "{expires_in}");
         }
     }
 
@@ -416,7 +428,8 @@ pub(crate) mod tests {
         assert_eq!(bounded.result.unwrap_err().status(), Some(502));
         assert_eq!(bounded.sent.len(), 3, "1 try + 2 retries");
 
-        let none = backend(BackendInput { url: Some("/x".into()), retries: Some(0.0), ..Default::default() });
+        let none =
+            backend(BackendInput { url: Some("/x".into()), retries: Some(Number::from_i64(0)), ..Default::default() });
         let once = run(vec![Err(TransportError::Unreachable)], &none);
         let err = once.result.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Network);

@@ -135,7 +135,7 @@ fn state_error(message: &'static str) -> Error {
 pub fn validate_callback(
     params: CallbackParams,
     pending: Option<PendingLogin>,
-    now: f64,
+    now: i64,
 ) -> Result<ValidatedCallback, Error> {
     if params.code.is_none() && params.error.is_none() {
         return Err(Error::new(
@@ -188,17 +188,17 @@ mod tests {
             verifier: CodeVerifier::from_stored("v".repeat(43)),
             redirect_uri: "https://app.example/cb".into(),
             return_to: None,
-            created_at: 1_000.0,
+            created_at: 1_000,
         })
     }
 
-    fn check(url: &str, pending: Option<PendingLogin>, now: f64) -> Result<ValidatedCallback, Error> {
+    fn check(url: &str, pending: Option<PendingLogin>, now: i64) -> Result<ValidatedCallback, Error> {
         validate_callback(CallbackParams::parse(url, &Whatwg)?, pending, now)
     }
 
     #[test]
     fn valid_callback_yields_code_and_verifier() {
-        let ok = check("https://app.example/cb?code=c%2B1&state=S", pending("S"), 2_000.0).unwrap();
+        let ok = check("https://app.example/cb?code=c%2B1&state=S", pending("S"), 2_000).unwrap();
         assert_eq!(ok.code(), "c+1");
         assert_eq!(ok.verifier().secret(), "v".repeat(43));
         assert_eq!(ok.redirect_uri(), "https://app.example/cb");
@@ -206,15 +206,15 @@ mod tests {
 
     #[test]
     fn state_matrix() {
-        let cases: [(&str, Option<PendingLogin>, f64, ErrorKind); 8] = [
-            ("https://a/cb?code=c", pending("S"), 2_000.0, ErrorKind::State), // state missing
-            ("https://a/cb?code=c&state=T", pending("S"), 2_000.0, ErrorKind::State), // mismatch
-            ("https://a/cb?code=c&state=S", None, 2_000.0, ErrorKind::State), // nothing pending (replay)
-            ("https://a/cb?code=c&state=S", pending("S"), 1_000.0 + PENDING_TTL_MS, ErrorKind::State), // expired
-            ("https://a/cb?code=c&state=", pending("S"), 2_000.0, ErrorKind::State), // empty state
-            ("https://a/cb?code=c&state=S2", pending("S"), 2_000.0, ErrorKind::State), // prefix of longer
-            ("https://a/cb?error=access_denied&state=T", pending("S"), 2_000.0, ErrorKind::State), // forged refusal
-            ("https://a/cb?code=c&state=s", pending("S"), 2_000.0, ErrorKind::State), // case differs
+        let cases: [(&str, Option<PendingLogin>, i64, ErrorKind); 8] = [
+            ("https://a/cb?code=c", pending("S"), 2_000, ErrorKind::State), // state missing
+            ("https://a/cb?code=c&state=T", pending("S"), 2_000, ErrorKind::State), // mismatch
+            ("https://a/cb?code=c&state=S", None, 2_000, ErrorKind::State), // nothing pending (replay)
+            ("https://a/cb?code=c&state=S", pending("S"), 1_000 + PENDING_TTL_MS, ErrorKind::State), // expired
+            ("https://a/cb?code=c&state=", pending("S"), 2_000, ErrorKind::State), // empty state
+            ("https://a/cb?code=c&state=S2", pending("S"), 2_000, ErrorKind::State), // prefix of longer
+            ("https://a/cb?error=access_denied&state=T", pending("S"), 2_000, ErrorKind::State), // forged refusal
+            ("https://a/cb?code=c&state=s", pending("S"), 2_000, ErrorKind::State), // case differs
         ];
         for (url, pending, now, kind) in cases {
             assert_eq!(check(url, pending, now).unwrap_err().kind(), kind, "{url}");
@@ -223,24 +223,24 @@ mod tests {
 
     #[test]
     fn refusal_and_malformed_callbacks() {
-        let denied = check("https://a/cb?error=access_denied&state=S", pending("S"), 2_000.0).unwrap_err();
+        let denied = check("https://a/cb?error=access_denied&state=S", pending("S"), 2_000).unwrap_err();
         assert_eq!(denied.kind(), ErrorKind::Denied);
-        let other = check("https://a/cb?error=server_error&state=S", pending("S"), 2_000.0).unwrap_err();
+        let other = check("https://a/cb?error=server_error&state=S", pending("S"), 2_000).unwrap_err();
         assert_eq!(other.kind(), ErrorKind::Callback);
         assert!(other.message().contains("server_error"));
-        let duplicated = check("https://a/cb?code=a&code=b&state=S", pending("S"), 2_000.0).unwrap_err();
+        let duplicated = check("https://a/cb?code=a&code=b&state=S", pending("S"), 2_000).unwrap_err();
         assert_eq!(duplicated.kind(), ErrorKind::Callback);
-        let twice_state = check("https://a/cb?code=a&state=S&state=S", pending("S"), 2_000.0).unwrap_err();
+        let twice_state = check("https://a/cb?code=a&state=S&state=S", pending("S"), 2_000).unwrap_err();
         assert_eq!(twice_state.kind(), ErrorKind::Callback);
-        let empty = check("https://a/cb?code=&state=S", pending("S"), 2_000.0).unwrap_err();
+        let empty = check("https://a/cb?code=&state=S", pending("S"), 2_000).unwrap_err();
         assert_eq!(empty.kind(), ErrorKind::Callback);
-        let none = check("https://a/cb?x=1", pending("S"), 2_000.0).unwrap_err();
+        let none = check("https://a/cb?x=1", pending("S"), 2_000).unwrap_err();
         assert_eq!(none.kind(), ErrorKind::Callback);
     }
 
     #[test]
     fn error_messages_never_echo_the_code() {
-        let err = check("https://a/cb?code=SECRETCODE&state=T", pending("S"), 2_000.0).unwrap_err();
+        let err = check("https://a/cb?code=SECRETCODE&state=T", pending("S"), 2_000).unwrap_err();
         assert!(!err.message().contains("SECRETCODE"));
     }
 
@@ -248,7 +248,7 @@ mod tests {
     fn hash_routed_callbacks_are_read_from_the_query() {
         // Feishu re-appends the redirect URI's fragment after its own query.
         let url = "https://app.example/?code=c&state=S#/login?code=fake";
-        let ok = check(url, pending("S"), 2_000.0).unwrap();
+        let ok = check(url, pending("S"), 2_000).unwrap();
         assert_eq!(ok.code(), "c");
         assert!(is_callback(url, &Whatwg));
         assert!(!is_callback("https://app.example/#/cb?code=c&state=S", &Whatwg));

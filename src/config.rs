@@ -7,7 +7,7 @@
 use crate::authorize::LoginOptions;
 use crate::error::Error;
 use crate::host::Surface;
-use crate::json::Json;
+use crate::json::{Json, Number};
 use crate::ports::{Url, UrlParser};
 use crate::prelude::*;
 
@@ -78,9 +78,9 @@ pub struct BackendInput {
     /// `"omit" | "same-origin" | "include"`.
     pub credentials: Option<String>,
     /// Milliseconds before the request is aborted.
-    pub timeout_ms: Option<f64>,
+    pub timeout_ms: Option<Number>,
     /// How often a safely retryable failure is retried.
-    pub retries: Option<f64>,
+    pub retries: Option<Number>,
     /// `"body" | "query"`.
     pub code_in: Option<String>,
 }
@@ -105,7 +105,7 @@ pub struct ConfigInput {
     /// `"auto" | "docWidget" | "client" | "miniProgram" | "browser"`.
     pub surface: Option<String>,
     /// Milliseconds a host API (`h5sdk.ready`, `tt.*`, `DocMiniApp`) may take to answer.
-    pub host_timeout_ms: Option<f64>,
+    pub host_timeout_ms: Option<Number>,
 }
 
 /// The validated backend settings.
@@ -204,7 +204,7 @@ impl ConfigInput {
         };
         let host_timeout_ms = match self.host_timeout_ms {
             None => DEFAULT_HOST_TIMEOUT_MS,
-            Some(ms) => positive_ms("hostTimeoutMs", ms)?,
+            Some(ms) => positive_ms("hostTimeoutMs", &ms)?,
         };
         Ok(Config {
             app_id,
@@ -229,10 +229,10 @@ fn string_field(object: &Json, key: &str, field: &str) -> Result<Option<String>,
     }
 }
 
-fn number_field(object: &Json, key: &str, field: &str) -> Result<Option<f64>, Error> {
+fn number_field(object: &Json, key: &str, field: &str) -> Result<Option<Number>, Error> {
     match object.get(key) {
         None | Some(Json::Null) => Ok(None),
-        Some(Json::Number(n)) => Ok(Some(*n)),
+        Some(Json::Number(n)) => Ok(Some(n.clone())),
         Some(_) => Err(Error::config(field, "must be a number")),
     }
 }
@@ -427,11 +427,12 @@ fn validate_backend(input: BackendInput, page: Option<&Url>, urls: &dyn UrlParse
     };
     let timeout_ms = match input.timeout_ms {
         None => DEFAULT_TIMEOUT_MS,
-        Some(ms) => positive_ms("backend.timeoutMs", ms)?,
+        Some(ms) => positive_ms("backend.timeoutMs", &ms)?,
     };
-    let retries = match input.retries {
+    let retries = match input.retries.map(|n| n.truncated(0)) {
         None => DEFAULT_RETRIES,
-        Some(n) if crate::json::is_whole(n) && (0.0..=10.0).contains(&n) => n as u32,
+        // `2.0` and `-0` are whole numbers too, as they are in JavaScript.
+        Some(Some((n @ 0..=10, true))) => n as u32,
         Some(_) => return Err(Error::config("backend.retries", "must be a whole number from 0 to 10")),
     };
     let code_in = match input.code_in.as_deref() {
@@ -442,12 +443,13 @@ fn validate_backend(input: BackendInput, page: Option<&Url>, urls: &dyn UrlParse
     Ok(BackendConfig { url, headers: input.headers, credentials, timeout_ms, retries, code_in })
 }
 
-fn positive_ms(field: &str, ms: f64) -> Result<u32, Error> {
-    // setTimeout takes at most 2^31-1 ms.
-    if ms.is_finite() && ms >= 1.0 && ms <= i32::MAX as f64 {
-        Ok(ms as u32)
-    } else {
-        Err(Error::config(field, "must be a positive number of milliseconds"))
+/// A number of milliseconds from 1 to 2^31-1 (setTimeout's limit), fractions cut off.
+fn positive_ms(field: &str, ms: &Number) -> Result<u32, Error> {
+    const MAX: i64 = i32::MAX as i64;
+    match ms.truncated(0) {
+        // 2147483647.5 is above the limit although its whole part is not.
+        Some((whole @ 1..MAX, _)) | Some((whole @ MAX, true)) => Ok(whole as u32),
+        _ => Err(Error::config(field, "must be a positive number of milliseconds")),
     }
 }
 
@@ -543,17 +545,25 @@ mod tests {
             (ConfigInput { brand: Some("dingtalk".into()), ..input() }, "`brand`"),
             (ConfigInput { storage: Some("cookie".into()), ..input() }, "`storage`"),
             (ConfigInput { surface: Some("desktop".into()), ..input() }, "`surface`"),
-            (ConfigInput { host_timeout_ms: Some(-1.0), ..input() }, "`hostTimeoutMs`"),
+            (ConfigInput { host_timeout_ms: Some(Number::from_i64(-1)), ..input() }, "`hostTimeoutMs`"),
             (ConfigInput { authorize_url: Some("accounts.feishu.cn".into()), ..input() }, "`authorizeUrl`"),
             (ConfigInput { scope: vec!["a b".into()], ..input() }, "`scope`"),
             (ConfigInput { scope: vec!["a".into(), "a".into()], ..input() }, "`scope`"),
             (ConfigInput { scope: (0..51).map(|i| i.to_string()).collect(), ..input() }, "`scope`"),
             (
-                with_backend(BackendInput { url: Some("/x".into()), timeout_ms: Some(0.0), ..Default::default() }),
+                with_backend(BackendInput {
+                    url: Some("/x".into()),
+                    timeout_ms: Some(number("0")),
+                    ..Default::default()
+                }),
                 "`backend.timeoutMs`",
             ),
             (
-                with_backend(BackendInput { url: Some("/x".into()), retries: Some(1.5), ..Default::default() }),
+                with_backend(BackendInput {
+                    url: Some("/x".into()),
+                    retries: Some(number("1.5")),
+                    ..Default::default()
+                }),
                 "`backend.retries`",
             ),
             (
@@ -588,8 +598,88 @@ mod tests {
     }
 
     fn json(text: &str) -> Json {
-        use crate::json::JsonCodec;
-        crate::json::tests::SerdeJsonCodec.parse(text).unwrap()
+        Json::parse(text).unwrap()
+    }
+
+    fn number(text: &str) -> Number {
+        Number::parse(text).unwrap()
+    }
+
+    #[test]
+    fn numbers_are_judged_as_the_f64_rules_judged_js_numbers() {
+        // The rules as they were written on f64 (JS numbers), kept as the oracle.
+        fn f64_ms(ms: f64) -> Option<u32> {
+            (ms.is_finite() && ms >= 1.0 && ms <= i32::MAX as f64).then_some(ms as u32)
+        }
+        fn f64_retries(n: f64) -> Option<u32> {
+            (n.is_finite() && n.fract() == 0.0 && (0.0..=10.0).contains(&n)).then_some(n as u32)
+        }
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.5,
+            0.999,
+            1.0,
+            1.5,
+            2.0,
+            9.99,
+            10.0,
+            10.5,
+            11.0,
+            -1.0,
+            -0.5,
+            1e3,
+            1e21,
+            5e-7,
+            1e300,
+            2147483646.5,
+            2147483647.0,
+            2147483647.5,
+            2147483648.0,
+            4294967296.0,
+            -2147483648.0,
+        ];
+        let mut random = crate::testing::XorShift(23);
+        for _ in 0..3_000 {
+            let bits = random.next();
+            values.push(f64::from_bits(bits));
+            values.push((bits % 3_000_000_000) as f64 / [1.0, 2.0, 4.0, 1000.0][random.below(4)]);
+            values.push(random.below(24) as f64 / 2.0 - 1.0);
+        }
+        // The browser adapter reads NaN and ±Infinity as 1e400 (beyond every limit).
+        for text in ["1e400", "-1e400"] {
+            let backend = BackendInput { url: Some("/x".into()), timeout_ms: Some(number(text)), ..Default::default() };
+            assert!(config_error(with_backend(backend)).contains("`backend.timeoutMs`"));
+            let backend = BackendInput { url: Some("/x".into()), retries: Some(number(text)), ..Default::default() };
+            assert!(config_error(with_backend(backend)).contains("`backend.retries`"));
+            assert!(config_error(ConfigInput { host_timeout_ms: Some(number(text)), ..input() })
+                .contains("`hostTimeoutMs`"));
+        }
+        for value in values.into_iter().filter(|v| v.is_finite()) {
+            // Both of Rust's spellings are shortest round-trip digits, as JavaScript's String(n) is.
+            for text in [format!("{value}"), format!("{value:?}")] {
+                let n = number(&text);
+                let backend = |timeout_ms, retries| BackendInput {
+                    url: Some("/x".into()),
+                    timeout_ms,
+                    retries,
+                    ..Default::default()
+                };
+                let timeout =
+                    with_backend(backend(Some(n.clone()), None)).validate(PAGE, &Whatwg).map(|c| c.backend.timeout_ms);
+                assert_eq!(timeout.as_ref().ok().copied(), f64_ms(value), "timeoutMs {text}");
+                let host = ConfigInput { host_timeout_ms: Some(n.clone()), ..input() }.validate(PAGE, &Whatwg);
+                assert_eq!(host.map(|c| c.host_timeout_ms).ok(), f64_ms(value), "hostTimeoutMs {text}");
+                let retries = with_backend(backend(None, Some(n))).validate(PAGE, &Whatwg).map(|c| c.backend.retries);
+                assert_eq!(retries.as_ref().ok().copied(), f64_retries(value), "retries {text}");
+                if let Err(err) = timeout {
+                    assert!(err.message().contains("`backend.timeoutMs` must be a positive number of milliseconds"));
+                }
+                if let Err(err) = retries {
+                    assert!(err.message().contains("`backend.retries` must be a whole number from 0 to 10"));
+                }
+            }
+        }
     }
 
     #[test]
@@ -602,11 +692,11 @@ mod tests {
         .unwrap();
         assert_eq!(input.app_id.as_deref(), Some("cli_x"));
         assert_eq!(input.backend.headers, vec![("X-A".to_owned(), "1".to_owned())]);
-        assert_eq!((input.backend.timeout_ms, input.backend.retries), (Some(5.0), Some(1.0)));
+        assert_eq!((input.backend.timeout_ms, input.backend.retries), (Some(number("5")), Some(number("1"))));
         assert_eq!(input.backend.code_in.as_deref(), Some("query"));
         assert_eq!(input.scope, vec!["a", "b"]);
         assert_eq!(input.storage.as_deref(), Some("custom"));
-        assert_eq!(input.host_timeout_ms, Some(7.0));
+        assert_eq!(input.host_timeout_ms, Some(number("7")));
         let short = ConfigInput::from_json(&json(r#"{"appId":"cli_x","backend":"/l","storage":"session"}"#)).unwrap();
         assert_eq!(short.backend.url.as_deref(), Some("/l"));
         assert_eq!(short.storage.as_deref(), Some("session"));

@@ -20,7 +20,7 @@ use crate::config::{validate_scope, Config, ConfigInput, StorageChoice};
 use crate::error::CodeSource;
 use crate::error::{Error, ErrorKind};
 use crate::host::{detect_surface, host_error, Api, HostFailure, HostProbe, Surface, ERRNO_UNSUPPORTED};
-use crate::json::{Json, JsonCodec};
+use crate::json::Json;
 use crate::pkce::{random_token, CodeVerifier, RandomSource};
 use crate::ports::{Area, Ports, Refused};
 use crate::prelude::*;
@@ -38,6 +38,11 @@ pub type CallId = u32;
 /// page is still there (a `beforeunload` handler kept it, the authorize URL answered 204 or was
 /// a download), `login()` rejects with kind `cancelled` and the next call starts afresh.
 pub const NAVIGATION_GRACE_MS: u32 = 4_000;
+
+/// How long a callback that failed at once answers repeated calls on the cleaned address bar
+/// with its error: long enough for React StrictMode's immediate second call, far shorter than a
+/// person clicking "log in" again (which must start a new login).
+pub const REPEAT_WINDOW_MS: i64 = 1_000;
 
 /// At most this many pending browser logins are kept (oldest dropped first): enough for a user
 /// who starts a login in several windows of one tab's history, bounded so storage stays small.
@@ -318,10 +323,14 @@ pub struct Engine {
     pending_key: String,
     consumed_key: String,
     sessions: Fallback,
+    /// Pending logins sessionStorage refused, for `authorizeUrl()` flows that stay on this page.
+    pending_memory: Fallback,
     /// The session listeners last heard of (`Some(None)`: signed out).
     announced: Option<Option<Session>>,
     attempts: Vec<Attempt>,
     next_op: Op,
+    /// The address bar (cleaned) after a callback there failed at once, the error, and when.
+    recent_failure: Option<(String, Error, i64)>,
 }
 
 /// What the driver sees of the page when the SDK is constructed.
@@ -358,12 +367,7 @@ impl Engine {
     ///
     /// # Errors
     /// `config`, naming the field at fault.
-    pub fn new<P: Ports + JsonCodec>(
-        config: &Json,
-        env: &Environment,
-        ports: &P,
-        out: &mut Vec<Effect>,
-    ) -> Result<Engine, Error> {
+    pub fn new<P: Ports>(config: &Json, env: &Environment, ports: &P, out: &mut Vec<Effect>) -> Result<Engine, Error> {
         // `docMiniApp` is a live JS object the driver keeps; the engine only checks what it was.
         if !matches!(config.get("docMiniApp"), None | Some(Json::Null | Json::Object(_))) {
             return Err(Error::config("docMiniApp", "must be the object from new BlockitClient().initAPI()"));
@@ -377,9 +381,11 @@ impl Engine {
             config,
             surface,
             sessions: Fallback::default(),
+            pending_memory: Fallback::default(),
             announced: None,
             attempts: Vec::new(),
             next_op: 0,
+            recent_failure: None,
         };
         out.push(Effect::Ready { surface, watch_storage: engine.config.storage == StorageChoice::Local });
         engine.refresh(ports, out);
@@ -392,7 +398,7 @@ impl Engine {
     }
 
     /// Handles one event; the effects to perform are appended to `out`, in order.
-    pub fn handle<P: Ports + JsonCodec>(&mut self, event: Event, ports: &P, out: &mut Vec<Effect>) {
+    pub fn handle<P: Ports>(&mut self, event: Event, ports: &P, out: &mut Vec<Effect>) {
         match event {
             Event::Call { id, call, href } => self.call(id, call, &href, ports, out),
             Event::Fetched { op, result } => {
@@ -488,7 +494,7 @@ impl Engine {
         self.attempts.iter().position(|a| matches!(a.phase, Phase::Navigating { .. }))
     }
 
-    fn call<P: Ports + JsonCodec>(&mut self, id: CallId, call: Call, href: &str, ports: &P, out: &mut Vec<Effect>) {
+    fn call<P: Ports>(&mut self, id: CallId, call: Call, href: &str, ports: &P, out: &mut Vec<Effect>) {
         let result = match call {
             Call::Refresh => {
                 self.refresh(ports, out);
@@ -503,10 +509,10 @@ impl Engine {
                 Ok(Value::Unit)
             }
             Call::AuthorizeUrl(options) => {
-                LoginOptions::from_json(&options).and_then(|o| self.authorize(&o, ports)).map(Value::Text)
+                LoginOptions::from_json(&options).and_then(|o| self.authorize(&o, ports, false)).map(Value::Text)
             }
             Call::LoginWithRedirect(options) => {
-                match LoginOptions::from_json(&options).and_then(|o| self.authorize(&o, ports)) {
+                match LoginOptions::from_json(&options).and_then(|o| self.authorize(&o, ports, true)) {
                     Ok(url) => {
                         out.push(Effect::Navigate(url));
                         Ok(Value::Unit)
@@ -515,11 +521,22 @@ impl Engine {
                 }
             }
             Call::HandleCallback(url) => {
-                // React StrictMode calls it twice: the second call shares the first's attempt.
+                // React StrictMode calls it twice: the second call shares the first's attempt,
+                // also when it reads the address bar that the first call already cleaned.
+                let from_address_bar = url.is_none();
                 let url = url.unwrap_or_else(|| href.to_owned());
-                match self.attempts.iter_mut().find(|a| a.purpose == Purpose::Callback(url.clone())) {
+                let shared = |a: &&mut Attempt| match &a.purpose {
+                    Purpose::Callback(started) => {
+                        *started == url || (from_address_bar && strip_callback_params(started, ports) == url)
+                    }
+                    Purpose::Login => false,
+                };
+                match self.attempts.iter_mut().find(shared) {
                     Some(attempt) => attempt.waiters.push(id),
-                    None => self.start_callback(id, url, href, ports, out),
+                    None => match self.repeat_failure(&url, ports).filter(|_| from_address_bar) {
+                        Some(error) => out.push(Effect::Settle { id, result: Err(error) }),
+                        None => self.start_callback(id, url, href, ports, out),
+                    },
                 }
                 return;
             }
@@ -533,6 +550,9 @@ impl Engine {
                     Ok(options) => options,
                     Err(error) => return out.push(Effect::Settle { id, result: Err(error) }),
                 };
+                if let Some(error) = self.repeat_failure(href, ports).filter(|_| self.surface == Surface::Browser) {
+                    return out.push(Effect::Settle { id, result: Err(error) });
+                }
                 if self.surface == Surface::Browser && crate::callback::is_callback(href, ports) {
                     self.start_callback(id, href.to_owned(), href, ports, out);
                     return;
@@ -550,30 +570,34 @@ impl Engine {
     /// A fresh authorize URL; its pending login is added to this tab's list.
     ///
     /// # Errors
-    /// `config`, `crypto`, and `storage` when sessionStorage refuses the pending login: the
-    /// redirect could never be completed, so it must fail before navigating (issue #9, item 6).
-    fn authorize<P: Ports + JsonCodec>(&mut self, options: &LoginOptions, ports: &P) -> Result<String, Error> {
+    /// `config`, `crypto`, and, when `navigating`, `storage` if sessionStorage refuses the
+    /// pending login: memory does not survive the redirect, so the login could never complete
+    /// and must fail before navigating (issue #9, item 6). Without navigation (`authorizeUrl()`,
+    /// whose URL may be used on this very page) the pending login is kept in memory.
+    fn authorize<P: Ports>(&mut self, options: &LoginOptions, ports: &P, navigating: bool) -> Result<String, Error> {
         let now = ports.now_ms();
         let request = build_authorize_request(&self.config, options, &Rng(ports), ports, now)?;
         // Older pending logins stay: a callback in the address bar may still need one (item 4).
         let mut list = self.pending_list(ports, now);
         list.push(request.pending);
         let keep_from = list.len().saturating_sub(MAX_PENDING);
-        let encoded: Vec<Json> = list[keep_from..].iter().map(|p| p.to_json()).collect();
-        ports.put(Area::Pending, &self.pending_key, Some(&ports.stringify(&Json::Array(encoded)))).map_err(|Refused| {
-            Error::new(
+        if !self.write_pending(&list[keep_from..], ports) && navigating {
+            return Err(Error::new(
                 ErrorKind::Storage,
                 "sessionStorage refused to keep the pending login (blocked storage, a sandboxed iframe or private mode), so the redirect could not be completed: allow storage for this site, or log in on a Feishu host surface",
-            )
-        })?;
+            ));
+        }
         Ok(request.url)
     }
 
     /// This tab's unexpired pending logins, oldest first. A record of the single-object format
     /// of 0.1 counts as a list of one.
-    fn pending_list<P: Ports + JsonCodec>(&self, ports: &P, now: f64) -> Vec<PendingLogin> {
-        let text = ports.get(Area::Pending, &self.pending_key).ok().flatten();
-        let parsed = text.and_then(|t| ports.parse(&t));
+    fn pending_list<P: Ports>(&self, ports: &P, now: i64) -> Vec<PendingLogin> {
+        let text = match self.pending_memory.get(&self.pending_key) {
+            Some(kept) => kept.map(str::to_owned),
+            None => ports.get(Area::Pending, &self.pending_key).ok().flatten(),
+        };
+        let parsed = text.and_then(|t| Json::parse(&t));
         let records = match parsed {
             Some(Json::Array(items)) => items,
             Some(object @ Json::Object(_)) => vec![object],
@@ -582,17 +606,11 @@ impl Engine {
         records.iter().filter_map(PendingLogin::from_json).filter(|p| !p.is_expired(now)).collect()
     }
 
-    fn start_login<P: Ports + JsonCodec>(
-        &mut self,
-        id: CallId,
-        options: &LoginOptions,
-        ports: &P,
-        out: &mut Vec<Effect>,
-    ) {
+    fn start_login<P: Ports>(&mut self, id: CallId, options: &LoginOptions, ports: &P, out: &mut Vec<Effect>) {
         let op = self.op();
         let (step, call) = match self.surface {
             Surface::Browser => {
-                match self.authorize(options, ports) {
+                match self.authorize(options, ports, true) {
                     Ok(url) => {
                         out.push(Effect::Navigate(url));
                         out.push(Effect::Sleep { op, ms: NAVIGATION_GRACE_MS });
@@ -621,7 +639,7 @@ impl Engine {
         self.attempts.push(Attempt { op, purpose: Purpose::Login, waiters: vec![id], phase: Phase::Host(step) });
     }
 
-    fn host_answered<P: Ports + JsonCodec>(
+    fn host_answered<P: Ports>(
         &mut self,
         index: usize,
         result: Result<HostAnswer, HostFailure>,
@@ -682,7 +700,7 @@ impl Engine {
             return self.fail(index, error, out);
         }
         let surface = self.surface;
-        self.exchange(index, &code, surface, None, Finish::default(), ports, out);
+        self.exchange(index, &code, surface, None, Finish::default(), out);
     }
 
     fn next_host_step(&mut self, index: usize, step: HostStep, out: &mut Vec<Effect>) {
@@ -702,14 +720,7 @@ impl Engine {
     }
 
     /// Validates the callback in `url` against this tab's pending logins, then exchanges its code.
-    fn start_callback<P: Ports + JsonCodec>(
-        &mut self,
-        id: CallId,
-        url: String,
-        href: &str,
-        ports: &P,
-        out: &mut Vec<Effect>,
-    ) {
+    fn start_callback<P: Ports>(&mut self, id: CallId, url: String, href: &str, ports: &P, out: &mut Vec<Effect>) {
         let in_address_bar = url == href;
         if in_address_bar {
             // The code leaves the address bar (and so the history and Referer) at once, even
@@ -720,10 +731,27 @@ impl Engine {
             }
         }
         let now = ports.now_ms();
-        let params = match CallbackParams::parse(&url, ports) {
-            Ok(params) => params,
-            Err(error) => return out.push(Effect::Settle { id, result: Err(error) }),
-        };
+        if let Err(error) = self.check_callback(id, url.clone(), in_address_bar, ports, out) {
+            if in_address_bar {
+                // React StrictMode calls again at once, on the cleaned address bar: that call
+                // must hear the same answer, not "no callback" (or a new redirect, for login()).
+                self.recent_failure = Some((strip_callback_params(&url, ports), error.clone(), now));
+            }
+            out.push(Effect::Settle { id, result: Err(error) });
+        }
+    }
+
+    /// Validates a callback and starts its exchange; an early failure is returned.
+    fn check_callback<P: Ports>(
+        &mut self,
+        id: CallId,
+        url: String,
+        in_address_bar: bool,
+        ports: &P,
+        out: &mut Vec<Effect>,
+    ) -> Result<(), Error> {
+        let now = ports.now_ms();
+        let params = CallbackParams::parse(&url, ports)?;
         let state = params.state.clone().unwrap_or_default();
         let mut list = self.pending_list(ports, now);
         let matching = list.iter().position(|p| bool::from(p.state.as_bytes().ct_eq(state.as_bytes())));
@@ -738,13 +766,8 @@ impl Engine {
             // callback cannot destroy the login a real one still needs.
             None => list.pop(),
         };
-        let validated = match validate_callback(params, pending, now) {
-            Ok(validated) => validated,
-            Err(error) => return out.push(Effect::Settle { id, result: Err(error) }),
-        };
-        if let Err(error) = self.consume_state(&state, ports, now) {
-            return out.push(Effect::Settle { id, result: Err(error) });
-        }
+        let validated = validate_callback(params, pending, now)?;
+        self.consume_state(&state, ports, now)?;
         let finish = Finish { return_to: validated.return_to().filter(|_| in_address_bar).map(str::to_owned) };
         self.attempts.push(Attempt {
             op: 0,
@@ -754,28 +777,44 @@ impl Engine {
         });
         let index = self.attempts.len() - 1;
         let pkce = Some((validated.verifier(), validated.redirect_uri()));
-        self.exchange(index, validated.code(), Surface::Browser, pkce, finish, ports, out);
+        self.exchange(index, validated.code(), Surface::Browser, pkce, finish, out);
+        Ok(())
     }
 
-    fn write_pending<P: Ports + JsonCodec>(&self, list: &[PendingLogin], ports: &P) {
-        let value =
-            (!list.is_empty()).then(|| ports.stringify(&Json::Array(list.iter().map(|p| p.to_json()).collect())));
-        // A refused removal leaves a record whose state can no longer complete: consume_state
-        // refuses it in every tab.
-        let _ = ports.put(Area::Pending, &self.pending_key, value.as_deref());
+    /// The failure of the callback that was in the address bar at `href` a moment ago, if any.
+    fn repeat_failure<P: Ports>(&self, href: &str, ports: &P) -> Option<Error> {
+        let (url, error, at) = self.recent_failure.as_ref()?;
+        (url == href && ports.now_ms() - at < REPEAT_WINDOW_MS).then(|| error.clone())
+    }
+
+    /// Writes this tab's pending logins; `false` when sessionStorage refused and they are kept
+    /// in this page's memory instead. (A refused removal leaves a record in the store whose
+    /// state can no longer complete: consume_state refuses it in every tab.)
+    fn write_pending<P: Ports>(&mut self, list: &[PendingLogin], ports: &P) -> bool {
+        let value = (!list.is_empty()).then(|| Json::Array(list.iter().map(|p| p.to_json()).collect()).to_text());
+        match ports.put(Area::Pending, &self.pending_key, value.as_deref()) {
+            Ok(()) => {
+                self.pending_memory.forget(&self.pending_key);
+                true
+            }
+            Err(Refused) => {
+                self.pending_memory.keep(&self.pending_key, value.as_deref());
+                false
+            }
+        }
     }
 
     /// A state completes at most once across all tabs of the origin: sessionStorage is copied
     /// into tabs opened with an opener, so the pending record alone cannot guarantee it. The
     /// record of consumed states (their SHA-256, never the state itself) lives in localStorage
     /// for as long as a pending login can; a store that refuses leaves the per-tab guarantee.
-    fn consume_state<P: Ports + JsonCodec>(&self, state: &str, ports: &P, now: f64) -> Result<(), Error> {
+    fn consume_state<P: Ports>(&self, state: &str, ports: &P, now: i64) -> Result<(), Error> {
         let digest = CodeVerifier::from_stored(state.to_owned()).challenge_s256();
         let text = ports.get(Area::Shared, &self.consumed_key).ok().flatten();
         let mut kept: Vec<Json> = Vec::new();
-        if let Some(Json::Array(items)) = text.and_then(|t| ports.parse(&t)) {
+        if let Some(Json::Array(items)) = text.and_then(|t| Json::parse(&t)) {
             for item in items {
-                let live = item.get("until").and_then(Json::as_f64).is_some_and(|until| until > now);
+                let live = item.get("until").and_then(Json::as_i64).is_some_and(|until| until > now);
                 if !live {
                     continue;
                 }
@@ -788,24 +827,22 @@ impl Engine {
                 kept.push(item);
             }
         }
-        kept.push(Json::object([("sha", Json::string(&digest)), ("until", Json::Number(now + PENDING_TTL_MS))]));
-        let _ = ports.put(Area::Shared, &self.consumed_key, Some(&ports.stringify(&Json::Array(kept))));
+        kept.push(Json::object([("sha", Json::string(&digest)), ("until", Json::integer(now + PENDING_TTL_MS))]));
+        let _ = ports.put(Area::Shared, &self.consumed_key, Some(&Json::Array(kept).to_text()));
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn exchange<P: Ports + JsonCodec>(
+    fn exchange(
         &mut self,
         index: usize,
         code: &str,
         surface: Surface,
         pkce: Option<(&CodeVerifier, &str)>,
         finish: Finish,
-        ports: &P,
         out: &mut Vec<Effect>,
     ) {
         let exchange = ExchangeRequest { code, surface, app_id: &self.config.app_id, pkce };
-        let request = build_request(&self.config.backend, &exchange, ports);
+        let request = build_request(&self.config.backend, &exchange);
         let op = self.op();
         let attempt = &mut self.attempts[index];
         attempt.op = op;
@@ -813,7 +850,7 @@ impl Engine {
         out.push(Effect::Fetch { op, request });
     }
 
-    fn fetched<P: Ports + JsonCodec>(
+    fn fetched<P: Ports>(
         &mut self,
         index: usize,
         result: Result<HttpResponse, TransportError>,
@@ -828,7 +865,7 @@ impl Engine {
         // Codes the backend relays come from the API that redeems this surface's codes.
         let source = CodeSource::redeeming(surface);
         let outcome = match result {
-            Ok(response) => read_response(&backend.url, &response, source, ports),
+            Ok(response) => read_response(&backend.url, &response, source),
             Err(error) => Err(transport_error(backend, error)),
         };
         let reply = match outcome {
@@ -850,7 +887,7 @@ impl Engine {
         let obtained_at = ports.now_ms();
         let session = Session {
             token: reply.token,
-            expires_at: reply.expires_in.map(|seconds| obtained_at + seconds * 1000.0),
+            expires_at: reply.expires_in_ms.map(|ms| obtained_at.saturating_add(ms)),
             user: reply.user,
             surface,
             obtained_at,
@@ -908,8 +945,8 @@ impl Engine {
 
     /// Persists `session` (or removes it). A refused write keeps it in memory for this page,
     /// removes any older value from the store and is retried on the next write.
-    fn write_session<P: Ports + JsonCodec>(&mut self, session: Option<&Session>, ports: &P, out: &mut Vec<Effect>) {
-        let text = session.map(|s| s.encode(ports));
+    fn write_session<P: Ports>(&mut self, session: Option<&Session>, ports: &P, out: &mut Vec<Effect>) {
+        let text = session.map(|s| s.encode());
         if self.config.storage == StorageChoice::Memory {
             return self.sessions.keep(&self.session_key, text.as_deref());
         }
@@ -928,9 +965,9 @@ impl Engine {
 
     /// Re-reads the stored session: an expired one is removed, a corrupt one removed with a
     /// warning; listeners hear of any change. Returns the valid session.
-    fn refresh<P: Ports + JsonCodec>(&mut self, ports: &P, out: &mut Vec<Effect>) -> Option<Session> {
+    fn refresh<P: Ports>(&mut self, ports: &P, out: &mut Vec<Effect>) -> Option<Session> {
         let text = self.read_session_text(ports, out);
-        let session = match text.map(|t| Session::decode(&t, ports)) {
+        let session = match text.map(|t| Session::decode(&t)) {
             None => None,
             Some(Some(session)) if !session.is_expired(ports.now_ms()) => Some(session),
             Some(Some(_expired)) => {
@@ -964,6 +1001,6 @@ impl Engine {
 
 /// Milliseconds until `session` expires, within what `setTimeout` takes (2^31-1 ms, ~24.8
 /// days; a longer session is re-checked then); `None` when it never expires.
-fn expiry_delay(session: &Session, now: f64) -> Option<u32> {
-    session.expires_at.map(|at| (at - now).clamp(0.0, i32::MAX as f64) as u32)
+fn expiry_delay(session: &Session, now: i64) -> Option<u32> {
+    session.expires_at.map(|at| at.saturating_sub(now).clamp(0, i32::MAX.into()) as u32)
 }

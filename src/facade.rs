@@ -28,8 +28,8 @@ extern "C" {
 struct Browser;
 
 impl Clock for Browser {
-    fn now_ms(&self) -> f64 {
-        port_now()
+    fn now_ms(&self) -> i64 {
+        port_now() as i64
     }
 }
 

@@ -2,21 +2,39 @@
 //!
 //! Sign people into web apps and Feishu (Lark) doc widgets with their Feishu account.
 //!
-//! This crate is a Rust→WebAssembly SDK shipped as the npm package `feishu-login`. Its core (this
-//! crate outside `web/` and `facade`) is plain Rust: configuration, PKCE, the authorize URL, the
-//! callback, the backend exchange and the session, tested natively. The browser layer adapts it
-//! to `crypto.getRandomValues`, web storage, `fetch` and the Feishu host APIs.
+//! This crate is a Rust→WebAssembly SDK shipped as the npm package `feishu-login`. Every decision
+//! lives in a sans-IO [`Engine`]: it takes [`Event`]s (a member was called, a fetch answered, a
+//! timer fired, the page came back) and returns [`Effect`]s (fetch this, wait, call a host API,
+//! navigate, settle that call, tell the listeners), asking the browser only small synchronous
+//! questions through [ports](Ports). The browser driver (`js/driver.js`) performs effects and
+//! answers ports; natively, tests drive it with a script.
 //!
 //! ```
-//! use feishu_login::{ConfigInput, BackendInput, CodeVerifier};
+//! use feishu_login::*;
 //!
-//! let config = ConfigInput {
-//!     app_id: Some("cli_a5ca35a685b0x26e".into()),
-//!     backend: BackendInput { url: Some("/api/feishu/login".into()), ..Default::default() },
-//!     ..Default::default()
+//! /// The page's answers to the engine's synchronous questions.
+//! struct Page;
+//! impl Clock for Page { fn now_ms(&self) -> i64 { 1_700_000_000_000 } }
+//! impl Random for Page { fn fill(&self, buf: &mut [u8]) -> bool { buf.fill(7); true } }
+//! impl Stores for Page {
+//!     fn get(&self, _: Area, _: &str) -> Result<Option<String>, Refused> { Ok(None) }
+//!     fn put(&self, _: Area, _: &str, _: Option<&str>) -> Result<(), Refused> { Ok(()) }
 //! }
-//! .validate("https://app.example/login")?;
-//! assert_eq!(config.redirect_uri.as_deref(), Some("https://app.example/login"));
+//! impl UrlParser for Page {
+//!     fn parse_url(&self, _: &str, _: Option<&str>) -> Option<Url> { None } // not a web page
+//! }
+//!
+//! // `new FeishuLogin({ appId, backend })` inside a doc widget.
+//! let config = Json::parse(r#"{"appId":"cli_a5ca35a685b0x26e","backend":"/api/feishu/login"}"#).unwrap();
+//! let env = Environment { probe: HostProbe { doc_mini_app: true, ..Default::default() }, ..Default::default() };
+//! let mut effects = Vec::new();
+//! let mut engine = Engine::new(&config, &env, &Page, &mut effects)?;
+//! assert_eq!(effects[0], Effect::Ready { surface: Surface::DocWidget, watch_storage: true });
+//!
+//! // `login()`: the engine asks the host for a code, then waits for the answer.
+//! effects.clear();
+//! engine.handle(Event::Call { id: 1, call: Call::Login(Json::Null), href: String::new() }, &Page, &mut effects);
+//! assert!(matches!(effects[..], [Effect::Host { call: HostCall::DocWidgetLogin, .. }]));
 //!
 //! // RFC 7636 Appendix B
 //! let verifier = CodeVerifier::from_stored("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
@@ -96,8 +114,8 @@ pub use engine::{
     Call, CallId, Effect, Engine, Environment, Event, HostAnswer, HostCall, Op, Value, MAX_PENDING, NAVIGATION_GRACE_MS,
 };
 pub use error::{CodeSource, Error, ErrorKind};
-pub use host::{detect_surface, Api, HostProbe, Surface};
-pub use json::{Json, JsonCodec};
+pub use host::{detect_surface, Api, HostFailure, HostProbe, Surface};
+pub use json::{Json, Number};
 pub use pkce::{random_token, CodeVerifier, RandomSource};
 pub use ports::{Area, Clock, Ports, Random, Refused, Stores, Url, UrlParser};
 pub use session::{Session, StoredSession, RECORD_VERSION};

@@ -11,10 +11,11 @@
 
 use crate::prelude::*;
 
-/// The clock. `now_ms` is milliseconds since the Unix epoch (`Date.now()`).
+/// The clock. `now_ms` is milliseconds since the Unix epoch (`Date.now()`); whole numbers, so
+/// that no float formatting or parsing enters the wasm.
 pub trait Clock {
     /// The current time.
-    fn now_ms(&self) -> f64;
+    fn now_ms(&self) -> i64;
 }
 
 /// Which web store a record lives in.

@@ -1,11 +1,11 @@
 //! The app's session as the backend issued it, and its versioned storage record.
 
 use crate::host::Surface;
-use crate::json::{Json, JsonCodec};
+use crate::json::Json;
 use crate::prelude::*;
 
 /// The version of the stored record; a record of another version is treated as unreadable.
-pub const RECORD_VERSION: f64 = 1.0;
+pub const RECORD_VERSION: i64 = 1;
 
 /// The app's own session, obtained by posting a Feishu code to the app's backend.
 ///
@@ -16,13 +16,13 @@ pub struct Session {
     /// The app backend's session token, sent as `Authorization: Bearer …`.
     pub token: String,
     /// When the session ends, in ms since the epoch; `None` when the backend gave no `expiresIn`.
-    pub expires_at: Option<f64>,
+    pub expires_at: Option<i64>,
     /// The user object the backend returned, if any.
     pub user: Option<Json>,
     /// The surface the session was obtained on.
     pub surface: Surface,
     /// When the session was obtained, in ms since the epoch.
-    pub obtained_at: f64,
+    pub obtained_at: i64,
 }
 
 impl core::fmt::Debug for Session {
@@ -38,7 +38,7 @@ impl core::fmt::Debug for Session {
 
 impl Session {
     /// Whether the session has ended at `now` (ms since the epoch).
-    pub fn is_expired(&self, now: f64) -> bool {
+    pub fn is_expired(&self, now: i64) -> bool {
         self.expires_at.is_some_and(|at| now >= at)
     }
 
@@ -46,39 +46,39 @@ impl Session {
     pub fn to_json(&self) -> Json {
         Json::object([
             ("token", Json::string(&self.token)),
-            ("expiresAt", Json::optional_number(self.expires_at)),
+            ("expiresAt", self.expires_at.map_or(Json::Null, Json::integer)),
             ("user", self.user.clone().unwrap_or(Json::Null)),
             ("surface", Json::string(self.surface.as_str())),
-            ("obtainedAt", Json::Number(self.obtained_at)),
+            ("obtainedAt", Json::integer(self.obtained_at)),
         ])
     }
 
     /// The storage record: the JS object plus a version `v`.
-    pub fn encode(&self, codec: &dyn JsonCodec) -> String {
+    pub fn encode(&self) -> String {
         let mut record = self.to_json();
         if let Json::Object(members) = &mut record {
-            members.insert(0, ("v".to_owned(), Json::Number(RECORD_VERSION)));
+            members.insert(0, ("v".to_owned(), Json::integer(RECORD_VERSION)));
         }
-        codec.stringify(&record)
+        record.to_text()
     }
 
     /// Reads a storage record; `None` when it is not a well-formed record of this version.
-    pub fn decode(text: &str, codec: &dyn JsonCodec) -> Option<Session> {
-        let record = codec.parse(text)?;
-        if record.get("v")?.as_f64()? != RECORD_VERSION {
+    pub fn decode(text: &str) -> Option<Session> {
+        let record = Json::parse(text)?;
+        if record.get("v")?.as_i64()? != RECORD_VERSION {
             return None;
         }
         let token = record.get("token")?.as_str().filter(|t| !t.is_empty())?.to_owned();
         let expires_at = match record.get("expiresAt")? {
             Json::Null => None,
-            value => Some(value.as_f64()?),
+            value => Some(value.as_i64()?),
         };
         let user = match record.get("user") {
             None | Some(Json::Null) => None,
             Some(value) => Some(value.clone()),
         };
         let surface = Surface::from_name(record.get("surface")?.as_str()?)?;
-        let obtained_at = record.get("obtainedAt")?.as_f64()?;
+        let obtained_at = record.get("obtainedAt")?.as_i64()?;
         Some(Session { token, expires_at, user, surface, obtained_at })
     }
 }
@@ -99,25 +99,27 @@ pub enum StoredSession {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::tests::SerdeJsonCodec;
 
     fn session() -> Session {
         Session {
             token: "tok".into(),
-            expires_at: Some(2_000.0),
+            expires_at: Some(2_000),
             user: Some(Json::object([("name", Json::string("张三"))])),
             surface: Surface::Browser,
-            obtained_at: 1_000.0,
+            obtained_at: 1_000,
         }
     }
 
     #[test]
     fn record_round_trips() {
-        let text = session().encode(&SerdeJsonCodec);
-        assert!(text.starts_with(r#"{"v":1"#), "{text}");
-        assert_eq!(Session::decode(&text, &SerdeJsonCodec), Some(session()));
+        let text = session().encode();
+        assert_eq!(
+            text,
+            r#"{"v":1,"token":"tok","expiresAt":2000,"user":{"name":"张三"},"surface":"browser","obtainedAt":1000}"#
+        );
+        assert_eq!(Session::decode(&text), Some(session()));
         let no_expiry = Session { expires_at: None, user: None, ..session() };
-        assert_eq!(Session::decode(&no_expiry.encode(&SerdeJsonCodec), &SerdeJsonCodec), Some(no_expiry));
+        assert_eq!(Session::decode(&no_expiry.encode()), Some(no_expiry));
     }
 
     #[test]
@@ -135,15 +137,15 @@ mod tests {
             r#"{"v":1,"token":"t","expiresAt":null,"surface":"desktop","obtainedAt":1}"#,
             r#"{"v":1,"token":"t","expiresAt":null,"surface":"browser"}"#,
         ] {
-            assert_eq!(Session::decode(text, &SerdeJsonCodec), None, "{text}");
+            assert_eq!(Session::decode(text), None, "{text}");
         }
     }
 
     #[test]
     fn expiry_is_inclusive_and_optional() {
-        assert!(!session().is_expired(1_999.0));
-        assert!(session().is_expired(2_000.0));
-        assert!(!Session { expires_at: None, ..session() }.is_expired(f64::MAX));
+        assert!(!session().is_expired(1_999));
+        assert!(session().is_expired(2_000));
+        assert!(!Session { expires_at: None, ..session() }.is_expired(i64::MAX));
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crate::config::Credentials;
 use crate::engine::{Call, Effect, Engine, Environment, Event, HostAnswer, HostCall, Value};
 use crate::error::{Error, ErrorKind};
 use crate::host::{HostFailure, HostProbe};
-use crate::json::{Json, JsonCodec};
+use crate::json::Json;
 use crate::ports::Ports;
 use crate::prelude::*;
 
@@ -80,8 +80,8 @@ fn host_failure(error: &Json) -> HostFailure {
 ///
 /// # Errors
 /// `config` when an argument could not be read; a malformed event (a driver bug) is `None`.
-pub fn read_event(text_in: &str, codec: &dyn JsonCodec) -> Option<Result<Incoming, (u32, Error)>> {
-    let json = codec.parse(text_in)?;
+pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
+    let json = Json::parse(text_in)?;
     let kind = json.get("t")?.as_str()?;
     let op = || number(&json, "op").map(|n| n as u32);
     let event = match kind {
@@ -164,7 +164,7 @@ pub fn read_event(text_in: &str, codec: &dyn JsonCodec) -> Option<Result<Incomin
 }
 
 fn int(value: i64) -> Json {
-    Json::Number(value as f64)
+    Json::integer(value)
 }
 
 /// The JSON of an error: `{kind, message, code?, status?, retryable}`.
@@ -262,15 +262,15 @@ pub fn effect_json(item: &Effect) -> Json {
 }
 
 /// The effects as one JSON array.
-pub fn write_effects(effects: &[Effect], codec: &dyn JsonCodec) -> String {
-    codec.stringify(&Json::Array(effects.iter().map(effect_json).collect()))
+pub fn write_effects(effects: &[Effect]) -> String {
+    Json::Array(effects.iter().map(effect_json).collect()).to_text()
 }
 
 /// One step of the protocol: reads `event`, hands it to the engine (creating it on `init`) and
 /// writes the effects. The wasm's `Engine.step` is this function over the browser's ports.
-pub fn step<P: Ports + JsonCodec>(engine: &mut Option<Engine>, event: &str, ports: &P) -> String {
+pub fn step<P: Ports>(engine: &mut Option<Engine>, event: &str, ports: &P) -> String {
     let mut out = Vec::new();
-    match read_event(event, ports) {
+    match read_event(event) {
         // A malformed event is a driver bug; there is no call to answer.
         None => {}
         Some(Err((id, error))) => out.push(Effect::Settle { id, result: Err(error) }),
@@ -292,5 +292,5 @@ pub fn step<P: Ports + JsonCodec>(engine: &mut Option<Engine>, event: &str, port
             (None, _) => {}
         },
     }
-    write_effects(&out, ports)
+    write_effects(&out)
 }

@@ -16,6 +16,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "pkg");
 /** gzip -9 of the wasm and the JS a page loads (pkg/size.json lists the files). */
 const SIZE_BUDGET = Number(readFileSync(join(root, "size-budget.txt"), "utf8").trim());
+/** Set when scripts/build-pkg.mjs fell back to stable (no pinned nightly): budget and panic checks do not apply. */
+const stableFallback = (() => {
+  const report = join(pkg, "size.json");
+  const { toolchain, budgetChecked } = existsSync(report) ? JSON.parse(readFileSync(report, "utf8")) : {};
+  return budgetChecked === false ? `built with ${toolchain} (stable fallback): only the nightly build is held to these` : false;
+})();
 
 const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".json": "application/json" };
 let server, browser, base;
@@ -98,14 +104,14 @@ test("TypeScript accepts the documented usage and rejects wrong config (tsc --st
   }
 });
 
-test(`wasm + JS glue stays under ${SIZE_BUDGET} bytes gzip -9`, () => {
+test(`wasm + JS glue stays under ${SIZE_BUDGET} bytes gzip -9`, { skip: stableFallback }, () => {
   const { files } = JSON.parse(readFileSync(join(pkg, "size.json"), "utf8"));
   const gzip = files.reduce((n, f) => n + gzipSync(readFileSync(join(pkg, f)), { level: 9 }).length, 0);
   console.log(`# shipped size: ${gzip} bytes gzip -9 (budget ${SIZE_BUDGET})`);
   assert.ok(gzip <= SIZE_BUDGET, `${gzip} > ${SIZE_BUDGET}`);
 });
 
-test("the shipped wasm carries no panic messages or source paths (immediate-abort build)", () => {
+test("the shipped wasm carries no panic messages or source paths (immediate-abort build)", { skip: stableFallback }, () => {
   // scripts/build-pkg.mjs rebuilds core with -Cpanic=immediate-abort -Zlocation-detail=none; a
   // stable or default build brings these strings (and the formatting code behind them) back.
   const wasm = readFileSync(join(pkg, "feishu_login_bg.wasm")).toString("latin1");
@@ -131,13 +137,20 @@ test("the packed entry runs the full redirect flow with PKCE in Chromium", async
   assert.equal(await page.evaluate(() => window.sdk.FeishuLogin.name), "FeishuLogin");
 
   // Click → fake authorize page (records the S256 challenge) → callback → backend checks PKCE.
+  // The callback URL is the navigation that carries code and state (the fake Feishu's redirect).
+  let callbackUrl = null;
+  const seen = (request) => {
+    if (request.isNavigationRequest() && request.url().startsWith(`${base}/app/`) && /[?&]code=/.test(request.url())) callbackUrl = request.url();
+  };
+  page.on("request", seen);
   await page.click("#login");
   await page.waitForFunction(() => document.getElementById("out").textContent.includes("ok"));
   const result = JSON.parse(await page.textContent("#out"));
   assert.equal(result.ok, true, JSON.stringify(result));
   assert.match(result.token, /^tok-/);
   assert.equal(result.url, `${base}/app/index.html`, "code and state left the address bar");
-  const callbackUrl = (await page.evaluate(() => performance.getEntriesByType("navigation")[0].name));
+  page.off("request", seen);
+  assert.ok(callbackUrl && /[?&]state=/.test(callbackUrl), `the callback URL was seen: ${callbackUrl}`);
 
   // A reload keeps the session.
   await page.reload();
@@ -145,7 +158,7 @@ test("the packed entry runs the full redirect flow with PKCE in Chromium", async
   assert.equal(JSON.parse(await page.textContent("#out")).session, result.token);
 
   // Replaying the callback URL fails with `state`; the session survives.
-  await page.goto(callbackUrl.includes("code=") ? callbackUrl : `${base}/app/index.html?code=replayed&state=stale`);
+  await page.goto(callbackUrl);
   await page.waitForFunction(() => document.getElementById("out").textContent.includes("kind"));
   const replay = JSON.parse(await page.textContent("#out"));
   assert.deepEqual([replay.kind, replay.isSdkError, replay.isError, replay.session], ["state", true, true, result.token]);

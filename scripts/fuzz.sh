@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (cargo-fuzz, libFuzzer) of the SDK's URL decisions, held against the
-# WHATWG URL parser: callback parsing/stripping/validation, returnTo and the config. The targets
+# WHATWG URL parser: callback parsing/stripping/validation, returnTo and the config; and the
+# core's JSON text against serde_json. The targets
 # and their invariants are in fuzz/ (fuzz/src/invariants.rs; `cargo test` runs its fixed cases).
 #
 #   scripts/fuzz.sh                        # every target, 1,000,000 runs each
@@ -19,7 +20,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 runs=${FUZZ_RUNS:-1000000}
 toolchain=${FUZZ_TOOLCHAIN:-nightly}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(callback return_to config)
+[ ${#targets[@]} -gt 0 ] || targets=(callback return_to config json)
 
 if ! rustup run "$toolchain" rustc --version >/dev/null 2>&1; then
   rustup toolchain install "$toolchain" --profile minimal
@@ -31,10 +32,12 @@ for target in "${targets[@]}"; do
   corpus=(fuzz/corpus/"$target")
   mkdir -p "${corpus[0]}"
   [ -d fuzz/seeds/"$target" ] && corpus+=(fuzz/seeds/"$target")
+  dict=fuzz/urls.dict
+  [ "$target" = json ] && dict=fuzz/json.dict
   started=$(date +%s)
   # No sanitizer: the SDK has no unsafe code; debug assertions catch integer overflow.
   # shellcheck disable=SC2086
   cargo +"$toolchain" fuzz run --sanitizer none --debug-assertions "$target" "${corpus[@]}" -- \
-    -runs="$runs" -dict=fuzz/urls.dict -max_len=4096 -timeout=10 -print_final_stats=1 ${FUZZ_ARGS:-}
+    -runs="$runs" -dict="$dict" -max_len=4096 -timeout=10 -print_final_stats=1 ${FUZZ_ARGS:-}
   printf '==> fuzz %s: %s runs in %ss, no finding\n' "$target" "$runs" "$(($(date +%s) - started))"
 done

@@ -3,7 +3,7 @@
 //! the JSON the browser adapter reads, and login options.
 
 use arbitrary::Arbitrary;
-use feishu_login::{BackendInput, ConfigInput, Json, LoginOptions};
+use feishu_login::{BackendInput, ConfigInput, Json, LoginOptions, Number};
 
 use crate::invariants;
 
@@ -101,6 +101,26 @@ const NAMES: &[&str] = &[
     " feishu",
     "FEISHU",
 ];
+const NUMBERS: &[&str] = &[
+    "0",
+    "-0",
+    "1",
+    "2.0",
+    "10",
+    "11",
+    "-1",
+    "0.5",
+    "1e3",
+    "1E-2",
+    "2147483647",
+    "2147483647.5",
+    "2147483648",
+    "1e400",
+    "-1e-400",
+    "123456789012345678901234567890",
+    "9223372036854775808",
+    "10.000000000000000000001",
+];
 const KEYS: &[&str] = &[
     "appId",
     "backend",
@@ -197,6 +217,28 @@ impl UrlText {
     }
 }
 
+/// A JSON number literal: an edge case, an integer, or any text that happens to be one.
+#[derive(Arbitrary, Debug)]
+pub enum Num {
+    /// A literal from the edge cases.
+    Known(Pick),
+    /// An integer.
+    Int(i64),
+    /// Text, when it is a number literal (else `0`).
+    Raw(String),
+}
+
+impl Num {
+    /// The number.
+    pub fn number(&self) -> Number {
+        match self {
+            Num::Known(p) => Number::parse(p.of(NUMBERS)).expect("valid literals"),
+            Num::Int(n) => Number::from_i64(*n),
+            Num::Raw(s) => Number::parse(s).unwrap_or_else(|| Number::from_i64(0)),
+        }
+    }
+}
+
 /// A string option: a known name, or any text.
 #[derive(Arbitrary, Debug)]
 pub enum Name {
@@ -222,8 +264,8 @@ pub struct Fields {
     backend_url: Option<UrlText>,
     headers: Vec<(String, String)>,
     credentials: Option<Name>,
-    timeout_ms: Option<f64>,
-    retries: Option<f64>,
+    timeout_ms: Option<Num>,
+    retries: Option<Num>,
     code_in: Option<Name>,
     redirect_uri: Option<UrlText>,
     scope: Vec<String>,
@@ -231,7 +273,7 @@ pub struct Fields {
     authorize_url: Option<UrlText>,
     storage: Option<Name>,
     surface: Option<Name>,
-    host_timeout_ms: Option<f64>,
+    host_timeout_ms: Option<Num>,
 }
 
 impl Fields {
@@ -243,8 +285,8 @@ impl Fields {
                 url: self.backend_url.as_ref().map(UrlText::text),
                 headers: self.headers.clone(),
                 credentials: text(&self.credentials),
-                timeout_ms: self.timeout_ms,
-                retries: self.retries,
+                timeout_ms: self.timeout_ms.as_ref().map(Num::number),
+                retries: self.retries.as_ref().map(Num::number),
                 code_in: text(&self.code_in),
             },
             redirect_uri: self.redirect_uri.as_ref().map(UrlText::text),
@@ -253,7 +295,7 @@ impl Fields {
             authorize_url: self.authorize_url.as_ref().map(UrlText::text),
             storage: text(&self.storage),
             surface: text(&self.surface),
-            host_timeout_ms: self.host_timeout_ms,
+            host_timeout_ms: self.host_timeout_ms.as_ref().map(Num::number),
         }
     }
 }
@@ -284,7 +326,7 @@ pub enum Value {
     /// a boolean
     Bool(bool),
     /// a number
-    Number(f64),
+    Number(Num),
     /// a URL-ish string
     Url(UrlText),
     /// a name-ish string
@@ -301,7 +343,7 @@ impl Value {
         match self {
             Value::Null => Json::Null,
             Value::Bool(b) => Json::Bool(*b),
-            Value::Number(n) => Json::Number(*n),
+            Value::Number(n) => Json::Number(n.number()),
             Value::Url(u) => Json::String(u.text()),
             Value::Name(n) => Json::String(n.text()),
             Value::Array(items) => Json::Array(items.iter().map(Value::json).collect()),

@@ -190,7 +190,7 @@ pub fn check_config_json(json: &Json, page_url: &str) -> Option<Config> {
 /// decoding to its value, and the pending login matches it.
 pub fn check_login(config: &Config, options: &LoginOptions, page_url: &str) {
     let random = CountingRandom(core::cell::Cell::new(7));
-    let Ok(request) = build_authorize_request(config, options, &random, &Whatwg, 1_000.0) else { return };
+    let Ok(request) = build_authorize_request(config, options, &random, &Whatwg, 1_000) else { return };
     let endpoint = url::Url::parse(&config.authorize_url).expect("the authorize URL was validated");
     let url =
         url::Url::parse(&request.url).unwrap_or_else(|e| panic!("authorize URL does not parse ({e}): {}", request.url));
@@ -239,7 +239,7 @@ fn oracle_params(url: &str) -> Result<[Option<String>; 3], String> {
 
 /// `CallbackParams::parse`, `is_callback` and `strip_callback_params` of `url` against the
 /// WHATWG reading of its query, then `validate_callback` of the parameters against `pending`.
-pub fn check_callback(url: &str, pending: Option<PendingLogin>, now: f64) {
+pub fn check_callback(url: &str, pending: Option<PendingLogin>, now: i64) {
     let oracle = oracle_params(url);
     let parsed = CallbackParams::parse(url, &Whatwg);
     match (&oracle, &parsed) {
@@ -311,9 +311,12 @@ fn masked(name: &str) -> bool {
 /// `validate_callback`: a code comes out only for the pending login's exact state, unexpired,
 /// without `error`; a refusal is believed only with the right state; a valid callback is never
 /// refused; no message or `Debug` output shows the code.
-pub fn check_validate(params: CallbackParams, pending: Option<PendingLogin>, now: f64) {
+pub fn check_validate(params: CallbackParams, pending: Option<PendingLogin>, now: i64) {
     let expected_state = pending.as_ref().map(|p| p.state.clone());
-    let fresh = pending.as_ref().is_some_and(|p| p.created_at <= now && now - p.created_at < PENDING_TTL_MS);
+    let fresh = pending.as_ref().is_some_and(|p| {
+        let age = i128::from(now) - i128::from(p.created_at);
+        (0..i128::from(PENDING_TTL_MS)).contains(&age)
+    });
     let pending_parts =
         pending.as_ref().map(|p| (p.verifier.secret().to_owned(), p.redirect_uri.clone(), p.return_to.clone()));
     let state_ok = fresh && params.state.is_some() && params.state == expected_state;
@@ -370,7 +373,7 @@ mod tests {
             verifier: feishu_login::CodeVerifier::from_stored("v".repeat(43)),
             redirect_uri: "https://app.example/cb".into(),
             return_to: Some("https://app.example/after".into()),
-            created_at: 1_000.0,
+            created_at: 1_000,
         })
     }
 
@@ -457,7 +460,7 @@ mod tests {
     fn config_json_fields() {
         let json = Json::object([
             ("appId", Json::string("cli_x")),
-            ("backend", Json::object([("url", Json::string("/b")), ("retries", Json::Number(3.0))])),
+            ("backend", Json::object([("url", Json::string("/b")), ("retries", Json::integer(3))])),
             ("redirectUri", Json::string("https://app.example/cb")),
             ("scope", Json::Array(vec![Json::string("a"), Json::string("b")])),
         ]);
@@ -482,11 +485,11 @@ mod tests {
         ];
         for url in urls {
             for (pending, now) in
-                [(pending("S"), 2_000.0), (None, 2_000.0), (pending("S"), f64::NAN), (pending("S"), 1e9)]
+                [(pending("S"), 2_000), (None, 2_000), (pending("S"), i64::MIN), (pending("S"), 1_000_000_000)]
             {
                 check_callback(url, pending, now);
             }
         }
-        assert!(validate_callback(CallbackParams::parse(urls[0], &Whatwg).unwrap(), pending("S"), 2_000.0).is_ok());
+        assert!(validate_callback(CallbackParams::parse(urls[0], &Whatwg).unwrap(), pending("S"), 2_000).is_ok());
     }
 }

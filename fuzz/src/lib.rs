@@ -8,6 +8,7 @@
 
 pub mod input;
 pub mod invariants;
+pub mod json;
 
 use feishu_login::{CodeVerifier, PendingLogin};
 
@@ -25,13 +26,13 @@ pub fn run_callback(data: &[u8]) {
         Some("-") => None,
         Some(state) => Some(state.to_owned()),
     };
-    let now = fields.next().map_or(1_000.0, |n| n.trim().parse().unwrap_or(f64::NAN));
+    let now = fields.next().map_or(1_000, |n| n.trim().parse().unwrap_or(i64::MIN));
     let pending = state.map(|state| PendingLogin {
         state,
         verifier: CodeVerifier::from_stored("v".repeat(43)),
         redirect_uri: "https://app.example/cb".into(),
         return_to: None,
-        created_at: 0.0,
+        created_at: 0,
     });
     invariants::check_callback(url, pending, now);
 }
@@ -49,5 +50,18 @@ pub fn run_return_to(data: &[u8]) {
     let Some(config) = invariants::page_config(page) else { return };
     for return_to in return_tos {
         invariants::check_return_to(&config, page, return_to);
+    }
+}
+
+/// The `json` target: the input as JSON text (when UTF-8), and as a structured value written
+/// out by the SDK; a parsed object is also read as a config.
+pub fn run_json(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Some(value) = json::check_text(text) {
+            invariants::check_config_json(&value, "https://app.example/login?x=1#top");
+        }
+    }
+    if let Ok(value) = arbitrary::Unstructured::new(data).arbitrary::<input::Value>() {
+        json::check_value(&value.json());
     }
 }

@@ -276,7 +276,13 @@ pub fn check_strip(url: &str) {
     assert_eq!((after.username(), after.password()), (before.username(), before.password()), "{}", context());
     assert_eq!(after.host_str(), before.host_str(), "{}", context());
     assert_eq!(after.port(), before.port(), "{}", context());
-    assert_eq!(after.path(), before.path(), "{}", context());
+    if before.cannot_be_a_base() {
+        // An opaque path (`mailto:x `, never an http(s) page) keeps its trailing spaces only
+        // when a query or fragment follows (the parser trims the end of its input).
+        assert_eq!(after.path().trim_end_matches(' '), before.path().trim_end_matches(' '), "{}", context());
+    } else {
+        assert_eq!(after.path(), before.path(), "{}", context());
+    }
     // `URL.hash` is "" for both "#" and no fragment.
     assert_eq!(
         after.fragment().filter(|f| !f.is_empty()),

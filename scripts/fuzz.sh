@@ -10,6 +10,8 @@
 #
 # FUZZ_RUNS: libFuzzer's -runs= per target (default 1000000). FUZZ_TOOLCHAIN: the nightly to
 # build with (default nightly). FUZZ_ARGS: more libFuzzer flags (e.g. "-max_total_time=60").
+# FUZZ_MASK=name,…: skip known, reported findings so a run can look for others (the list is in
+# fuzz/src/invariants.rs, `masked`).
 # Installs cargo-fuzz and the nightly when missing. New corpus entries go to fuzz/corpus/<target>
 # (ignored by git; checked-in seeds are fuzz/seeds/<target>); a finding is saved under
 # fuzz/artifacts/<target>/ and fails the script (replay: cargo +nightly fuzz run <target> <file>).

@@ -101,7 +101,9 @@ pub fn strip_callback_params(url: &str, urls: &dyn UrlParser) -> String {
 
 /// A callback whose state matched an unexpired pending login of this browser: the only thing
 /// that can be exchanged for a session (its constructor is private to this module).
-#[derive(Debug)]
+///
+/// # Security
+/// `Debug` redacts the code (and the verifier redacts itself).
 pub struct ValidatedCallback {
     code: String,
     verifier: CodeVerifier,
@@ -125,6 +127,16 @@ impl ValidatedCallback {
     /// Where the address bar goes after a successful login.
     pub fn return_to(&self) -> Option<&str> {
         self.return_to.as_deref()
+    }
+}
+
+impl core::fmt::Debug for ValidatedCallback {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ValidatedCallback")
+            .field("code", &"[redacted]")
+            .field("redirect_uri", &self.redirect_uri)
+            .field("return_to", &self.return_to)
+            .finish_non_exhaustive()
     }
 }
 
@@ -286,6 +298,14 @@ mod tests {
             strip_callback_params("https://a/p?error=access_denied&error_description=no&state=s#f", &Whatwg),
             "https://a/p#f"
         );
+    }
+
+    #[test]
+    fn debug_never_shows_the_code() {
+        let url = "https://app.example/cb?code=CODE-SECRET&state=S";
+        let validated = check(url, pending("S"), 1_000).unwrap();
+        let shown = format!("{validated:?}");
+        assert!(!shown.contains("CODE-SECRET") && shown.contains("redacted"), "{shown}");
     }
 
     // Found by the callback fuzz target: the browser's `hash` and `search` are "" for an empty

@@ -2,9 +2,10 @@
 // code exchange.
 import * as oauth from "oauth4webapi";
 
-export async function start(cfg) {
+export async function start(cfg, mark = () => {}) {
   const as = { issuer: cfg.issuer, authorization_endpoint: cfg.issuer + "/authorize", token_endpoint: cfg.issuer + "/token" };
   const client = { client_id: "bench" };
+  mark("setup"); // no client object: plain data
   return {
     async authorizeUrl() {
       const verifier = oauth.generateRandomCodeVerifier();

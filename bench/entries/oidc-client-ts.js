@@ -2,7 +2,7 @@
 // for the authorize URL without navigating.
 import { OidcClient, UserManager } from "oidc-client-ts";
 
-export async function start(cfg) {
+export async function start(cfg, mark = () => {}) {
   const settings = {
     authority: cfg.issuer,
     client_id: "bench",
@@ -13,6 +13,7 @@ export async function start(cfg) {
   };
   const manager = new UserManager(settings);
   const client = new OidcClient(settings);
+  mark("setup");
   return {
     async authorizeUrl() {
       return (await client.createSigninRequest({})).url;

@@ -44,9 +44,11 @@ pub const NAVIGATION_GRACE_MS: u32 = 4_000;
 /// person clicking "log in" again (which must start a new login).
 pub const REPEAT_WINDOW_MS: i64 = 1_000;
 
-/// At most this many pending browser logins are kept (oldest dropped first): enough for a user
-/// who starts a login in several windows of one tab's history, bounded so storage stays small.
-pub const MAX_PENDING: usize = 8;
+/// At most this many pending browser logins are kept (oldest dropped first): enough for the
+/// callback in the address bar while a few more logins are started, and small, because every
+/// `authorizeUrl()` rewrites the list (the benchmark found a third of its time in that write
+/// with 8).
+pub const MAX_PENDING: usize = 4;
 
 /// A public member of `FeishuLogin`, with its argument as the driver read it.
 #[derive(Debug)]

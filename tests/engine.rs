@@ -8,7 +8,7 @@
 use feishu_login::{
     Area, Call, CallId, Clock, CodeVerifier, Effect, Engine, Environment, Error, ErrorKind, Event, HostAnswer,
     HostCall, HostFailure, HostProbe, HttpRequest, HttpResponse, Json, Op, Random, Refused, Session, Stores, Surface,
-    TransportError, UrlParser, Value, NAVIGATION_GRACE_MS,
+    TransportError, UrlParser, Value, MAX_PENDING, NAVIGATION_GRACE_MS,
 };
 use serde_json::json;
 use std::cell::{Cell, RefCell};
@@ -1445,4 +1445,18 @@ fn logout_cancels_a_login_in_flight() {
     tab.feed(Event::Fetched { op, result: Ok(HttpResponse { status: 200, body: TOKEN_BODY.into() }) });
     assert!(tab.since(mark).is_empty(), "the late answer is ignored");
     assert_eq!(browser.stored_session(), None);
+}
+
+#[test]
+fn the_pending_list_keeps_the_newest_few() {
+    let mut tab = Tab::browser(&Browser::new());
+    let states: Vec<String> = (0..MAX_PENDING + 2).map(|_| start_login_state(&mut tab)).collect();
+    let kept: Vec<String> = tab.pending_logins().iter().map(|p| p["state"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(kept, states[2..].to_vec(), "the oldest are dropped first");
+}
+
+fn start_login_state(tab: &mut Tab) -> String {
+    let id = tab.authorize_url(json!({}));
+    let Ok(Value::Text(url)) = tab.result(id).clone() else { panic!("{:?}", tab.result(id)) };
+    url::Url::parse(&url).unwrap().query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned()
 }

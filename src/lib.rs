@@ -95,6 +95,9 @@ mod storage;
 mod url;
 mod wire;
 
+#[cfg(any(test, feature = "whatwg"))]
+pub mod whatwg;
+
 #[cfg(test)]
 mod testing;
 

@@ -33,34 +33,4 @@ impl XorShift {
     }
 }
 
-/// The WHATWG URL parser of the `url` crate (conformant to the URL Standard, like browsers) as
-/// the [`UrlParser`](crate::UrlParser) port: what the browser's `URL` answers, natively.
-pub(crate) struct Whatwg;
-
-impl crate::ports::UrlParser for Whatwg {
-    fn parse_url(&self, input: &str, base: Option<&str>) -> Option<crate::ports::Url> {
-        let url = match base {
-            Some(base) => url::Url::parse(base).ok()?.join(input).ok()?,
-            None => url::Url::parse(input).ok()?,
-        };
-        Some(url_fields(&url))
-    }
-}
-
-/// The fields of the browser's `URL` object for `url`.
-pub(crate) fn url_fields(url: &url::Url) -> crate::ports::Url {
-    use url::Position;
-    let prefixed =
-        |p: &str, v: Option<&str>| v.filter(|v| !v.is_empty()).map(|v| String::from(p) + v).unwrap_or_default();
-    crate::ports::Url {
-        href: url.as_str().into(),
-        origin: url.origin().ascii_serialization(),
-        protocol: String::from(url.scheme()) + ":",
-        username: url.username().into(),
-        password: url.password().unwrap_or("").into(),
-        host: url[Position::BeforeHost..Position::AfterPort].into(),
-        pathname: url.path().into(),
-        search: prefixed("?", url.query()),
-        hash: prefixed("#", url.fragment()),
-    }
-}
+pub(crate) use crate::whatwg::Whatwg;

@@ -145,29 +145,7 @@ impl Stores for Ports {
 
 impl UrlParser for Ports {
     fn parse_url(&self, input: &str, base: Option<&str>) -> Option<feishu_login::Url> {
-        let url = match base {
-            Some(base) => url::Url::parse(base).ok()?.join(input).ok()?,
-            None => url::Url::parse(input).ok()?,
-        };
-        let prefixed = |prefix: &str, part: Option<&str>| match part {
-            Some(part) if !part.is_empty() => String::from(prefix) + part,
-            _ => String::new(),
-        };
-        Some(feishu_login::Url {
-            href: url.as_str().to_owned(),
-            origin: url.origin().ascii_serialization(),
-            protocol: String::from(url.scheme()) + ":",
-            username: url.username().to_owned(),
-            password: url.password().unwrap_or("").to_owned(),
-            host: match (url.host_str(), url.port()) {
-                (Some(host), Some(port)) => format!("{host}:{port}"),
-                (Some(host), None) => host.to_owned(),
-                (None, _) => String::new(),
-            },
-            pathname: url.path().to_owned(),
-            search: prefixed("?", url.query()),
-            hash: prefixed("#", url.fragment()),
-        })
+        feishu_login::whatwg::Whatwg.parse_url(input, base)
     }
 }
 

@@ -7,39 +7,11 @@
 
 use feishu_login::{
     build_authorize_request, is_callback, strip_callback_params, validate_callback, BackendInput, CallbackParams,
-    Config, ConfigInput, Error, ErrorKind, Json, LoginOptions, PendingLogin, RandomSource, UrlParser, CALLBACK_PARAMS,
-    MAX_SCOPES, PENDING_TTL_MS,
+    Config, ConfigInput, Error, ErrorKind, Json, LoginOptions, PendingLogin, RandomSource, CALLBACK_PARAMS, MAX_SCOPES,
+    PENDING_TTL_MS,
 };
 
-/// The WHATWG parser as the SDK's [`UrlParser`] port: what the browser's `new URL()` answers.
-pub struct Whatwg;
-
-impl UrlParser for Whatwg {
-    fn parse_url(&self, input: &str, base: Option<&str>) -> Option<feishu_login::Url> {
-        let url = match base {
-            Some(base) => url::Url::parse(base).ok()?.join(input).ok()?,
-            None => url::Url::parse(input).ok()?,
-        };
-        Some(url_fields(&url))
-    }
-}
-
-/// The fields of the browser's `URL` object for `url`.
-pub fn url_fields(url: &url::Url) -> feishu_login::Url {
-    use url::Position;
-    let prefixed = |p: &str, v: Option<&str>| v.filter(|v| !v.is_empty()).map(|v| p.to_owned() + v).unwrap_or_default();
-    feishu_login::Url {
-        href: url.as_str().into(),
-        origin: url.origin().ascii_serialization(),
-        protocol: url.scheme().to_owned() + ":",
-        username: url.username().into(),
-        password: url.password().unwrap_or("").into(),
-        host: url[Position::BeforeHost..Position::AfterPort].into(),
-        pathname: url.path().into(),
-        search: prefixed("?", url.query()),
-        hash: prefixed("#", url.fragment()),
-    }
-}
+pub use feishu_login::whatwg::Whatwg;
 
 /// A deterministic random source: the harness checks URLs, not randomness.
 struct CountingRandom(core::cell::Cell<u8>);

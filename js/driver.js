@@ -158,11 +158,12 @@ function callHost(e, docMiniApp) {
 
 // ---- reading the app's arguments ------------------------------------------------------------------
 
-// JSON of a plain value (functions and symbols drop out, as absent); `threw` when a getter, a
-// Proxy trap or toJSON threw, so the engine can say so instead of hanging.
-function read(value, event) {
+// The app's argument as JSON text inside the event (functions and symbols drop out, as absent),
+// so the engine reads it on its own and answers the call whatever it holds; `threw` when a
+// getter, a Proxy trap or toJSON threw.
+function read(value, event, key = "arg") {
   try {
-    event.arg = value === undefined ? null : JSON.parse(JSON.stringify(value) ?? "null");
+    event[key] = JSON.stringify(value) ?? "null";
   } catch {
     event.threw = true;
   }
@@ -183,6 +184,8 @@ export function makeFeishuLogin(Engine) {
     #calls = new Map();
     #next = 1;
     #timers = new Map(); // op (or "expiry") → setTimeout handle
+    #fetches = new Set(); // AbortControllers of requests in flight
+    #stepping = false;
     #off = [];
 
     constructor(config) {
@@ -203,7 +206,7 @@ export function makeFeishuLogin(Engine) {
           storage: ok ? (["getItem", "setItem", "removeItem"].every((m) => fn(storage, m)) ? {} : false) : storage,
           docMiniApp: docMiniApp == null ? null : typeof docMiniApp === "object" ? {} : docMiniApp,
         };
-        event.config = config == null || typeof config !== "object" ? (config ?? null) : JSON.parse(JSON.stringify(described));
+        read(config == null || typeof config !== "object" ? config : described, event, "config");
       } catch {
         event.threw = true;
       }
@@ -222,12 +225,18 @@ export function makeFeishuLogin(Engine) {
     // so a listener that calls back into the SDK sees a settled state.
     #step(event) {
       this.#live();
+      // A custom storage object's method that calls back into the SDK while the engine is
+      // deciding would hit the engine mid-step: refuse it plainly.
+      if (this.#stepping) throw misuse("feishu-login was called from inside its own storage callback (getItem/setItem/removeItem of your storage object): defer the call, e.g. with queueMicrotask");
+      const previous = active;
       active = this.#store;
+      this.#stepping = true;
       let text;
       try {
         text = this.#engine.step(JSON.stringify(event));
       } finally {
-        active = null;
+        active = previous;
+        this.#stepping = false;
       }
       const notify = [];
       let settled;
@@ -273,13 +282,16 @@ export function makeFeishuLogin(Engine) {
             Promise.resolve(answer).then((a) => this.#feed({ t: "host", op: e.op, ...a }));
             break;
           }
-          case "navigate":
+          case "navigate": {
+            let taken = true;
             try {
               g.location.assign(e.url);
             } catch {
-              this.#feed({ t: "navfail" });
+              taken = false;
             }
+            if (!taken || e.id != null) this.#feed({ t: taken ? "navigated" : "navfail", id: e.id ?? null });
             break;
+          }
           case "replace":
             try {
               g.history.replaceState(g.history.state, "", e.url);
@@ -292,6 +304,9 @@ export function makeFeishuLogin(Engine) {
       }
       for (const session of notify) {
         for (const listener of [...this.#listeners]) {
+          // A listener may change the session again (logout() on a banned user): the others
+          // then hear the newer one from that change, never this stale one after it.
+          if (session !== this.#session) break;
           try {
             listener(session);
           } catch (thrown) {
@@ -321,6 +336,7 @@ export function makeFeishuLogin(Engine) {
     #fetch(e) {
       let timedOut = false;
       const ctl = new AbortController();
+      this.#fetches.add(ctl);
       const timer = setTimeout(() => {
         timedOut = true;
         ctl.abort();
@@ -330,6 +346,7 @@ export function makeFeishuLogin(Engine) {
         .catch(() => ({ fail: timedOut ? "timeout" : "network" }))
         .then((answer) => {
           clearTimeout(timer);
+          this.#fetches.delete(ctl);
           this.#feed({ t: "fetched", op: e.op, ...answer });
         });
     }
@@ -419,7 +436,12 @@ export function makeFeishuLogin(Engine) {
       this.#engine = null;
       this.#off.forEach((off) => off());
       this.#timers.forEach((t) => clearTimeout(t));
+      this.#fetches.forEach((ctl) => ctl.abort());
       this.#listeners.clear();
+      // Nothing the SDK started may hang: calls still waiting settle with the freed error.
+      const freed = misuse("this FeishuLogin was freed (free() was called) while the call was in flight");
+      this.#calls.forEach((call) => call.reject(freed));
+      this.#calls.clear();
     }
   }
   // Minifiers rename classes; devtools and error reports should say FeishuLogin.

@@ -118,8 +118,16 @@ pub enum Event {
         result: Result<HostAnswer, HostFailure>,
     },
     /// `location.assign` threw (an invalid URL for this browser, a sandbox without
-    /// `allow-top-navigation`).
-    NavigationFailed,
+    /// `allow-top-navigation`), for [`Effect::Navigate`] of `call`.
+    NavigationFailed {
+        /// The effect's `call`.
+        call: Option<CallId>,
+    },
+    /// `location.assign` returned, for [`Effect::Navigate`] with a `call`.
+    Navigated {
+        /// The effect's `call`.
+        call: CallId,
+    },
     /// `pagehide`: the page is being unloaded (or put in the back/forward cache).
     PageHidden,
     /// `pageshow`; `persisted` when the page came back from the back/forward cache.
@@ -233,8 +241,14 @@ pub enum Effect {
         /// How long it may take.
         timeout_ms: u32,
     },
-    /// `location.assign(url)`; [`Event::NavigationFailed`] when it throws.
-    Navigate(String),
+    /// `location.assign(url)`; then [`Event::Navigated`] for `call` (if any), or
+    /// [`Event::NavigationFailed`] when it throws.
+    Navigate {
+        /// Where to.
+        url: String,
+        /// The call (`loginWithRedirect()`) that settles once the browser took it.
+        call: Option<CallId>,
+    },
     /// `history.replaceState(history.state, "", url)`.
     ReplaceUrl(String),
     /// A problem that did not stop the SDK (`console.warn`). Never carries a secret.
@@ -431,16 +445,16 @@ impl Engine {
                     self.host_answered(index, result, ports, out);
                 }
             }
-            Event::NavigationFailed => {
-                if let Some(index) = self.navigating() {
-                    self.fail(
-                        index,
-                        Error::new(
-                            ErrorKind::Unsupported,
-                            "the browser refused to navigate to Feishu's login page (a sandboxed iframe without allow-top-navigation?): open the app in its own tab, or use a host surface",
-                        ),
-                        out,
-                    );
+            Event::Navigated { call } => out.push(Effect::Settle { id: call, result: Ok(Value::Unit) }),
+            Event::NavigationFailed { call } => {
+                let error = Error::new(
+                    ErrorKind::Unsupported,
+                    "the browser refused to navigate to Feishu's login page (a sandboxed iframe without allow-top-navigation?): open the app in its own tab, or use a host surface",
+                );
+                match (call, self.navigating()) {
+                    (Some(id), _) => out.push(Effect::Settle { id, result: Err(error) }),
+                    (None, Some(index)) => self.fail(index, error, out),
+                    (None, None) => {}
                 }
             }
             Event::PageHidden => {
@@ -514,15 +528,13 @@ impl Engine {
                 self.announce(None, ports, out);
                 Ok(Value::Unit)
             }
-            Call::AuthorizeUrl(options) => {
-                LoginOptions::from_json(&options).and_then(|o| self.authorize(&o, ports, false)).map(Value::Text)
-            }
+            Call::AuthorizeUrl(options) => LoginOptions::from_json(&options)
+                .and_then(|o| self.authorize(&o, href, false, ports, out))
+                .map(Value::Text),
             Call::LoginWithRedirect(options) => {
-                match LoginOptions::from_json(&options).and_then(|o| self.authorize(&o, ports, true)) {
-                    Ok(url) => {
-                        out.push(Effect::Navigate(url));
-                        Ok(Value::Unit)
-                    }
+                match LoginOptions::from_json(&options).and_then(|o| self.authorize(&o, href, true, ports, out)) {
+                    // Settled once the driver says whether the browser took the navigation.
+                    Ok(url) => return out.push(Effect::Navigate { url, call: Some(id) }),
                     Err(error) => Err(error),
                 }
             }
@@ -547,15 +559,16 @@ impl Engine {
                 return;
             }
             Call::Login(options) => {
+                // Bad options are this call's error even when an attempt is in flight.
+                let options = match LoginOptions::from_json(&options) {
+                    Ok(options) => options,
+                    Err(error) => return out.push(Effect::Settle { id, result: Err(error) }),
+                };
                 // Concurrent calls share one attempt, whichever started it.
                 if let Some(attempt) = self.attempts.first_mut() {
                     attempt.waiters.push(id);
                     return;
                 }
-                let options = match LoginOptions::from_json(&options) {
-                    Ok(options) => options,
-                    Err(error) => return out.push(Effect::Settle { id, result: Err(error) }),
-                };
                 if let Some(error) = self.repeat_failure(href, ports).filter(|_| self.surface == Surface::Browser) {
                     return out.push(Effect::Settle { id, result: Err(error) });
                 }
@@ -566,7 +579,7 @@ impl Engine {
                 if !options.force && self.refresh(ports, out).is_some() {
                     return out.push(Effect::Settle { id, result: Ok(Value::Session) });
                 }
-                self.start_login(id, &options, ports, out);
+                self.start_login(id, &options, href, ports, out);
                 return;
             }
         };
@@ -580,18 +593,35 @@ impl Engine {
     /// pending login: memory does not survive the redirect, so the login could never complete
     /// and must fail before navigating (issue #9, item 6). Without navigation (`authorizeUrl()`,
     /// whose URL may be used on this very page) the pending login is kept in memory.
-    fn authorize<P: Ports>(&mut self, options: &LoginOptions, ports: &P, navigating: bool) -> Result<String, Error> {
+    fn authorize<P: Ports>(
+        &mut self,
+        options: &LoginOptions,
+        href: &str,
+        navigating: bool,
+        ports: &P,
+        out: &mut Vec<Effect>,
+    ) -> Result<String, Error> {
         let now = ports.now_ms();
         let request = build_authorize_request(&self.config, options, &Rng(ports), ports, now)?;
-        // Older pending logins stay: a callback in the address bar may still need one (item 4).
+        // Older pending logins stay: a callback in the address bar may still need one (item 4),
+        // and that one is never the one dropped to keep the list short.
         let mut list = self.pending_list(ports, now);
         list.push(request.pending);
-        let keep_from = list.len().saturating_sub(MAX_PENDING);
-        if !self.write_pending(&list[keep_from..], ports) && navigating {
-            return Err(Error::new(
-                ErrorKind::Storage,
-                "sessionStorage refused to keep the pending login (blocked storage, a sandboxed iframe or private mode), so the redirect could not be completed: allow storage for this site, or log in on a Feishu host surface",
-            ));
+        let needed = CallbackParams::parse(href, ports).ok().and_then(|p| p.state).unwrap_or_default();
+        while list.len() > MAX_PENDING {
+            let oldest_unneeded = list.iter().position(|p| !bool::from(p.state.as_bytes().ct_eq(needed.as_bytes())));
+            list.remove(oldest_unneeded.unwrap_or(0));
+        }
+        if !self.write_pending(&list, ports) {
+            if navigating {
+                return Err(Error::new(
+                    ErrorKind::Storage,
+                    "sessionStorage refused to keep the pending login (blocked storage, a sandboxed iframe or private mode), so the redirect could not be completed: allow storage for this site, or log in on a Feishu host surface",
+                ));
+            }
+            out.push(Effect::Warn(String::from(
+                "feishu-login: sessionStorage refused the pending login; it is kept in memory for this page only, so a redirect to this authorize URL cannot complete here",
+            )));
         }
         Ok(request.url)
     }
@@ -612,13 +642,20 @@ impl Engine {
         records.iter().filter_map(PendingLogin::from_json).filter(|p| !p.is_expired(now)).collect()
     }
 
-    fn start_login<P: Ports>(&mut self, id: CallId, options: &LoginOptions, ports: &P, out: &mut Vec<Effect>) {
+    fn start_login<P: Ports>(
+        &mut self,
+        id: CallId,
+        options: &LoginOptions,
+        href: &str,
+        ports: &P,
+        out: &mut Vec<Effect>,
+    ) {
         let op = self.op();
         let (step, call) = match self.surface {
             Surface::Browser => {
-                match self.authorize(options, ports, true) {
+                match self.authorize(options, href, true, ports, out) {
                     Ok(url) => {
-                        out.push(Effect::Navigate(url));
+                        out.push(Effect::Navigate { url, call: None });
                         out.push(Effect::Sleep { op, ms: NAVIGATION_GRACE_MS });
                         let phase = Phase::Navigating { hidden: false };
                         self.attempts.push(Attempt { op, purpose: Purpose::Login, waiters: vec![id], phase });

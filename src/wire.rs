@@ -49,6 +49,21 @@ fn unreadable(what: &str) -> Error {
     Error::config(what, "could not be read (a getter or Proxy trap threw): pass a plain object")
 }
 
+/// An argument of the app's, which the driver sends as JSON text inside the event: an argument
+/// the parser refuses (nested deeper than 128) then fails its own call, instead of making the
+/// whole event unreadable and the call unanswered.
+fn argument(json: &Json, key: &str) -> Result<Json, Error> {
+    match json.get(key).and_then(Json::as_str) {
+        None => Ok(Json::Null),
+        Some(text) => Json::parse(text).ok_or_else(|| {
+            Error::config(
+                if key == "config" { "config" } else { "options" },
+                "is not plain data (nested more than 128 levels deep?): pass a plain object",
+            )
+        }),
+    }
+}
+
 fn number(json: &Json, key: &str) -> Option<i64> {
     match json.get(key)? {
         // Some clients send codes as strings ("103").
@@ -88,11 +103,7 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
     let event = match kind {
         "init" => {
             let env = json.get("env")?;
-            let config = match json.get("config") {
-                _ if flag(&json, "threw") => Err(unreadable("config")),
-                Some(config) => Ok(config.clone()),
-                None => Ok(Json::Null),
-            };
+            let config = if flag(&json, "threw") { Err(unreadable("config")) } else { argument(&json, "config") };
             let probe = HostProbe {
                 doc_mini_app: flag(env, "docMiniApp"),
                 h5sdk: flag(env, "h5sdk"),
@@ -105,10 +116,11 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
         }
         "call" => {
             let id = number(&json, "id")? as u32;
-            let arg = json.get("arg").cloned().unwrap_or(Json::Null);
-            if flag(&json, "threw") {
-                return Some(Err((id, unreadable("options"))));
-            }
+            let arg = match argument(&json, "arg") {
+                Ok(arg) if !flag(&json, "threw") => arg,
+                Ok(_) => return Some(Err((id, unreadable("options")))),
+                Err(error) => return Some(Err((id, error))),
+            };
             let url = || arg.as_str().map(str::to_owned);
             let call = match json.get("m")?.as_str()? {
                 "login" => Call::Login(arg.clone()),
@@ -154,7 +166,8 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
             };
             Event::Host { op: op()?, result }
         }
-        "navfail" => Event::NavigationFailed,
+        "navfail" => Event::NavigationFailed { call: number(&json, "id").map(|n| n as u32) },
+        "navigated" => Event::Navigated { call: number(&json, "id")? as u32 },
         "pagehide" => Event::PageHidden,
         "pageshow" => Event::PageShown { persisted: flag(&json, "persisted") },
         "storage" => Event::StorageChanged { key: text(&json, "key") },
@@ -298,8 +311,11 @@ impl Writer {
                 };
                 self.text("api", api);
             }
-            Effect::Navigate(url) => {
+            Effect::Navigate { url, call } => {
                 self.open("navigate").text("url", url);
+                if let Some(id) = call {
+                    self.int("id", (*id).into());
+                }
             }
             Effect::ReplaceUrl(url) => {
                 self.open("replace").text("url", url);
@@ -431,6 +447,15 @@ mod tests {
         ));
         // Issue #9 item 2: a getter that threw is a config error, never a hang.
         assert_eq!(event(r#"{"t":"call","id":9,"m":"login","threw":true}"#).unwrap_err(), (9, ErrorKind::Config));
+        // Review finding: an argument nested past the parser's limit made the event unreadable
+        // and the call hang; it is the call's own config error now.
+        let deep = String::from("[").repeat(200) + &"]".repeat(200);
+        let text = String::from(r#"{"t":"call","id":7,"m":"login","arg":"#) + &Json::string(&deep).to_text() + "}";
+        assert_eq!(event(&text).unwrap_err(), (7, ErrorKind::Config));
+        assert!(matches!(
+            event(r#"{"t":"call","id":8,"m":"handleCallback","arg":"\"https://a/?code=c\""}"#),
+            Ok(Incoming::Event(Event::Call { call: Call::HandleCallback(Some(_)), .. }))
+        ));
         assert!(matches!(event(r#"{"t":"init","threw":true,"env":{}}"#), Ok(Incoming::Init { config: Err(_), .. })));
         assert!(read_event("{").is_none() && read_event(r#"{"t":"nope"}"#).is_none());
     }

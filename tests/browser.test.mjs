@@ -406,3 +406,59 @@ test("wasm memory stays bounded over many reads and logins (the allocator frees 
   assert.ok(r.token, "still signed in");
   assert.ok(r.after - r.before <= 128 * 1024, `memory grew from ${r.before} to ${r.after} bytes`);
 }));
+
+// Review findings against the driver (each failed before its fix).
+test("deeply nested options reject with config instead of hanging", () => withPage(async (page) => {
+  const r = await page.evaluate(async () => {
+    let deep = {};
+    for (let i = 0; i < 300; i++) deep = { deep };
+    const auth = new sdk.FeishuLogin(t.loginConfig("cli_deep"));
+    return t.call(() => auth.login({ ...deep }), 3000);
+  });
+  assertSdkError(rejected(r, "login(deep)"), "config", "login(deep)");
+}));
+
+test("free() settles a call in flight", () => withPage(async (page) => {
+  const r = await page.evaluate(async () => {
+    const auth = new sdk.FeishuLogin({ ...t.loginConfig("cli_free"), surface: "docWidget", docMiniApp: { Service: { User: { login: () => new Promise(() => {}) } } } });
+    const pending = t.settle(auth.login());
+    auth.free();
+    return t.call(() => pending, 3000);
+  });
+  const settled = fulfilled(r);
+  assertSdkError(rejected(settled, "login() after free()"), "config", "login() after free()");
+  assert.match(settled.error.message, /free\(\)/);
+}));
+
+test("a listener that logs out leaves every listener on the final session", () => withPage(async (page) => {
+  const r = await page.evaluate(async () => {
+    const auth = new sdk.FeishuLogin(t.loginConfig("cli_listeners"));
+    const heard = [];
+    auth.onChange((s) => { if (s) auth.logout(); });
+    auth.onChange((s) => heard.push(s ? s.token : null));
+    await t.completeLogin(auth).catch(() => {});
+    return { heard, now: auth.session };
+  });
+  assert.equal(r.now, null);
+  assert.equal(r.heard.at(-1), null, `the last thing heard: ${JSON.stringify(r.heard)}`);
+}));
+
+test("calling back into the SDK from a storage method is a typed error and touches no other store", () => withPage(async (page) => {
+  const r = await page.evaluate(async () => {
+    localStorage.setItem("feishu-login/v1/cli_reenter/session", "other app's value");
+    const m = new Map();
+    let nested = null, auth;
+    const store = {
+      getItem: (k) => (m.has(k) ? m.get(k) : null),
+      setItem: (k, v) => { m.set(k, v); try { auth.authHeaders(); } catch (e) { nested = t.error(e); } },
+      removeItem: (k) => m.delete(k),
+    };
+    auth = new sdk.FeishuLogin({ ...t.loginConfig("cli_reenter"), storage: store });
+    await t.completeLogin(auth);
+    return { nested, stored: m.has("feishu-login/v1/cli_reenter/session"), local: localStorage.getItem("feishu-login/v1/cli_reenter/session") };
+  });
+  assert.equal(r.nested?.isSdkError, true, JSON.stringify(r.nested));
+  assert.equal(r.nested.kind, "config");
+  assert.ok(r.stored, "the session is in the app's store");
+  assert.equal(r.local, "other app's value", "localStorage untouched");
+}));

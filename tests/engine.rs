@@ -409,7 +409,7 @@ fn config(extra: serde_json::Value) -> serde_json::Value {
 // Effect filters.
 
 fn navigations(fx: &[Effect]) -> Vec<&str> {
-    fx.iter().filter_map(|e| if let Effect::Navigate(url) = e { Some(url.as_str()) } else { None }).collect()
+    fx.iter().filter_map(|e| if let Effect::Navigate { url, .. } = e { Some(url.as_str()) } else { None }).collect()
 }
 
 fn fetches(fx: &[Effect]) -> Vec<&HttpRequest> {
@@ -642,7 +642,7 @@ fn concurrent_logins_share_one_attempt() {
     assert_eq!(navigations(tab.all()).len(), 1);
     assert_eq!(sleeps(tab.all()).len(), 1);
     assert_eq!(tab.pending_logins().len(), 1);
-    tab.feed(Event::NavigationFailed);
+    tab.feed(Event::NavigationFailed { call: None });
     for id in ids {
         assert_eq!(tab.kind(id), ErrorKind::Unsupported, "the sandbox refused the navigation");
     }
@@ -680,6 +680,7 @@ fn login_with_redirect_and_authorize_url_record_a_pending_login() {
     let id = tab.authorize_url(json!({}));
     let Ok(Value::Text(url)) = tab.result(id).clone() else { panic!("a URL") };
     let id = tab.call(Call::LoginWithRedirect(Json::Null));
+    tab.feed(Event::Navigated { call: id });
     assert_eq!(tab.result(id), &Ok(Value::Unit));
     let navigated = navigations(tab.all());
     assert_eq!(navigated.len(), 1);
@@ -1437,4 +1438,49 @@ fn start_login_state(tab: &mut Tab) -> String {
     let id = tab.authorize_url(json!({}));
     let Ok(Value::Text(url)) = tab.result(id).clone() else { panic!("{:?}", tab.result(id)) };
     url::Url::parse(&url).unwrap().query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned()
+}
+
+// Review findings (each failed before its fix).
+
+#[test]
+fn authorize_url_never_evicts_the_pending_login_of_the_callback_in_the_address_bar() {
+    let mut tab = Tab::browser(&Browser::new());
+    let state = start_login(&mut tab, json!({}));
+    tab.load(&callback(&state));
+    for _ in 0..MAX_PENDING + 2 {
+        start_login_state(&mut tab); // components building links before handleCallback() runs
+    }
+    let id = tab.handle_callback(None);
+    tab.answer_fetch(200, TOKEN_BODY);
+    assert_eq!(tab.result(id), &Ok(Value::Session));
+}
+
+#[test]
+fn login_with_redirect_settles_after_the_navigation_and_rejects_when_it_fails() {
+    let mut tab = Tab::browser(&Browser::new());
+    let taken = tab.call(Call::LoginWithRedirect(Json::Null));
+    assert!(tab.is_pending(taken), "not before the browser took the navigation");
+    tab.feed(Event::Navigated { call: taken });
+    assert_eq!(tab.result(taken), &Ok(Value::Unit));
+    let refused = tab.call(Call::LoginWithRedirect(Json::Null));
+    tab.feed(Event::NavigationFailed { call: Some(refused) });
+    assert_eq!(tab.kind(refused), ErrorKind::Unsupported);
+}
+
+#[test]
+fn bad_options_are_a_config_error_even_while_a_login_is_in_flight() {
+    let mut tab = widget_tab(&Browser::new());
+    let first = tab.login(json!({}));
+    let bad = tab.login(json!({ "force": "yes" }));
+    assert_eq!(tab.kind(bad), ErrorKind::Config);
+    assert!(tab.is_pending(first));
+}
+
+#[test]
+fn authorize_url_warns_when_its_pending_login_lives_in_memory_only() {
+    let mut tab = Tab::browser(&Browser::new());
+    tab.ports.pending.borrow_mut().refuse_set = true;
+    let mark = tab.mark();
+    tab.authorize_url(json!({}));
+    assert!(warnings(tab.since(mark)).iter().any(|w| w.contains("kept in memory")), "{:?}", tab.since(mark));
 }

@@ -28,6 +28,59 @@ use crate::session::Session;
 use crate::storage::storage_key;
 use subtle::ConstantTimeEq;
 
+/// Prints `[redacted]` for what can carry a secret, so a driver logging events leaks nothing.
+const REDACTED: &str = "[redacted]";
+
+impl core::fmt::Debug for Call {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Call::Login(options) => f.debug_tuple("Login").field(options).finish(),
+            Call::AuthorizeUrl(options) => f.debug_tuple("AuthorizeUrl").field(options).finish(),
+            Call::LoginWithRedirect(options) => f.debug_tuple("LoginWithRedirect").field(options).finish(),
+            Call::HandleCallback(url) => {
+                f.debug_tuple("HandleCallback").field(&url.as_ref().map(|_| REDACTED)).finish()
+            }
+            Call::IsCallback(url) => f.debug_tuple("IsCallback").field(&url.as_ref().map(|_| REDACTED)).finish(),
+            Call::Refresh => f.write_str("Refresh"),
+            Call::Logout => f.write_str("Logout"),
+        }
+    }
+}
+
+impl core::fmt::Debug for HostAnswer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            HostAnswer::Ready { has_request_access } => {
+                f.debug_struct("Ready").field("has_request_access", has_request_access).finish()
+            }
+            HostAnswer::Code { .. } => f.debug_struct("Code").field("code", &REDACTED).finish_non_exhaustive(),
+        }
+    }
+}
+
+impl core::fmt::Debug for Event {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Event::Call { id, call, .. } => {
+                f.debug_struct("Call").field("id", id).field("call", call).field("href", &REDACTED).finish()
+            }
+            Event::Fetched { op, result } => f
+                .debug_struct("Fetched")
+                .field("op", op)
+                .field("status", &result.as_ref().map(|r| r.status))
+                .finish_non_exhaustive(),
+            Event::Slept { op } => f.debug_struct("Slept").field("op", op).finish(),
+            Event::Host { op, result } => f.debug_struct("Host").field("op", op).field("result", result).finish(),
+            Event::NavigationFailed { call } => f.debug_struct("NavigationFailed").field("call", call).finish(),
+            Event::Navigated { call } => f.debug_struct("Navigated").field("call", call).finish(),
+            Event::PageHidden => f.write_str("PageHidden"),
+            Event::PageShown { persisted } => f.debug_struct("PageShown").field("persisted", persisted).finish(),
+            Event::StorageChanged { key } => f.debug_struct("StorageChanged").field("key", key).finish(),
+            Event::Tick => f.write_str("Tick"),
+        }
+    }
+}
+
 /// Identifies one effect whose outcome the engine waits for.
 pub type Op = u32;
 
@@ -51,7 +104,8 @@ pub const REPEAT_WINDOW_MS: i64 = 1_000;
 pub const MAX_PENDING: usize = 4;
 
 /// A public member of `FeishuLogin`, with its argument as the driver read it.
-#[derive(Debug)]
+/// # Security
+/// `Debug` leaves out the URLs of `handleCallback`/`isCallback` (they carry the code).
 pub enum Call {
     /// `login(options?)`.
     Login(Json),
@@ -70,7 +124,8 @@ pub enum Call {
 }
 
 /// What a host API answered.
-#[derive(Debug)]
+/// # Security
+/// `Debug` redacts the code and the state.
 pub enum HostAnswer {
     /// `h5sdk.ready` fired; whether `tt.requestAccess` exists now.
     Ready {
@@ -87,7 +142,8 @@ pub enum HostAnswer {
 }
 
 /// Something that happened outside the engine.
-#[derive(Debug)]
+/// # Security
+/// `Debug` redacts what can carry an authorization code: the address bar's URL and host answers.
 pub enum Event {
     /// A member was called; `href` is `location.href` at that moment.
     Call {

@@ -1484,3 +1484,23 @@ fn authorize_url_warns_when_its_pending_login_lives_in_memory_only() {
     tab.authorize_url(json!({}));
     assert!(warnings(tab.since(mark)).iter().any(|w| w.contains("kept in memory")), "{:?}", tab.since(mark));
 }
+
+#[test]
+fn events_print_no_code() {
+    let events = [
+        Event::Call {
+            id: 1,
+            call: Call::HandleCallback(Some("https://a/?code=CODE-SECRET&state=s".into())),
+            href: "https://a/?code=CODE-SECRET".into(),
+        },
+        Event::Host {
+            op: 2,
+            result: Ok(HostAnswer::Code { code: "CODE-SECRET".into(), state: Some("STATE-SECRET".into()) }),
+        },
+        Event::Fetched { op: 3, result: Ok(HttpResponse { status: 200, body: "{\"token\":\"CODE-SECRET\"}".into() }) },
+    ];
+    for event in &events {
+        let shown = format!("{event:?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+    }
+}

@@ -163,7 +163,12 @@ async fn login(State(backend): State<Arc<Backend>>, Json(request): Json<LoginReq
     if request.app_id.as_deref() != Some(backend.config.app_id.as_str()) {
         return bad_request("appId is not this backend's app").into_response();
     }
-    let surface = request.surface.clone().unwrap_or_default();
+    // Checked before anything about the request is logged (issue #13: a forged surface wrote fake
+    // log lines); redeem() routes on the same four names.
+    let surface = match request.surface.as_deref() {
+        Some(name @ ("browser" | "client" | "docWidget" | "miniProgram")) => name.to_owned(),
+        _ => return bad_request("surface must be browser, client, docWidget or miniProgram").into_response(),
+    };
     eprintln!("[backend] {surface}: redeeming a login code");
     let user_token = match backend.redeem(&request, &code).await {
         Ok(token) => token,
@@ -175,12 +180,12 @@ async fn login(State(backend): State<Arc<Backend>>, Json(request): Json<LoginReq
     };
     let open_id = user["open_id"].as_str().unwrap_or_default().to_owned();
     let name = user["name"].as_str().unwrap_or_default().to_owned();
-    let expires_at = now_secs() + backend.config.session_ttl.as_secs();
+    let expires_at = now_secs().saturating_add(backend.config.session_ttl.as_secs());
     let token = sign(
         &backend.config.session_secret,
         &json!({ "sub": open_id, "name": name, "surface": surface, "exp": expires_at }),
     );
-    eprintln!("[backend] {surface}: signed in {open_id}");
+    eprintln!("[backend] {surface}: signed in {}", log_value(&open_id));
     Json(json!({
         "token": token,
         "expiresIn": backend.config.session_ttl.as_secs(),
@@ -202,6 +207,12 @@ async fn me(State(backend): State<Arc<Backend>>, headers: HeaderMap) -> Response
 /// Sessions are stateless: logging out is the client forgetting its token.
 async fn logout() -> StatusCode {
     StatusCode::NO_CONTENT
+}
+
+/// A value from outside (a request, Feishu's answer) as it may appear in a log line: newlines,
+/// ANSI escapes and other control characters escaped, so it cannot forge or hide lines.
+pub(crate) fn log_value(value: &str) -> String {
+    value.escape_debug().to_string()
 }
 
 fn now_secs() -> u64 {

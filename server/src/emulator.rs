@@ -238,6 +238,11 @@ fn check_authorize(emulator: &Emulator, params: &AuthorizeParams) -> Result<Stri
         return Err((20029, "unknown client_id: this app is not registered"));
     }
     let redirect_uri = params.redirect_uri.clone().unwrap_or_default();
+    // Control characters (CR/LF in a fragment) cannot go into the Location header: refused here,
+    // before a code is minted, instead of a 500 after.
+    if redirect_uri.chars().any(char::is_control) {
+        return Err((20029, "redirect_uri contains control characters"));
+    }
     if !emulator.redirect_allowed(&redirect_uri) {
         return Err((20029, "redirect_uri is not in the app's redirect URL list"));
     }

@@ -9,6 +9,21 @@
 mod backend;
 mod emulator;
 
+/// The session lifetime from `SESSION_TTL_SECS` (default 3600 s), checked at startup: a value
+/// that cannot be a lifetime (0, not a number, beyond 10 years) stops the server with a clear
+/// message instead of breaking logins later (issue #13: u64::MAX overflowed on the first login).
+pub(crate) fn session_ttl(value: Option<&str>) -> Result<Duration, String> {
+    const MAX: u64 = 10 * 365 * 24 * 3600;
+    match value.map(|v| v.trim().parse::<u64>()) {
+        None => Ok(Duration::from_secs(3600)),
+        Some(Ok(secs)) if (1..=MAX).contains(&secs) => Ok(Duration::from_secs(secs)),
+        Some(_) => Err(format!(
+            "SESSION_TTL_SECS must be a whole number of seconds from 1 to {MAX} (10 years), got {:?}",
+            value.unwrap_or_default()
+        )),
+    }
+}
+
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
@@ -143,7 +158,13 @@ async fn main() {
         session_secret: env("SESSION_SECRET")
             .map(String::into_bytes)
             .unwrap_or_else(|| rand::random::<[u8; 32]>().to_vec()),
-        session_ttl: Duration::from_secs(env("SESSION_TTL_SECS").and_then(|s| s.parse().ok()).unwrap_or(3600)),
+        session_ttl: match session_ttl(env("SESSION_TTL_SECS").as_deref()) {
+            Ok(ttl) => ttl,
+            Err(message) => {
+                eprintln!("{message}");
+                std::process::exit(2);
+            }
+        },
         code_ttl: Duration::from_secs(300),
     };
     let listener = match tokio::net::TcpListener::bind(("127.0.0.1", settings.port)).await {

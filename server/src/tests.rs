@@ -12,6 +12,10 @@ struct Server {
 }
 
 async fn start(code_ttl: Duration) -> Server {
+    start_with(code_ttl, Duration::from_secs(60)).await
+}
+
+async fn start_with(code_ttl: Duration, session_ttl: Duration) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let settings = Settings {
@@ -19,7 +23,7 @@ async fn start(code_ttl: Duration) -> Server {
         root: Path::new(env!("CARGO_MANIFEST_DIR")).join(".."),
         real: None,
         session_secret: b"test-secret".to_vec(),
-        session_ttl: Duration::from_secs(60),
+        session_ttl,
         code_ttl,
     };
     let app = app(&settings, addr);
@@ -248,4 +252,55 @@ async fn static_files_and_config() {
     assert_eq!(index.headers()["content-type"], "text/html; charset=utf-8");
     let escape = server.http.get(server.base.clone() + "/%2e%2e/Cargo.toml").send().await.unwrap();
     assert_eq!(escape.status().as_u16(), 404);
+}
+
+// Issue #13, defect 3: SESSION_TTL_SECS=18446744073709551615 made the first login overflow.
+#[test]
+fn session_ttl_is_checked_at_startup() {
+    assert_eq!(session_ttl(None), Ok(Duration::from_secs(3600)));
+    assert_eq!(session_ttl(Some("60")), Ok(Duration::from_secs(60)));
+    for bad in ["18446744073709551615", "0", "-1", "soon", "315360001"] {
+        let error = session_ttl(Some(bad)).unwrap_err();
+        assert!(error.contains("SESSION_TTL_SECS"), "{bad}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn a_huge_session_ttl_never_breaks_a_login() {
+    let server = start_with(Duration::from_secs(300), Duration::from_secs(u64::MAX)).await;
+    let code = server.authorize(&server.redirect(), Some((&s256("v".repeat(43).as_str()), "S256"))).await;
+    let (status, body) = server.login(browser_login(&code, &"v".repeat(43), &server.redirect())).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+// Issue #13, defect 1: `surface` was logged before it was checked (a body with "\n" and ANSI
+// escapes could forge a "signed in" line); now an unknown surface is refused first, and logged
+// values are escaped.
+#[tokio::test]
+async fn an_unknown_surface_is_refused_before_anything_is_logged() {
+    let server = start(Duration::from_secs(300)).await;
+    let forged = "browser\n[backend] browser: signed in ou_admin\u{1b}[2J";
+    let (status, body) =
+        server.login(serde_json::json!({ "code": "c", "surface": forged, "appId": "cli_emulator_demo" })).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(crate::backend::log_value(forged), "browser\\n[backend] browser: signed in ou_admin\\u{1b}[2J");
+}
+
+// Issue #13, defect 6: a redirect_uri with CR/LF in its fragment made the Location header
+// invalid: 500, after a code had been minted.
+#[tokio::test]
+async fn a_redirect_uri_with_control_characters_is_refused_before_a_code_is_minted() {
+    let server = start(Duration::from_secs(300)).await;
+    let form = [
+        ("client_id", "cli_emulator_demo".to_owned()),
+        ("redirect_uri", server.redirect() + "#a\r\nSet-Cookie: x=1"),
+        ("response_type", "code".to_owned()),
+        ("state", "st".to_owned()),
+        ("decision", "allow".to_owned()),
+        ("user", "1".to_owned()),
+    ];
+    let response =
+        server.http.post(server.base.clone() + "/open-apis/authen/v1/authorize").form(&form).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    assert!(response.text().await.unwrap().contains("20029"));
 }

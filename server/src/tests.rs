@@ -250,8 +250,24 @@ async fn static_files_and_config() {
     assert_eq!(config, json!({ "appId": "cli_emulator_demo", "brand": "feishu", "emulator": true }));
     let index = server.http.get(server.base.clone()).send().await.unwrap();
     assert_eq!(index.headers()["content-type"], "text/html; charset=utf-8");
-    let escape = server.http.get(server.base.clone() + "/%2e%2e/Cargo.toml").send().await.unwrap();
-    assert_eq!(escape.status().as_u16(), 404);
+    // Raw request lines: an HTTP client would normalize "..", so the guard would never see it
+    // (issue #13, defect 4: this test passed with the guard removed).
+    for target in ["/../Cargo.toml", "/www/../Cargo.toml", "/%2e%2e/Cargo.toml", "/..%2fCargo.toml"] {
+        assert_eq!(raw_get(&server, target).await, 404, "{target}");
+    }
+    assert_eq!(raw_get(&server, "/app.js").await, 200, "the same raw request reaches real files");
+}
+
+/// The status of `GET <target>` sent as a raw request line, bypassing client normalization.
+async fn raw_get(server: &Server, target: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = server.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let request = format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap_or_default();
+    response.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0)
 }
 
 // Issue #13, defect 3: SESSION_TTL_SECS=18446744073709551615 made the first login overflow.

@@ -356,17 +356,25 @@ struct TokenRequest {
     code_verifier: Option<String>,
 }
 
-async fn oauth_token(State(emulator): State<Arc<Emulator>>, body: Option<Json<TokenRequest>>) -> Response {
+/// The answer of an armed fault, if one is armed: every token path takes them (OAuth token v2,
+/// and tokenLoginValidate for doc widgets and mini programs), and none spends a code.
+async fn injected_fault(emulator: &Emulator) -> Option<Response> {
     match emulator.take_fault().as_deref() {
-        Some("20050") => return feishu_error(StatusCode::INTERNAL_SERVER_ERROR, 20050, "server error (injected)"),
+        Some("20050") => Some(feishu_error(StatusCode::INTERNAL_SERVER_ERROR, 20050, "server error (injected)")),
         Some("20072") => {
-            return feishu_error(StatusCode::SERVICE_UNAVAILABLE, 20072, "temporarily unavailable (injected)")
+            Some(feishu_error(StatusCode::SERVICE_UNAVAILABLE, 20072, "temporarily unavailable (injected)"))
         }
         Some("hang") => {
             tokio::time::sleep(Duration::from_secs(60)).await;
-            return feishu_error(StatusCode::INTERNAL_SERVER_ERROR, 20050, "server error after hanging (injected)");
+            Some(feishu_error(StatusCode::INTERNAL_SERVER_ERROR, 20050, "server error after hanging (injected)"))
         }
-        _ => {}
+        _ => None,
+    }
+}
+
+async fn oauth_token(State(emulator): State<Arc<Emulator>>, body: Option<Json<TokenRequest>>) -> Response {
+    if let Some(fault) = injected_fault(&emulator).await {
+        return fault;
     }
     let Json(request) = body.unwrap_or_default();
     let (Some(grant_type), Some(client_id), Some(client_secret), Some(code)) =
@@ -482,6 +490,9 @@ async fn token_login_validate(
     headers: HeaderMap,
     Json(request): Json<MinaRequest>,
 ) -> Response {
+    if let Some(fault) = injected_fault(&emulator).await {
+        return fault;
+    }
     let app_token_ok = bearer(&headers).is_some_and(|t| emulator.app_tokens.lock().unwrap().contains(&t));
     if !app_token_ok {
         return (StatusCode::BAD_REQUEST, Json(json!({ "code": 10202, "msg": "access token invalid" })))

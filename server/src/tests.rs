@@ -240,6 +240,15 @@ async fn faults_are_relayed_with_feishu_status() {
     // The fault did not spend the code: the retry succeeds.
     let (status, _) = server.login(browser_login(&code, VERIFIER, &server.redirect())).await;
     assert_eq!(status, 200);
+    // Issue #13, defect 5: faults hit every token path, the doc widget's and mini program's too.
+    for surface in ["docWidget", "miniProgram"] {
+        server.post("/emulator/faults", json!({ "count": 1, "kind": "20050" })).await;
+        let (_, minted) = server.post("/emulator/host-code", json!({ "surface": surface })).await;
+        let body = json!({ "code": minted["code"], "surface": surface, "appId": "cli_emulator_demo" });
+        let (status, error) = server.login(body.clone()).await;
+        assert_eq!((status, error["code"].as_i64()), (500, Some(20050)), "{surface}: {error}");
+        assert_eq!(server.login(body).await.0, 200, "{surface}: the fault spent nothing");
+    }
 }
 
 #[tokio::test]

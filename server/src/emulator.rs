@@ -92,13 +92,67 @@ struct Faults {
     kind: String,
 }
 
+/// How many codes, user tokens and app tokens the emulator keeps at most (each): a client that
+/// mints without end gets Feishu's rate-limit answer instead of growing the process.
+pub const MAX_ENTRIES: usize = 10_000;
+
+/// How long the user and app tokens the emulator issues live (Feishu: 2 hours).
+const TOKEN_TTL: Duration = Duration::from_secs(7200);
+
+/// Feishu's "request trigger frequency limit" code, answered when a store is full.
+const RATE_LIMITED: i64 = 99_991_400;
+
+/// Entries that expire: purged when they do (at the next insert), and bounded in number.
+struct Bounded<V> {
+    entries: HashMap<String, (V, Instant)>,
+    inserts: usize,
+}
+
+impl<V> Default for Bounded<V> {
+    fn default() -> Self {
+        Bounded { entries: HashMap::new(), inserts: 0 }
+    }
+}
+
+impl<V> Bounded<V> {
+    /// Stores `value` until `ttl` from now; `false` when the store is full of live entries.
+    /// Expired entries go when the store is full and every 1,024 inserts (a sweep is O(n)).
+    fn insert(&mut self, key: String, value: V, ttl: Duration) -> bool {
+        let now = Instant::now();
+        self.inserts += 1;
+        if self.entries.len() >= MAX_ENTRIES || self.inserts.is_multiple_of(1024) {
+            self.entries.retain(|_, (_, until)| *until > now);
+        }
+        if self.entries.len() >= MAX_ENTRIES {
+            return false;
+        }
+        self.entries.insert(key, (value, now + ttl));
+        true
+    }
+
+    /// The live entry under `key`.
+    fn get_mut(&mut self, key: &str) -> Option<&mut V> {
+        let now = Instant::now();
+        self.entries.get_mut(key).filter(|(_, until)| *until > now).map(|(value, _)| value)
+    }
+}
+
 /// The emulator's state, shared by its handlers.
 pub struct Emulator {
     pub config: EmulatorConfig,
-    grants: Mutex<HashMap<String, Grant>>,
-    user_tokens: Mutex<HashMap<String, usize>>,
-    app_tokens: Mutex<Vec<String>>,
+    /// Kept twice their lifetime, so an expired code still answers "expired" (20004) for a while.
+    grants: Mutex<Bounded<Grant>>,
+    user_tokens: Mutex<Bounded<usize>>,
+    app_tokens: Mutex<Bounded<()>>,
     faults: Mutex<Faults>,
+}
+
+fn rate_limited() -> Response {
+    feishu_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        RATE_LIMITED,
+        "request trigger frequency limit (the emulator's stores are full)",
+    )
 }
 
 fn random_id(prefix: &str) -> String {
@@ -182,7 +236,7 @@ impl Emulator {
         user: usize,
         redirect_uri: Option<String>,
         challenge: Option<(String, String)>,
-    ) -> String {
+    ) -> Option<String> {
         let code = random_id(if kind == CodeKind::OAuth { "code-" } else { "mina-" });
         let grant = Grant {
             kind,
@@ -193,8 +247,24 @@ impl Emulator {
             issued: Instant::now(),
             used: false,
         };
-        self.grants.lock().unwrap().insert(code.clone(), grant);
-        code
+        let kept = self.grants.lock().unwrap().insert(code.clone(), grant, self.config.code_ttl * 2);
+        kept.then_some(code)
+    }
+
+    /// How many codes, user tokens and app tokens are stored.
+    #[cfg(test)]
+    pub(crate) fn stored(&self) -> [usize; 3] {
+        [
+            self.grants.lock().unwrap().entries.len(),
+            self.user_tokens.lock().unwrap().entries.len(),
+            self.app_tokens.lock().unwrap().entries.len(),
+        ]
+    }
+
+    /// Issues a user access token for `user`; `None` when the store is full.
+    fn issue_user_token(&self, user: usize) -> Option<String> {
+        let token = random_id("u-");
+        self.user_tokens.lock().unwrap().insert(token.clone(), user, TOKEN_TTL).then_some(token)
     }
 
     fn take_fault(&self) -> Option<String> {
@@ -333,7 +403,10 @@ async fn authorize_decision(State(emulator): State<Arc<Emulator>>, Form(params):
             // Feishu's default method is plain.
             (c, params.code_challenge_method.clone().unwrap_or_else(|| "plain".into()))
         });
-        code = emulator.mint(CodeKind::OAuth, user, Some(redirect_uri.clone()), challenge);
+        code = match emulator.mint(CodeKind::OAuth, user, Some(redirect_uri.clone()), challenge) {
+            Some(code) => code,
+            None => return error_page(RATE_LIMITED, "too many codes outstanding: try again later"),
+        };
         eprintln!("[emulator] user {} authorized {}", USERS[user].en_name, emulator.config.app_id);
         out.push(("code", &code));
     } else {
@@ -424,8 +497,7 @@ async fn oauth_token(State(emulator): State<Arc<Emulator>>, body: Option<Json<To
     grant.used = true;
     let user = grant.user;
     drop(grants);
-    let access_token = random_id("u-");
-    emulator.user_tokens.lock().unwrap().insert(access_token.clone(), user);
+    let Some(access_token) = emulator.issue_user_token(user) else { return rate_limited() };
     Json(json!({
         "code": 0,
         "access_token": access_token,
@@ -444,7 +516,7 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 async fn user_info(State(emulator): State<Arc<Emulator>>, headers: HeaderMap) -> Response {
-    let user = bearer(&headers).and_then(|t| emulator.user_tokens.lock().unwrap().get(&t).copied());
+    let user = bearer(&headers).and_then(|t| emulator.user_tokens.lock().unwrap().get_mut(&t).copied());
     let Some(user) = user else {
         return (StatusCode::UNAUTHORIZED, Json(json!({ "code": 99991663, "msg": "invalid user access token" })))
             .into_response();
@@ -476,7 +548,9 @@ async fn app_access_token(State(emulator): State<Arc<Emulator>>, Json(request): 
             .into_response();
     }
     let token = random_id("a-");
-    emulator.app_tokens.lock().unwrap().push(token.clone());
+    if !emulator.app_tokens.lock().unwrap().insert(token.clone(), (), TOKEN_TTL) {
+        return rate_limited();
+    }
     Json(json!({ "code": 0, "msg": "ok", "app_access_token": token, "expire": 7200 })).into_response()
 }
 
@@ -493,7 +567,7 @@ async fn token_login_validate(
     if let Some(fault) = injected_fault(&emulator).await {
         return fault;
     }
-    let app_token_ok = bearer(&headers).is_some_and(|t| emulator.app_tokens.lock().unwrap().contains(&t));
+    let app_token_ok = bearer(&headers).is_some_and(|t| emulator.app_tokens.lock().unwrap().get_mut(&t).is_some());
     if !app_token_ok {
         return (StatusCode::BAD_REQUEST, Json(json!({ "code": 10202, "msg": "access token invalid" })))
             .into_response();
@@ -512,8 +586,7 @@ async fn token_login_validate(
     grant.used = true;
     let user = grant.user;
     drop(grants);
-    let access_token = random_id("u-");
-    emulator.user_tokens.lock().unwrap().insert(access_token.clone(), user);
+    let Some(access_token) = emulator.issue_user_token(user) else { return rate_limited() };
     let expires_at =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) + 7200;
     Json(json!({
@@ -545,7 +618,7 @@ async fn host_code(State(emulator): State<Arc<Emulator>>, Json(request): Json<Ho
         }
     };
     let user = request.user.unwrap_or(0).min(USERS.len() - 1);
-    let code = emulator.mint(kind, user, None, None);
+    let Some(code) = emulator.mint(kind, user, None, None) else { return rate_limited() };
     eprintln!("[emulator] {} host code issued for {}", request.surface, USERS[user].en_name);
     Json(json!({ "code": code })).into_response()
 }
@@ -583,5 +656,37 @@ mod tests {
     #[test]
     fn html_is_escaped() {
         assert_eq!(html_escape("<a href=\"x\">'&"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;");
+    }
+
+    fn emulator(code_ttl: Duration) -> Arc<Emulator> {
+        Emulator::new(EmulatorConfig {
+            app_id: "cli_test".into(),
+            app_secret: "secret".into(),
+            redirect_allowlist: vec!["http://127.0.0.1/".into()],
+            code_ttl,
+        })
+    }
+
+    // Issue #13, defect 2: 100k minted codes stayed in memory for good.
+    #[test]
+    fn stores_are_bounded_and_purged_when_entries_expire() {
+        let lasting = emulator(Duration::from_secs(60));
+        for _ in 0..MAX_ENTRIES {
+            assert!(lasting.mint(CodeKind::Mina, 0, None, None).is_some());
+            lasting.issue_user_token(0).unwrap();
+        }
+        assert_eq!(lasting.mint(CodeKind::Mina, 0, None, None), None, "full of live codes: rate limited");
+        assert_eq!(lasting.issue_user_token(0), None);
+        assert_eq!(lasting.stored()[..2], [MAX_ENTRIES, MAX_ENTRIES]);
+
+        let brief = emulator(Duration::from_millis(1));
+        for _ in 0..MAX_ENTRIES {
+            brief.mint(CodeKind::Mina, 0, None, None).unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        for _ in 0..1024 {
+            assert!(brief.mint(CodeKind::Mina, 0, None, None).is_some(), "expired codes make room");
+        }
+        assert!(brief.stored()[0] <= 1100, "expired codes are gone: {} kept", brief.stored()[0]);
     }
 }

@@ -46,11 +46,6 @@ impl PendingLogin {
         !(self.created_at <= now && now.saturating_sub(self.created_at) < PENDING_TTL_MS)
     }
 
-    /// The sessionStorage record.
-    pub fn encode(&self) -> String {
-        self.to_json().to_text()
-    }
-
     /// The record as JSON: `{v, state, verifier, redirectUri, returnTo, createdAt}`.
     pub fn to_json(&self) -> Json {
         Json::object([
@@ -61,11 +56,6 @@ impl PendingLogin {
             ("returnTo", Json::optional_string(self.return_to.as_deref())),
             ("createdAt", Json::integer(self.created_at)),
         ])
-    }
-
-    /// Reads a sessionStorage record; `None` when unreadable.
-    pub fn decode(text: &str) -> Option<PendingLogin> {
-        PendingLogin::from_json(&Json::parse(text)?)
     }
 
     /// Reads a record from its JSON; `None` when it is not a well-formed record of this version.
@@ -262,15 +252,15 @@ mod tests {
         let request =
             build_authorize_request(&config(None, &[]), &options, &CountingRandom(Cell::new(0)), &Whatwg, 1_000)
                 .unwrap();
-        let text = request.pending.encode();
-        let back = PendingLogin::decode(&text).unwrap();
+        let text = request.pending.to_json().to_text();
+        let back = PendingLogin::from_json(&Json::parse(&text).unwrap()).unwrap();
         assert_eq!(back.state, request.pending.state);
         assert_eq!(back.verifier, request.pending.verifier);
         assert_eq!(back.return_to.as_deref(), Some("https://app.example/home"));
         assert!(!back.is_expired(1_000 + PENDING_TTL_MS - 1));
         assert!(back.is_expired(1_000 + PENDING_TTL_MS));
         assert!(back.is_expired(999), "a record from the future is not trusted");
-        assert!(PendingLogin::decode("{\"v\":1}").is_none());
+        assert!(PendingLogin::from_json(&Json::parse("{\"v\":1}").unwrap()).is_none());
         assert!(!format!("{back:?}").contains(&back.state));
     }
 }

@@ -542,12 +542,11 @@ impl Engine {
                 }
             }
             Event::Tick => {
+                let session = self.stored_session(ports, out);
+                let unchanged = !self.announce(session.clone(), ports, out);
                 // A session longer than setTimeout's limit is re-checked at the limit.
-                let before = out.len();
-                if let Some(session) = self.refresh(ports, out) {
-                    if out.len() == before {
-                        out.push(Effect::Timer(expiry_delay(&session, ports.now_ms())));
-                    }
+                if let (true, Some(session)) = (unchanged, session) {
+                    out.push(Effect::Timer(expiry_delay(&session, ports.now_ms())));
                 }
             }
         }
@@ -799,7 +798,10 @@ impl Engine {
             return self.fail(index, error, out);
         }
         let surface = self.surface;
-        self.exchange(index, &code, surface, None, Finish::default(), out);
+        let (op, phase) = self.exchange(&code, surface, None, Finish::default(), out);
+        let attempt = &mut self.attempts[index];
+        attempt.op = op;
+        attempt.phase = phase;
     }
 
     fn next_host_step(&mut self, index: usize, step: HostStep, out: &mut Vec<Effect>) {
@@ -868,15 +870,9 @@ impl Engine {
         let validated = validate_callback(params, pending, now)?;
         self.consume_state(&state, ports, now)?;
         let finish = Finish { return_to: validated.return_to().filter(|_| in_address_bar).map(str::to_owned) };
-        self.attempts.push(Attempt {
-            op: 0,
-            purpose: Purpose::Callback(url),
-            waiters: vec![id],
-            phase: Phase::Navigating { hidden: true },
-        });
-        let index = self.attempts.len() - 1;
         let pkce = Some((validated.verifier(), validated.redirect_uri()));
-        self.exchange(index, validated.code(), Surface::Browser, pkce, finish, out);
+        let (op, phase) = self.exchange(validated.code(), Surface::Browser, pkce, finish, out);
+        self.attempts.push(Attempt { op, purpose: Purpose::Callback(url), waiters: vec![id], phase });
         Ok(())
     }
 
@@ -908,7 +904,7 @@ impl Engine {
     /// record of consumed states (their SHA-256, never the state itself) lives in localStorage
     /// for as long as a pending login can; a store that refuses leaves the per-tab guarantee.
     fn consume_state<P: Ports>(&self, state: &str, ports: &P, now: i64) -> Result<(), Error> {
-        let digest = CodeVerifier::from_stored(state.to_owned()).challenge_s256();
+        let digest = crate::base64url::encode(&crate::sha256::sha256(state.as_bytes()));
         let text = ports.get(Area::Shared, &self.consumed_key).ok().flatten();
         let mut kept: Vec<Json> = Vec::new();
         if let Some(Json::Array(items)) = text.and_then(|t| Json::parse(&t)) {
@@ -931,22 +927,20 @@ impl Engine {
         Ok(())
     }
 
+    /// Posts `code` to the backend: the fetch effect, and the op and phase the attempt waits in.
     fn exchange(
         &mut self,
-        index: usize,
         code: &str,
         surface: Surface,
         pkce: Option<(&CodeVerifier, &str)>,
         finish: Finish,
         out: &mut Vec<Effect>,
-    ) {
+    ) -> (Op, Phase) {
         let exchange = ExchangeRequest { code, surface, app_id: &self.config.app_id, pkce };
         let request = build_request(&self.config.backend, &exchange);
         let op = self.op();
-        let attempt = &mut self.attempts[index];
-        attempt.op = op;
-        attempt.phase = Phase::Exchange { request: request.clone(), tries: 0, surface, finish };
-        out.push(Effect::Fetch { op, request });
+        out.push(Effect::Fetch { op, request: request.clone() });
+        (op, Phase::Exchange { request, tries: 0, surface, finish })
     }
 
     fn fetched<P: Ports>(
@@ -1065,8 +1059,15 @@ impl Engine {
     /// Re-reads the stored session: an expired one is removed, a corrupt one removed with a
     /// warning; listeners hear of any change. Returns the valid session.
     fn refresh<P: Ports>(&mut self, ports: &P, out: &mut Vec<Effect>) -> Option<Session> {
+        let session = self.stored_session(ports, out);
+        self.announce(session.clone(), ports, out);
+        session
+    }
+
+    /// The valid stored session; an expired one is removed, a corrupt one removed with a warning.
+    fn stored_session<P: Ports>(&mut self, ports: &P, out: &mut Vec<Effect>) -> Option<Session> {
         let text = self.read_session_text(ports, out);
-        let session = match text.map(|t| Session::decode(&t)) {
+        match text.map(|t| Session::decode(&t)) {
             None => None,
             Some(Some(session)) if !session.is_expired(ports.now_ms()) => Some(session),
             Some(Some(_expired)) => {
@@ -1080,21 +1081,20 @@ impl Engine {
                 ));
                 None
             }
-        };
-        self.announce(session.clone(), ports, out);
-        session
+        }
     }
 
     /// Tells the driver about the session when it differs from what listeners last heard, and
-    /// arms the expiry timer.
-    fn announce<P: Ports>(&mut self, session: Option<Session>, ports: &P, out: &mut Vec<Effect>) {
+    /// arms the expiry timer; `false` when listeners already heard of it.
+    fn announce<P: Ports>(&mut self, session: Option<Session>, ports: &P, out: &mut Vec<Effect>) -> bool {
         if self.announced.as_ref() == Some(&session) {
-            return;
+            return false;
         }
         let now = ports.now_ms();
         out.push(Effect::Timer(session.as_ref().and_then(|s| expiry_delay(s, now))));
         out.push(Effect::Session(session.clone()));
         self.announced = Some(session);
+        true
     }
 }
 

@@ -364,14 +364,15 @@ export function makeFeishuLogin(Engine) {
     }
 
     #async(m, arg) {
-      try {
-        this.#live();
-      } catch (freed) {
-        return Promise.reject(freed);
-      }
       const id = this.#next++;
       const promise = new Promise((resolve, reject) => this.#calls.set(id, { resolve, reject }));
-      this.#run(read(arg, { t: "call", m, href: href() }), id);
+      try {
+        this.#run(read(arg, { t: "call", m, href: href() }), id);
+      } catch (thrown) {
+        // Freed, or called from inside a storage callback: a promise member rejects, never throws.
+        this.#calls.delete(id);
+        return Promise.reject(thrown);
+      }
       return promise;
     }
 

@@ -462,3 +462,28 @@ test("calling back into the SDK from a storage method is a typed error and touch
   assert.ok(r.stored, "the session is in the app's store");
   assert.equal(r.local, "other app's value", "localStorage untouched");
 }));
+
+test("a promise member called from inside a storage method rejects (never throws)", () => withPage(async (page) => {
+  const r = await page.evaluate(async () => {
+    const m = new Map();
+    let nested = null, auth;
+    const store = {
+      getItem: (k) => (m.has(k) ? m.get(k) : null),
+      setItem: (k, v) => {
+        m.set(k, v);
+        let promise;
+        try { promise = auth.authorizeUrl(); } catch (e) { nested = { threw: t.error(e) }; return; }
+        nested = { promise: true };
+        promise.catch((e) => { nested.rejected = t.error(e); });
+      },
+      removeItem: (k) => m.delete(k),
+    };
+    auth = new sdk.FeishuLogin({ ...t.loginConfig("cli_reenter_async"), storage: store });
+    await t.completeLogin(auth);
+    await t.sleep(10);
+    return nested;
+  });
+  assert.equal(r.threw, undefined, `threw synchronously: ${JSON.stringify(r.threw)}`);
+  assert.equal(r.rejected?.isSdkError, true, JSON.stringify(r));
+  assert.equal(r.rejected.kind, "config");
+}));

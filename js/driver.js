@@ -78,6 +78,9 @@ export function portUrl(input, base) {
 
 // ---- host APIs: callback APIs become promises that settle once and time out --------------------
 
+// What `once` rejects with when the host never answered: an object no host can hand back.
+const NO_ANSWER = {};
+
 function once(ms, start) {
   return new Promise((resolve, reject) => {
     let done = false;
@@ -88,7 +91,7 @@ function once(ms, start) {
         fn(v);
       }
     };
-    const timer = setTimeout(settle(reject), ms, { timeout: true });
+    const timer = setTimeout(settle(reject), ms, NO_ANSWER);
     try {
       start(settle(resolve), settle(reject));
     } catch (thrown) {
@@ -127,9 +130,12 @@ function plain(v) {
   return out;
 }
 
+// A host failure as the engine reads it: no answer in time, or what the host rejected with.
+const failed = (err) => (err === NO_ANSWER ? { timeout: true } : { error: plain(err) });
+
 function callHost(e, docMiniApp) {
   const ms = e.timeoutMs;
-  const tell = (p) => p.then((value) => ({ value: plain(value) }), (err) => (err?.timeout ? { timeout: true } : { error: plain(err) }));
+  const tell = (p) => p.then((value) => ({ value: plain(value) }), failed);
   const callTt = (api, params) => {
     const f = tt(api);
     return f ? tell(once(ms, (ok, fail) => f.call(g.tt, { ...params, success: ok, fail: (err) => fail(err ?? {}) }))) : { missing: true };
@@ -144,7 +150,7 @@ function callHost(e, docMiniApp) {
       if (!h5 || typeof h5 !== "object") return { missing: true };
       const ready = () => ({ ready: !!tt("requestAccess") });
       if (!fn(h5, "ready")) return ready();
-      return once(ms, (ok) => h5.ready(() => ok())).then(ready, (err) => (err?.timeout ? { timeout: true } : { error: plain(err) }));
+      return once(ms, (ok) => h5.ready(() => ok())).then(ready, failed);
     }
     case "requestAccess":
       // Note the capital D: requestAccess takes `appID`, requestAuthCode `appId`.

@@ -108,6 +108,8 @@ test("doc widget rejections become typed errors and keep the session", () => wit
     ["() => { throw new TypeError('sync throw'); }", "host", undefined],
     ["() => new Promise(() => {})", "timeout", undefined],
     ["() => Promise.resolve(42)", "host", undefined],
+    // A host error that happens to say `timeout` is the host's error, not the SDK's timeout.
+    ["() => Promise.reject({ timeout: true, code: 10110006 })", "host", 10110006],
   ];
   const r = await page.evaluate(async (sources) => {
     const token = await hosts.signedIn("cli_widget_fail");

@@ -82,7 +82,6 @@ struct Grant {
     redirect_uri: Option<String>,
     challenge: Option<(String, String)>,
     issued: Instant,
-    used: bool,
 }
 
 /// Faults injected into the next token calls, for tests of retries and failures.
@@ -114,17 +113,35 @@ impl<V> Default for Bounded<V> {
     }
 }
 
+/// What a full [`Bounded`] store does with one more entry.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum WhenFull {
+    /// Refuse it (Feishu's rate-limit answer): outstanding codes, which anyone can mint.
+    Refuse,
+    /// Make room by dropping the entry that expires first: tokens, which are only issued for a
+    /// code (or a secret) that was just checked, so every login keeps working under sustained
+    /// load and the oldest token is invalidated early, as if Feishu had revoked it.
+    EvictOldest,
+}
+
 impl<V> Bounded<V> {
-    /// Stores `value` until `ttl` from now; `false` when the store is full of live entries.
-    /// Expired entries go when the store is full and every 1,024 inserts (a sweep is O(n)).
-    fn insert(&mut self, key: String, value: V, ttl: Duration) -> bool {
+    /// Stores `value` until `ttl` from now; `false` when the store is full of live entries and
+    /// `when_full` refuses. Expired entries go when the store is full and every 1,024 inserts (a
+    /// sweep is O(n)).
+    fn insert(&mut self, key: String, value: V, ttl: Duration, when_full: WhenFull) -> bool {
         let now = Instant::now();
         self.inserts += 1;
         if self.entries.len() >= MAX_ENTRIES || self.inserts.is_multiple_of(1024) {
             self.entries.retain(|_, (_, until)| *until > now);
         }
         if self.entries.len() >= MAX_ENTRIES {
-            return false;
+            if when_full == WhenFull::Refuse {
+                return false;
+            }
+            let oldest = self.entries.iter().min_by_key(|(_, (_, until))| *until).map(|(k, _)| k.clone());
+            if let Some(oldest) = oldest {
+                self.entries.remove(&oldest);
+            }
         }
         self.entries.insert(key, (value, now + ttl));
         true
@@ -135,13 +152,24 @@ impl<V> Bounded<V> {
         let now = Instant::now();
         self.entries.get_mut(key).filter(|(_, until)| *until > now).map(|(value, _)| value)
     }
+
+    /// Takes the entry under `key` out of the store, live or not (with its expiry).
+    fn remove(&mut self, key: &str) -> Option<(V, Instant)> {
+        self.entries.remove(key)
+    }
 }
 
 /// The emulator's state, shared by its handlers.
 pub struct Emulator {
     pub config: EmulatorConfig,
-    /// Kept twice their lifetime, so an expired code still answers "expired" (20004) for a while.
+    /// Codes not redeemed yet, kept twice their lifetime so an expired code still answers
+    /// "expired" (20004) for a while. A redeemed code moves to `used`.
     grants: Mutex<Bounded<Grant>>,
+    /// Redeemed codes, so a replay answers "already used" (20065 / 10213) until the code would
+    /// have gone anyway. Kept apart from `grants` so that redeemed codes never fill the store of
+    /// outstanding ones: under sustained load (scripts/load.mjs) every login found it full after
+    /// 10,000 logins in 10 minutes.
+    used: Mutex<Bounded<CodeKind>>,
     user_tokens: Mutex<Bounded<usize>>,
     app_tokens: Mutex<Bounded<()>>,
     faults: Mutex<Faults>,
@@ -217,6 +245,7 @@ impl Emulator {
         Arc::new(Emulator {
             config,
             grants: Mutex::default(),
+            used: Mutex::default(),
             user_tokens: Mutex::default(),
             app_tokens: Mutex::default(),
             faults: Mutex::default(),
@@ -245,9 +274,8 @@ impl Emulator {
             redirect_uri,
             challenge,
             issued: Instant::now(),
-            used: false,
         };
-        let kept = self.grants.lock().unwrap().insert(code.clone(), grant, self.config.code_ttl * 2);
+        let kept = self.grants.lock().unwrap().insert(code.clone(), grant, self.config.code_ttl * 2, WhenFull::Refuse);
         kept.then_some(code)
     }
 
@@ -264,7 +292,21 @@ impl Emulator {
     /// Issues a user access token for `user`; `None` when the store is full.
     fn issue_user_token(&self, user: usize) -> Option<String> {
         let token = random_id("u-");
-        self.user_tokens.lock().unwrap().insert(token.clone(), user, TOKEN_TTL).then_some(token)
+        self.user_tokens.lock().unwrap().insert(token.clone(), user, TOKEN_TTL, WhenFull::EvictOldest).then_some(token)
+    }
+
+    /// Whether `code` was redeemed already (as a code of `kind`).
+    fn was_used(&self, code: &str, kind: CodeKind) -> bool {
+        self.used.lock().unwrap().get_mut(code).is_some_and(|k| *k == kind)
+    }
+
+    /// Moves a redeemed code from the outstanding ones to the used ones, for the rest of the
+    /// time it would have been kept.
+    fn redeem(&self, grants: &mut Bounded<Grant>, code: &str) {
+        if let Some((grant, until)) = grants.remove(code) {
+            let left = until.saturating_duration_since(Instant::now());
+            self.used.lock().unwrap().insert(code.to_owned(), grant.kind, left, WhenFull::EvictOldest);
+        }
     }
 
     fn take_fault(&self) -> Option<String> {
@@ -468,13 +510,13 @@ async fn oauth_token(State(emulator): State<Arc<Emulator>>, body: Option<Json<To
     if !bool::from(client_secret.as_bytes().ct_eq(emulator.config.app_secret.as_bytes())) {
         return feishu_error(StatusCode::BAD_REQUEST, 20002, "client_secret is invalid");
     }
+    if emulator.was_used(code, CodeKind::OAuth) {
+        return feishu_error(StatusCode::BAD_REQUEST, 20065, "the code has already been used");
+    }
     let mut grants = emulator.grants.lock().unwrap();
     let Some(grant) = grants.get_mut(code).filter(|g| g.kind == CodeKind::OAuth) else {
         return feishu_error(StatusCode::BAD_REQUEST, 20003, "the code was not found");
     };
-    if grant.used {
-        return feishu_error(StatusCode::BAD_REQUEST, 20065, "the code has already been used");
-    }
     if grant.issued.elapsed() >= emulator.config.code_ttl {
         return feishu_error(StatusCode::BAD_REQUEST, 20004, "the code has expired");
     }
@@ -494,8 +536,8 @@ async fn oauth_token(State(emulator): State<Arc<Emulator>>, body: Option<Json<To
             return feishu_error(StatusCode::BAD_REQUEST, 20049, "PKCE verification failed");
         }
     }
-    grant.used = true;
     let user = grant.user;
+    emulator.redeem(&mut grants, code);
     drop(grants);
     let Some(access_token) = emulator.issue_user_token(user) else { return rate_limited() };
     Json(json!({
@@ -548,7 +590,7 @@ async fn app_access_token(State(emulator): State<Arc<Emulator>>, Json(request): 
             .into_response();
     }
     let token = random_id("a-");
-    if !emulator.app_tokens.lock().unwrap().insert(token.clone(), (), TOKEN_TTL) {
+    if !emulator.app_tokens.lock().unwrap().insert(token.clone(), (), TOKEN_TTL, WhenFull::EvictOldest) {
         return rate_limited();
     }
     Json(json!({ "code": 0, "msg": "ok", "app_access_token": token, "expire": 7200 })).into_response()
@@ -573,18 +615,18 @@ async fn token_login_validate(
             .into_response();
     }
     let code = request.code.unwrap_or_default();
+    if emulator.was_used(&code, CodeKind::Mina) {
+        return (StatusCode::BAD_REQUEST, Json(json!({ "code": 10213, "msg": "code has been used" }))).into_response();
+    }
     let mut grants = emulator.grants.lock().unwrap();
     let Some(grant) = grants.get_mut(&code).filter(|g| g.kind == CodeKind::Mina) else {
         return (StatusCode::BAD_REQUEST, Json(json!({ "code": 10226, "msg": "invalid code" }))).into_response();
     };
-    if grant.used {
-        return (StatusCode::BAD_REQUEST, Json(json!({ "code": 10213, "msg": "code has been used" }))).into_response();
-    }
     if grant.issued.elapsed() >= emulator.config.code_ttl {
         return (StatusCode::BAD_REQUEST, Json(json!({ "code": 10226, "msg": "code expired" }))).into_response();
     }
-    grant.used = true;
     let user = grant.user;
+    emulator.redeem(&mut grants, &code);
     drop(grants);
     let Some(access_token) = emulator.issue_user_token(user) else { return rate_limited() };
     let expires_at =
@@ -671,13 +713,15 @@ mod tests {
     #[test]
     fn stores_are_bounded_and_purged_when_entries_expire() {
         let lasting = emulator(Duration::from_secs(60));
+        let first_token = lasting.issue_user_token(0).unwrap();
         for _ in 0..MAX_ENTRIES {
             assert!(lasting.mint(CodeKind::Mina, 0, None, None).is_some());
             lasting.issue_user_token(0).unwrap();
         }
         assert_eq!(lasting.mint(CodeKind::Mina, 0, None, None), None, "full of live codes: rate limited");
-        assert_eq!(lasting.issue_user_token(0), None);
+        assert!(lasting.issue_user_token(0).is_some(), "tokens make room by dropping the oldest");
         assert_eq!(lasting.stored()[..2], [MAX_ENTRIES, MAX_ENTRIES]);
+        assert!(lasting.user_tokens.lock().unwrap().get_mut(&first_token).is_none(), "the oldest token went");
 
         let brief = emulator(Duration::from_millis(1));
         for _ in 0..MAX_ENTRIES {
@@ -688,5 +732,34 @@ mod tests {
             assert!(brief.mint(CodeKind::Mina, 0, None, None).is_some(), "expired codes make room");
         }
         assert!(brief.stored()[0] <= 1100, "expired codes are gone: {} kept", brief.stored()[0]);
+    }
+
+    // Found by scripts/load.mjs: redeemed codes stayed in the store of outstanding ones for 10
+    // minutes and user tokens for 2 hours, so after 10,000 logins every login was rate limited.
+    #[test]
+    fn sustained_logins_never_fill_the_stores() {
+        let emulator = emulator(Duration::from_secs(60));
+        for i in 0..3 * MAX_ENTRIES {
+            let code = emulator.mint(CodeKind::Mina, 0, None, None).unwrap_or_else(|| panic!("login {i} refused"));
+            let mut grants = emulator.grants.lock().unwrap();
+            emulator.redeem(&mut grants, &code);
+            drop(grants);
+            assert!(emulator.issue_user_token(0).is_some(), "login {i}: no token");
+        }
+        let [outstanding, tokens, _] = emulator.stored();
+        assert_eq!(outstanding, 0, "redeemed codes leave the outstanding store");
+        assert!(tokens <= MAX_ENTRIES && emulator.used.lock().unwrap().entries.len() <= MAX_ENTRIES);
+    }
+
+    #[test]
+    fn a_redeemed_code_still_answers_already_used() {
+        let emulator = emulator(Duration::from_secs(60));
+        let code = emulator.mint(CodeKind::OAuth, 0, None, None).unwrap();
+        assert!(!emulator.was_used(&code, CodeKind::OAuth));
+        let mut grants = emulator.grants.lock().unwrap();
+        emulator.redeem(&mut grants, &code);
+        drop(grants);
+        assert!(emulator.was_used(&code, CodeKind::OAuth));
+        assert!(!emulator.was_used(&code, CodeKind::Mina), "a code is used as the kind it was");
     }
 }

@@ -21,49 +21,91 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// A demo user of the emulated tenant.
-#[derive(Clone, Copy, Debug)]
+/// A user of the emulated tenant (the consent page lists them; host codes name one by index).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DemoUser {
-    pub open_id: &'static str,
-    pub union_id: &'static str,
-    pub name: &'static str,
-    pub en_name: &'static str,
-    pub email: &'static str,
+    pub open_id: String,
+    pub union_id: String,
+    pub name: String,
+    pub en_name: String,
+    pub email: String,
 }
 
-pub const USERS: [DemoUser; 3] = [
-    DemoUser {
-        open_id: "ou_7d8a6e6df7621556ce0d21922b676706",
-        union_id: "on_8ed6aa67826108097d9ee143816345",
-        name: "张三",
-        en_name: "Zhang San",
-        email: "zhangsan@example.com",
-    },
-    DemoUser {
-        open_id: "ou_2b1e7d1f0c5f4a9b8e3d6c7a9f0e1d2c",
-        union_id: "on_1f2e3d4c5b6a79880f1e2d3c4b5a6978",
-        name: "李四",
-        en_name: "Li Si",
-        email: "lisi@example.com",
-    },
-    DemoUser {
-        open_id: "ou_9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a49",
-        union_id: "on_0a9b8c7d6e5f40312a3b4c5d6e7f8091",
-        name: "王五",
-        en_name: "Wang Wu",
-        email: "wangwu@example.com",
-    },
-];
+/// The demo tenant's users, when a configuration names none.
+pub fn demo_users() -> Vec<DemoUser> {
+    [
+        (
+            "ou_7d8a6e6df7621556ce0d21922b676706",
+            "on_8ed6aa67826108097d9ee143816345",
+            "张三",
+            "Zhang San",
+            "zhangsan@example.com",
+        ),
+        (
+            "ou_2b1e7d1f0c5f4a9b8e3d6c7a9f0e1d2c",
+            "on_1f2e3d4c5b6a79880f1e2d3c4b5a6978",
+            "李四",
+            "Li Si",
+            "lisi@example.com",
+        ),
+        (
+            "ou_9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a49",
+            "on_0a9b8c7d6e5f40312a3b4c5d6e7f8091",
+            "王五",
+            "Wang Wu",
+            "wangwu@example.com",
+        ),
+    ]
+    .into_iter()
+    .map(|(open_id, union_id, name, en_name, email)| DemoUser {
+        open_id: open_id.into(),
+        union_id: union_id.into(),
+        name: name.into(),
+        en_name: en_name.into(),
+        email: email.into(),
+    })
+    .collect()
+}
 
-/// The emulated app's settings.
+/// Feishu or Lark: which brand an app belongs to (shown on the consent page; the endpoints are
+/// the same paths under either domain).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Brand {
+    #[default]
+    Feishu,
+    Lark,
+}
+
+/// One app registered with the emulated Feishu: its credentials and redirect URLs.
+#[derive(Clone, Debug)]
+pub struct App {
+    /// The App ID (`cli_…`).
+    pub id: String,
+    /// The App Secret, checked in constant time.
+    pub secret: String,
+    pub brand: Brand,
+    /// Redirect URLs the app registered (exact match, without query; the fragment is allowed).
+    pub redirect_urls: Vec<String>,
+}
+
+/// What the emulator emulates: the apps, the tenant's users and the lifetimes.
 #[derive(Clone, Debug)]
 pub struct EmulatorConfig {
-    pub app_id: String,
-    pub app_secret: String,
-    /// Redirect URLs the app registered (exact match, without query; the fragment is allowed).
-    pub redirect_allowlist: Vec<String>,
+    pub apps: Vec<App>,
+    pub users: Vec<DemoUser>,
     /// How long a code lives (Feishu: 5 minutes).
     pub code_ttl: Duration,
+    /// How long user and app access tokens live (Feishu: 2 hours).
+    pub token_ttl: Duration,
+}
+
+impl EmulatorConfig {
+    /// The registered app `id`.
+    pub fn app(&self, id: &str) -> Option<&App> {
+        self.apps.iter().find(|app| app.id == id)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -94,9 +136,6 @@ struct Faults {
 /// How many codes, user tokens and app tokens the emulator keeps at most (each): a client that
 /// mints without end gets Feishu's rate-limit answer instead of growing the process.
 pub const MAX_ENTRIES: usize = 10_000;
-
-/// How long the user and app tokens the emulator issues live (Feishu: 2 hours).
-const TOKEN_TTL: Duration = Duration::from_secs(7200);
 
 /// Feishu's "request trigger frequency limit" code, answered when a store is full.
 const RATE_LIMITED: i64 = 99_991_400;
@@ -171,7 +210,8 @@ pub struct Emulator {
     /// 10,000 logins in 10 minutes.
     used: Mutex<Bounded<CodeKind>>,
     user_tokens: Mutex<Bounded<usize>>,
-    app_tokens: Mutex<Bounded<()>>,
+    /// App access tokens, with the app they were issued to.
+    app_tokens: Mutex<Bounded<String>>,
     faults: Mutex<Faults>,
 }
 
@@ -252,29 +292,29 @@ impl Emulator {
         })
     }
 
-    fn redirect_allowed(&self, redirect_uri: &str) -> bool {
+    fn redirect_allowed(app: &App, redirect_uri: &str) -> bool {
         // Feishu compares the URL without query; the fragment is the app's business.
         let without_fragment = redirect_uri.split('#').next().unwrap_or("");
         let without_query = without_fragment.split('?').next().unwrap_or("");
-        self.config.redirect_allowlist.iter().any(|allowed| allowed == without_query)
+        app.redirect_urls.iter().any(|allowed| allowed == without_query)
+    }
+
+    /// The user at `index` of the tenant, the last one for an index past the end.
+    fn user(&self, index: usize) -> (usize, &DemoUser) {
+        let index = index.min(self.config.users.len() - 1);
+        (index, &self.config.users[index])
     }
 
     fn mint(
         &self,
         kind: CodeKind,
+        app: &str,
         user: usize,
         redirect_uri: Option<String>,
         challenge: Option<(String, String)>,
     ) -> Option<String> {
         let code = random_id(if kind == CodeKind::OAuth { "code-" } else { "mina-" });
-        let grant = Grant {
-            kind,
-            client_id: self.config.app_id.clone(),
-            user,
-            redirect_uri,
-            challenge,
-            issued: Instant::now(),
-        };
+        let grant = Grant { kind, client_id: app.to_owned(), user, redirect_uri, challenge, issued: Instant::now() };
         let kept = self.grants.lock().unwrap().insert(code.clone(), grant, self.config.code_ttl * 2, WhenFull::Refuse);
         kept.then_some(code)
     }
@@ -292,7 +332,11 @@ impl Emulator {
     /// Issues a user access token for `user`; `None` when the store is full.
     fn issue_user_token(&self, user: usize) -> Option<String> {
         let token = random_id("u-");
-        self.user_tokens.lock().unwrap().insert(token.clone(), user, TOKEN_TTL, WhenFull::EvictOldest).then_some(token)
+        self.user_tokens
+            .lock()
+            .unwrap()
+            .insert(token.clone(), user, self.config.token_ttl, WhenFull::EvictOldest)
+            .then_some(token)
     }
 
     /// Whether `code` was redeemed already (as a code of `kind`).
@@ -345,17 +389,20 @@ struct AuthorizeParams {
 }
 
 /// The registered redirect URI, or the Feishu code and message of the error page to show.
-fn check_authorize(emulator: &Emulator, params: &AuthorizeParams) -> Result<String, (i64, &'static str)> {
-    if params.client_id.as_deref() != Some(emulator.config.app_id.as_str()) {
+fn check_authorize<'e>(
+    emulator: &'e Emulator,
+    params: &AuthorizeParams,
+) -> Result<(&'e App, String), (i64, &'static str)> {
+    let Some(app) = params.client_id.as_deref().and_then(|id| emulator.config.app(id)) else {
         return Err((20029, "unknown client_id: this app is not registered"));
-    }
+    };
     let redirect_uri = params.redirect_uri.clone().unwrap_or_default();
     // Control characters (CR/LF in a fragment) cannot go into the Location header: refused here,
     // before a code is minted, instead of a 500 after.
     if redirect_uri.chars().any(char::is_control) {
         return Err((20029, "redirect_uri contains control characters"));
     }
-    if !emulator.redirect_allowed(&redirect_uri) {
+    if !Emulator::redirect_allowed(app, &redirect_uri) {
         return Err((20029, "redirect_uri is not in the app's redirect URL list"));
     }
     if params.response_type.as_deref() != Some("code") {
@@ -375,34 +422,37 @@ fn check_authorize(emulator: &Emulator, params: &AuthorizeParams) -> Result<Stri
             return Err((20001, "code_challenge_method must be S256 or plain"));
         }
     }
-    Ok(redirect_uri)
+    Ok((app, redirect_uri))
 }
 
 async fn authorize_page(State(emulator): State<Arc<Emulator>>, Query(params): Query<AuthorizeParams>) -> Response {
-    if let Err((code, message)) = check_authorize(&emulator, &params) {
-        return error_page(code, message);
-    }
+    let app = match check_authorize(&emulator, &params) {
+        Ok((app, _)) => app,
+        Err((code, message)) => return error_page(code, message),
+    };
     let hidden = |name: &str, value: &Option<String>| match value {
         Some(v) => format!("<input type=hidden name=\"{name}\" value=\"{}\">", html_escape(v)),
         None => String::new(),
     };
-    let users: String = USERS
+    let users: String = emulator
+        .config
+        .users
         .iter()
         .enumerate()
         .map(|(i, u)| {
             format!(
                 "<label class=user><input type=radio name=user value={i}{}> <b>{}</b> {} <small>{}</small></label>",
                 if i == 0 { " checked" } else { "" },
-                u.name,
-                u.en_name,
-                u.email
+                html_escape(&u.name),
+                html_escape(&u.en_name),
+                html_escape(&u.email)
             )
         })
         .collect();
     let scope = params.scope.clone().unwrap_or_default();
     let body = format!(
         r#"<!doctype html><html lang=zh><meta charset=utf-8><meta name=viewport content="width=device-width,initial-scale=1"><link rel=icon href="data:,">
-<title>飞书 · 授权 (emulator)</title>
+<title>{brand} · 授权 (emulator)</title>
 <style>body{{font:15px/1.5 system-ui,"PingFang SC",sans-serif;background:#f5f6f7;margin:0}}
 main{{max-width:420px;margin:4rem auto;background:#fff;border-radius:12px;padding:2rem;box-shadow:0 2px 8px #0001}}
 h1{{font-size:1.2rem}} .app{{color:#3370ff}} .user{{display:block;padding:.5rem;border:1px solid #dee0e3;border-radius:8px;margin:.4rem 0;cursor:pointer}}
@@ -415,7 +465,8 @@ small{{color:#8f959e}} .buttons{{display:flex;gap:.5rem;margin-top:1rem}} button
 <p>选择演示用户 · Pick a demo user</p>{users}
 <div class=buttons><button id=deny name=decision value=deny>拒绝 Deny</button><button id=allow name=decision value=allow>授权 Authorize</button></div>
 </form><p class=note>Local Feishu emulator: no real account is involved.</p></main></html>"#,
-        app = html_escape(&emulator.config.app_id),
+        app = html_escape(&app.id),
+        brand = if app.brand == Brand::Lark { "Lark" } else { "飞书" },
         scope = html_escape(if scope.is_empty() { "(identity only)" } else { &scope }),
         hidden = [
             hidden("client_id", &params.client_id),
@@ -432,24 +483,24 @@ small{{color:#8f959e}} .buttons{{display:flex;gap:.5rem;margin-top:1rem}} button
 }
 
 async fn authorize_decision(State(emulator): State<Arc<Emulator>>, Form(params): Form<AuthorizeParams>) -> Response {
-    let redirect_uri = match check_authorize(&emulator, &params) {
-        Ok(uri) => uri,
+    let (app, redirect_uri) = match check_authorize(&emulator, &params) {
+        Ok(checked) => checked,
         Err((code, message)) => return error_page(code, message),
     };
     let state = params.state.clone().unwrap_or_default();
     let mut out: Vec<(&str, &str)> = Vec::new();
     let code;
     if params.decision.as_deref() == Some("allow") {
-        let user = params.user.unwrap_or(0).min(USERS.len() - 1);
+        let (user, person) = emulator.user(params.user.unwrap_or(0));
         let challenge = params.code_challenge.clone().map(|c| {
             // Feishu's default method is plain.
             (c, params.code_challenge_method.clone().unwrap_or_else(|| "plain".into()))
         });
-        code = match emulator.mint(CodeKind::OAuth, user, Some(redirect_uri.clone()), challenge) {
+        code = match emulator.mint(CodeKind::OAuth, &app.id, user, Some(redirect_uri.clone()), challenge) {
             Some(code) => code,
             None => return error_page(RATE_LIMITED, "too many codes outstanding: try again later"),
         };
-        eprintln!("[emulator] user {} authorized {}", USERS[user].en_name, emulator.config.app_id);
+        eprintln!("[emulator] user {} authorized {}", person.en_name, app.id);
         out.push(("code", &code));
     } else {
         eprintln!("[emulator] the user denied the authorization");
@@ -504,10 +555,10 @@ async fn oauth_token(State(emulator): State<Arc<Emulator>>, body: Option<Json<To
     if grant_type != "authorization_code" {
         return feishu_error(StatusCode::BAD_REQUEST, 20036, "unsupported grant_type");
     }
-    if client_id != &emulator.config.app_id {
+    let Some(app) = emulator.config.app(client_id) else {
         return feishu_error(StatusCode::BAD_REQUEST, 20048, "the app does not exist");
-    }
-    if !bool::from(client_secret.as_bytes().ct_eq(emulator.config.app_secret.as_bytes())) {
+    };
+    if !bool::from(client_secret.as_bytes().ct_eq(app.secret.as_bytes())) {
         return feishu_error(StatusCode::BAD_REQUEST, 20002, "client_secret is invalid");
     }
     if emulator.was_used(code, CodeKind::OAuth) {
@@ -543,7 +594,7 @@ async fn oauth_token(State(emulator): State<Arc<Emulator>>, body: Option<Json<To
     Json(json!({
         "code": 0,
         "access_token": access_token,
-        "expires_in": 7200,
+        "expires_in": emulator.config.token_ttl.as_secs(),
         "refresh_token": random_id("ur-"),
         "refresh_token_expires_in": 604800,
         "token_type": "Bearer",
@@ -563,7 +614,7 @@ async fn user_info(State(emulator): State<Arc<Emulator>>, headers: HeaderMap) ->
         return (StatusCode::UNAUTHORIZED, Json(json!({ "code": 99991663, "msg": "invalid user access token" })))
             .into_response();
     };
-    let u = USERS[user];
+    let (_, u) = emulator.user(user);
     Json(json!({
         "code": 0,
         "msg": "success",
@@ -580,20 +631,19 @@ struct AppTokenRequest {
 }
 
 async fn app_access_token(State(emulator): State<Arc<Emulator>>, Json(request): Json<AppTokenRequest>) -> Response {
-    let valid = request.app_id.as_deref() == Some(emulator.config.app_id.as_str())
-        && request
-            .app_secret
-            .as_deref()
-            .is_some_and(|s| bool::from(s.as_bytes().ct_eq(emulator.config.app_secret.as_bytes())));
-    if !valid {
+    let app = request.app_id.as_deref().and_then(|id| emulator.config.app(id)).filter(|app| {
+        request.app_secret.as_deref().is_some_and(|s| bool::from(s.as_bytes().ct_eq(app.secret.as_bytes())))
+    });
+    let Some(app) = app else {
         return (StatusCode::BAD_REQUEST, Json(json!({ "code": 10014, "msg": "app_id or app_secret is invalid" })))
             .into_response();
-    }
+    };
     let token = random_id("a-");
-    if !emulator.app_tokens.lock().unwrap().insert(token.clone(), (), TOKEN_TTL, WhenFull::EvictOldest) {
+    let ttl = emulator.config.token_ttl;
+    if !emulator.app_tokens.lock().unwrap().insert(token.clone(), app.id.clone(), ttl, WhenFull::EvictOldest) {
         return rate_limited();
     }
-    Json(json!({ "code": 0, "msg": "ok", "app_access_token": token, "expire": 7200 })).into_response()
+    Json(json!({ "code": 0, "msg": "ok", "app_access_token": token, "expire": ttl.as_secs() })).into_response()
 }
 
 #[derive(Deserialize)]
@@ -609,17 +659,18 @@ async fn token_login_validate(
     if let Some(fault) = injected_fault(&emulator).await {
         return fault;
     }
-    let app_token_ok = bearer(&headers).is_some_and(|t| emulator.app_tokens.lock().unwrap().get_mut(&t).is_some());
-    if !app_token_ok {
+    let app = bearer(&headers).and_then(|t| emulator.app_tokens.lock().unwrap().get_mut(&t).cloned());
+    let Some(app) = app else {
         return (StatusCode::BAD_REQUEST, Json(json!({ "code": 10202, "msg": "access token invalid" })))
             .into_response();
-    }
+    };
     let code = request.code.unwrap_or_default();
     if emulator.was_used(&code, CodeKind::Mina) {
         return (StatusCode::BAD_REQUEST, Json(json!({ "code": 10213, "msg": "code has been used" }))).into_response();
     }
     let mut grants = emulator.grants.lock().unwrap();
-    let Some(grant) = grants.get_mut(&code).filter(|g| g.kind == CodeKind::Mina) else {
+    // A code of another app is not found for this one.
+    let Some(grant) = grants.get_mut(&code).filter(|g| g.kind == CodeKind::Mina && g.client_id == app) else {
         return (StatusCode::BAD_REQUEST, Json(json!({ "code": 10226, "msg": "invalid code" }))).into_response();
     };
     if grant.issued.elapsed() >= emulator.config.code_ttl {
@@ -630,20 +681,24 @@ async fn token_login_validate(
     drop(grants);
     let Some(access_token) = emulator.issue_user_token(user) else { return rate_limited() };
     let expires_at =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) + 7200;
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+            + emulator.config.token_ttl.as_secs();
     Json(json!({
         "code": 0,
         "msg": "success",
-        "data": { "open_id": USERS[user].open_id, "employee_id": format!("emp_{user}"), "tenant_key": "emulator-tenant",
+        "data": { "open_id": emulator.user(user).1.open_id, "employee_id": format!("emp_{user}"), "tenant_key": "emulator-tenant",
                   "access_token": access_token, "expires_in": expires_at, "refresh_token": random_id("ur-"), "session_key": random_id("s-") }
     }))
     .into_response()
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct HostCodeRequest {
     surface: String,
     user: Option<usize>,
+    /// The app the code is for; the first configured app when absent.
+    app_id: Option<String>,
 }
 
 /// Emulator only: the code a Feishu host (doc widget, client, mini program) would hand out.
@@ -659,9 +714,19 @@ async fn host_code(State(emulator): State<Arc<Emulator>>, Json(request): Json<Ho
                 .into_response()
         }
     };
-    let user = request.user.unwrap_or(0).min(USERS.len() - 1);
-    let Some(code) = emulator.mint(kind, user, None, None) else { return rate_limited() };
-    eprintln!("[emulator] {} host code issued for {}", request.surface, USERS[user].en_name);
+    let app = match &request.app_id {
+        Some(id) => match emulator.config.app(id) {
+            Some(app) => app,
+            None => {
+                return (StatusCode::BAD_REQUEST, Json(json!({ "message": "appId is not a registered app" })))
+                    .into_response()
+            }
+        },
+        None => &emulator.config.apps[0],
+    };
+    let (user, person) = emulator.user(request.user.unwrap_or(0));
+    let Some(code) = emulator.mint(kind, &app.id, user, None, None) else { return rate_limited() };
+    eprintln!("[emulator] {} host code issued for {}", request.surface, person.en_name);
     Json(json!({ "code": code })).into_response()
 }
 
@@ -702,10 +767,15 @@ mod tests {
 
     fn emulator(code_ttl: Duration) -> Arc<Emulator> {
         Emulator::new(EmulatorConfig {
-            app_id: "cli_test".into(),
-            app_secret: "secret".into(),
-            redirect_allowlist: vec!["http://127.0.0.1/".into()],
+            apps: vec![App {
+                id: "cli_test".into(),
+                secret: "secret".into(),
+                brand: Brand::Feishu,
+                redirect_urls: vec!["http://127.0.0.1/".into()],
+            }],
+            users: demo_users(),
             code_ttl,
+            token_ttl: Duration::from_secs(7200),
         })
     }
 
@@ -715,21 +785,21 @@ mod tests {
         let lasting = emulator(Duration::from_secs(60));
         let first_token = lasting.issue_user_token(0).unwrap();
         for _ in 0..MAX_ENTRIES {
-            assert!(lasting.mint(CodeKind::Mina, 0, None, None).is_some());
+            assert!(lasting.mint(CodeKind::Mina, "cli_test", 0, None, None).is_some());
             lasting.issue_user_token(0).unwrap();
         }
-        assert_eq!(lasting.mint(CodeKind::Mina, 0, None, None), None, "full of live codes: rate limited");
+        assert_eq!(lasting.mint(CodeKind::Mina, "cli_test", 0, None, None), None, "full of live codes: rate limited");
         assert!(lasting.issue_user_token(0).is_some(), "tokens make room by dropping the oldest");
         assert_eq!(lasting.stored()[..2], [MAX_ENTRIES, MAX_ENTRIES]);
         assert!(lasting.user_tokens.lock().unwrap().get_mut(&first_token).is_none(), "the oldest token went");
 
         let brief = emulator(Duration::from_millis(1));
         for _ in 0..MAX_ENTRIES {
-            brief.mint(CodeKind::Mina, 0, None, None).unwrap();
+            brief.mint(CodeKind::Mina, "cli_test", 0, None, None).unwrap();
         }
         std::thread::sleep(Duration::from_millis(10));
         for _ in 0..1024 {
-            assert!(brief.mint(CodeKind::Mina, 0, None, None).is_some(), "expired codes make room");
+            assert!(brief.mint(CodeKind::Mina, "cli_test", 0, None, None).is_some(), "expired codes make room");
         }
         assert!(brief.stored()[0] <= 1100, "expired codes are gone: {} kept", brief.stored()[0]);
     }
@@ -740,7 +810,8 @@ mod tests {
     fn sustained_logins_never_fill_the_stores() {
         let emulator = emulator(Duration::from_secs(60));
         for i in 0..3 * MAX_ENTRIES {
-            let code = emulator.mint(CodeKind::Mina, 0, None, None).unwrap_or_else(|| panic!("login {i} refused"));
+            let code =
+                emulator.mint(CodeKind::Mina, "cli_test", 0, None, None).unwrap_or_else(|| panic!("login {i} refused"));
             let mut grants = emulator.grants.lock().unwrap();
             emulator.redeem(&mut grants, &code);
             drop(grants);
@@ -754,7 +825,7 @@ mod tests {
     #[test]
     fn a_redeemed_code_still_answers_already_used() {
         let emulator = emulator(Duration::from_secs(60));
-        let code = emulator.mint(CodeKind::OAuth, 0, None, None).unwrap();
+        let code = emulator.mint(CodeKind::OAuth, "cli_test", 0, None, None).unwrap();
         assert!(!emulator.was_used(&code, CodeKind::OAuth));
         let mut grants = emulator.grants.lock().unwrap();
         emulator.redeem(&mut grants, &code);

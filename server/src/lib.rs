@@ -1,0 +1,157 @@
+//! The feishu-login server crate. The demo server (binary `feishu-login-server`), on 127.0.0.1 only: the `www/` demo page and the built `pkg/`,
+//! a reference app backend (`/api/...`), and — unless real Feishu credentials are given — a
+//! strict local Feishu emulator under Feishu's own paths (`/open-apis/...`).
+//!
+//! Environment: `PORT` (8080); `FEISHU_APP_ID`, `FEISHU_APP_SECRET`, `FEISHU_BRAND`
+//! (`feishu`|`lark`) for real mode; `SESSION_SECRET` (random per start otherwise);
+//! `SESSION_TTL_SECS` (3600); `FEISHU_LOGIN_ROOT` (the repository, for `www/` and `pkg/`).
+//!
+//! Modules: [`emulator`] (the Feishu endpoints), [`backend`] (the reference app backend),
+//! [`emulator_tool`] (the `feishu-emulator` binary's TOML file and flags: the emulator in front
+//! of your own app).
+
+pub mod backend;
+pub mod emulator;
+pub mod emulator_tool;
+
+/// The session lifetime from `SESSION_TTL_SECS` (default 3600 s), checked at startup: a value
+/// that cannot be a lifetime (0, not a number, beyond 10 years) stops the server with a clear
+/// message instead of breaking logins later (issue #13: u64::MAX overflowed on the first login).
+pub fn session_ttl(value: Option<&str>) -> Result<Duration, String> {
+    const MAX: u64 = 10 * 365 * 24 * 3600;
+    match value.map(|v| v.trim().parse::<u64>()) {
+        None => Ok(Duration::from_secs(3600)),
+        Some(Ok(secs)) if (1..=MAX).contains(&secs) => Ok(Duration::from_secs(secs)),
+        Some(_) => Err(format!(
+            "SESSION_TTL_SECS must be a whole number of seconds from 1 to {MAX} (10 years), got {:?}",
+            value.unwrap_or_default()
+        )),
+    }
+}
+
+use std::net::SocketAddr;
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+
+use crate::backend::{Backend, BackendConfig};
+use crate::emulator::{demo_users, App, Brand, Emulator, EmulatorConfig};
+
+/// What the demo page needs to know (served as `/config.json`).
+#[derive(Clone)]
+struct PageConfig {
+    app_id: String,
+    brand: String,
+    emulator: bool,
+    root: PathBuf,
+}
+
+/// Settings of one server instance.
+pub struct Settings {
+    pub port: u16,
+    pub root: PathBuf,
+    pub real: Option<(String, String, String)>,
+    pub session_secret: Vec<u8>,
+    pub session_ttl: Duration,
+    pub code_ttl: Duration,
+}
+
+/// The environment variable `name`, when set and not empty.
+pub fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The whole app; `addr` is where it listens (the emulator's own base URL in emulator mode).
+pub fn app(settings: &Settings, addr: SocketAddr) -> Router {
+    let (app_id, app_secret, brand, open_api_base, emulator) = match &settings.real {
+        Some((id, secret, brand)) => {
+            let base = if brand == "lark" { "https://open.larksuite.com" } else { "https://open.feishu.cn" };
+            (id.clone(), secret.clone(), brand.clone(), base.to_owned(), None)
+        }
+        None => {
+            let secret = hex(&rand::random::<[u8; 16]>());
+            let allowlist =
+                vec![format!("http://127.0.0.1:{}/", addr.port()), format!("http://localhost:{}/", addr.port())];
+            let emulator = Emulator::new(EmulatorConfig {
+                apps: vec![App {
+                    id: "cli_emulator_demo".into(),
+                    secret: secret.clone(),
+                    brand: Brand::Feishu,
+                    redirect_urls: allowlist,
+                }],
+                users: demo_users(),
+                code_ttl: settings.code_ttl,
+                token_ttl: Duration::from_secs(7200),
+            });
+            ("cli_emulator_demo".to_owned(), secret, "feishu".to_owned(), format!("http://{addr}"), Some(emulator))
+        }
+    };
+    let backend = Backend::new(BackendConfig {
+        app_id: app_id.clone(),
+        app_secret,
+        open_api_base,
+        session_secret: settings.session_secret.clone(),
+        session_ttl: settings.session_ttl,
+    });
+    let page = PageConfig { app_id, brand, emulator: emulator.is_some(), root: settings.root.clone() };
+    let mut router = backend::routes(backend);
+    if let Some(emulator) = emulator {
+        router = router.merge(emulator::routes(emulator));
+    }
+    let pages = Router::new().route("/config.json", get(page_config)).fallback(get(static_file)).with_state(page);
+    router.merge(pages)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn page_config(State(page): State<PageConfig>) -> Json<serde_json::Value> {
+    Json(json!({ "appId": page.app_id, "brand": page.brand, "emulator": page.emulator }))
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") => "application/json",
+        Some("png") => "image/png",
+        Some("svg") => "image/svg+xml",
+        _ => "application/octet-stream",
+    }
+}
+
+/// `www/` at `/`, the built package at `/pkg/`. Paths with `..` are refused.
+async fn static_file(State(page): State<PageConfig>, request: Request) -> Response {
+    let path = request.uri().path().trim_start_matches('/');
+    let relative = Path::new(path);
+    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let file = match path {
+        "" => page.root.join("www/index.html"),
+        p if p.starts_with("pkg/") => page.root.join(p),
+        p => page.root.join("www").join(p),
+    };
+    match tokio::fs::read(&file).await {
+        Ok(bytes) => {
+            ([(header::CONTENT_TYPE, content_type(&file)), (header::CACHE_CONTROL, "no-store")], bytes).into_response()
+        }
+        Err(_) if path.starts_with("pkg/") => {
+            (StatusCode::NOT_FOUND, "pkg/ is not built: run `node scripts/build-pkg.mjs` (the demo command does)")
+                .into_response()
+        }
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -189,3 +189,45 @@ test("a second tab sees login and logout", async () => {
   await second.waitForFunction(() => document.getElementById("status").textContent === "signed out");
   await context.close();
 });
+
+// Issue #13, demo polish.
+test("demo: armed faults are shown, also after a reload, until cleared", async () => {
+  const { context, page } = await fresh();
+  assert.equal(await page.isHidden("#faults-armed"), true);
+  await page.click("#fault-many");
+  await page.waitForSelector("#faults-armed:not([hidden])");
+  assert.match(await text(page, "#faults-armed"), /next 5 token call\(s\) fail with 20050/);
+  const other = await demo(await browser.newContext());
+  assert.equal(await other.isHidden("#faults-armed"), false, "a freshly loaded page sees the armed faults");
+  await shot(other, "09-faults-armed");
+  await other.context().close();
+  await page.click("#fault-clear");
+  await page.waitForSelector("#faults-armed", { state: "hidden" });
+  await context.close();
+});
+
+test("demo: the steps log survives the redirect; attempt buttons are off while one runs", async () => {
+  const { context, page } = await fresh();
+  const offWhileRunning = await page.evaluate(() => {
+    document.getElementById("sim-widget").click();
+    return ["login", "sim-widget", "sim-mini"].map((id) => document.getElementById(id).disabled);
+  });
+  assert.deepEqual(offWhileRunning, [true, true, true]);
+  await page.waitForFunction(() => !document.getElementById("login").disabled);
+  await redirectLogin(page);
+  await page.waitForSelector("body[data-session=yes]");
+  const steps = await text(page, "#steps");
+  assert.match(steps, /detected surface "docWidget"/, "steps from before the redirect are still listed");
+  assert.match(steps, /redirecting to the authorize page[\s\S]*page loaded: \/ \(with a query\)/);
+  assert.equal(await page.isEnabled("#login"), true);
+  await context.close();
+});
+
+test("demo: the snippet is not clipped on a narrow screen", async () => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await demo(context);
+  const overflow = await page.$eval("pre", (pre) => pre.scrollWidth - pre.clientWidth);
+  assert.ok(overflow <= 0, `the snippet overflows by ${overflow}px`);
+  await shot(page, "10-narrow");
+  await context.close();
+});

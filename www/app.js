@@ -3,12 +3,38 @@
 import init, { FeishuLogin, FeishuLoginError } from "/pkg/index.js";
 
 const $ = (id) => document.getElementById(id);
-function step(text, bad = false) {
+// The steps log survives the redirect to Feishu and back (and reloads): kept in this tab's
+// sessionStorage, the last 200 lines.
+const STEPS_KEY = "feishu-login-demo/steps";
+const kept = (() => {
+  try {
+    return JSON.parse(sessionStorage.getItem(STEPS_KEY)) || [];
+  } catch {
+    return [];
+  }
+})();
+function show(line) {
   const li = document.createElement("li");
-  li.textContent = `${new Date().toLocaleTimeString()}  ${text}`;
-  if (bad) li.className = "bad";
+  li.textContent = line.text;
+  if (line.bad) li.className = "bad";
   $("steps").append(li);
   li.scrollIntoView({ block: "nearest" });
+}
+function step(text, bad = false) {
+  const line = { text: `${new Date().toLocaleTimeString()}  ${text}`, bad };
+  kept.push(line);
+  kept.splice(0, Math.max(0, kept.length - 200));
+  try {
+    sessionStorage.setItem(STEPS_KEY, JSON.stringify(kept));
+  } catch {}
+  show(line);
+}
+kept.forEach(show);
+step(`page loaded: ${location.pathname}${location.search ? " (with a query)" : ""}`);
+
+// Buttons that start an attempt are disabled while one runs.
+function busy(on) {
+  for (const b of document.querySelectorAll("button.attempt")) b.disabled = on;
 }
 
 // Log each request the page makes (method, path, status: no bodies, no query).
@@ -83,12 +109,21 @@ if (auth.isCallback()) {
   render(auth.session);
 }
 document.body.dataset.ready = "yes";
+if (config.emulator) addEventListener("focus", showFaults);
 
 $("login").onclick = () => {
   clearError();
+  busy(true);
   step("redirecting to the authorize page (PKCE S256 + state)");
-  auth.loginWithRedirect().catch(showError);
+  // Settles once the browser took the navigation (the buttons stay off while the page leaves),
+  // or rejects when it refused: then they come back.
+  auth.loginWithRedirect().catch((e) => {
+    showError(e);
+    busy(false);
+  });
 };
+// Back from the back/forward cache: the page is live again.
+addEventListener("pageshow", (e) => e.persisted && busy(false));
 $("logout").onclick = () => {
   auth.logout();
   clearError();
@@ -135,6 +170,7 @@ const hosts = {
 for (const button of document.querySelectorAll("[data-surface]")) {
   button.onclick = async () => {
     clearError();
+    busy(true);
     const extra = hosts[button.dataset.surface]();
     const hosted = makeAuth(extra);
     step(`simulating ${button.textContent}: detected surface "${hosted.surface}"`);
@@ -148,13 +184,27 @@ for (const button of document.querySelectorAll("[data-surface]")) {
       delete window.tt;
       hosted.free();
       render(auth.session);
+      busy(false);
+      showFaults();
     }
   };
 }
 
+// Armed faults are the emulator's, not the page's: shown from the emulator, also after a reload,
+// until they are used up or cleared.
+async function showFaults() {
+  if (!config.emulator) return;
+  const armed = await (await realFetch("/emulator/faults")).json();
+  $("faults-armed").hidden = armed.remaining === 0;
+  $("faults-armed").textContent = `armed: the next ${armed.remaining} token call(s) fail with ${armed.kind}`;
+  $("fault-clear").hidden = armed.remaining === 0;
+}
 async function fault(count) {
   await realFetch("/emulator/faults", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ count, kind: "20050" }) });
-  step(`emulator: the next ${count} token call(s) fail with 20050`);
+  step(count ? `emulator: the next ${count} token call(s) fail with 20050` : "emulator: faults cleared");
+  await showFaults();
 }
 $("fault-once").onclick = () => fault(1);
 $("fault-many").onclick = () => fault(5);
+$("fault-clear").onclick = () => fault(0);
+await showFaults();

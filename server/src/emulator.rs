@@ -371,7 +371,7 @@ pub fn routes(emulator: Arc<Emulator>) -> Router {
         .route("/open-apis/auth/v3/app_access_token/internal", post(app_access_token))
         .route("/open-apis/mina/v2/tokenLoginValidate", post(token_login_validate))
         .route("/emulator/host-code", post(host_code))
-        .route("/emulator/faults", post(set_faults))
+        .route("/emulator/faults", post(set_faults).get(armed_faults))
         .with_state(emulator)
 }
 
@@ -744,6 +744,12 @@ async fn set_faults(State(emulator): State<Arc<Emulator>>, Json(request): Json<F
     }
     *emulator.faults.lock().unwrap() = Faults { remaining: request.count, kind: request.kind };
     Json(json!({ "ok": true })).into_response()
+}
+
+/// Emulator only: the faults still armed (the demo shows them, also after a reload).
+async fn armed_faults(State(emulator): State<Arc<Emulator>>) -> Response {
+    let faults = emulator.faults.lock().unwrap().clone();
+    Json(json!({ "remaining": faults.remaining, "kind": faults.kind })).into_response()
 }
 
 #[cfg(test)]

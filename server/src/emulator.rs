@@ -99,6 +99,13 @@ pub struct EmulatorConfig {
     pub code_ttl: Duration,
     /// How long user and app access tokens live (Feishu: 2 hours).
     pub token_ttl: Duration,
+    /// When set, the emulator's own controls (`POST /emulator/host-code`, `POST /emulator/faults`)
+    /// need the header `x-emulator-key` with this value: codes for any user are a sign-in as that
+    /// user, so an emulator reachable by others (CI network, container) should not mint them for
+    /// anyone who asks. Unset for the demo on 127.0.0.1, where browsers already keep other sites'
+    /// pages out (the controls only take `application/json`, which a cross-site page cannot send
+    /// without a CORS preflight that the emulator never allows).
+    pub control_key: Option<String>,
 }
 
 impl EmulatorConfig {
@@ -370,8 +377,12 @@ pub fn routes(emulator: Arc<Emulator>) -> Router {
         .route("/open-apis/authen/v1/user_info", get(user_info))
         .route("/open-apis/auth/v3/app_access_token/internal", post(app_access_token))
         .route("/open-apis/mina/v2/tokenLoginValidate", post(token_login_validate))
-        .route("/emulator/host-code", post(host_code))
-        .route("/emulator/faults", post(set_faults).get(armed_faults))
+        .merge(
+            Router::new()
+                .route("/emulator/host-code", post(host_code))
+                .route("/emulator/faults", post(set_faults).get(armed_faults))
+                .route_layer(axum::middleware::from_fn_with_state(emulator.clone(), guard_controls)),
+        )
         .with_state(emulator)
 }
 
@@ -702,6 +713,29 @@ struct HostCodeRequest {
 }
 
 /// Emulator only: the code a Feishu host (doc widget, client, mini program) would hand out.
+/// `None` when the request may use the emulator's controls, else the 401 to answer.
+fn control_refused(emulator: &Emulator, headers: &HeaderMap) -> Option<Response> {
+    let expected = emulator.config.control_key.as_deref()?;
+    let given = headers.get("x-emulator-key").map(|v| v.as_bytes()).unwrap_or_default();
+    if bool::from(given.ct_eq(expected.as_bytes())) {
+        return None;
+    }
+    let message = "this emulator's controls need the header x-emulator-key (its --control-key)";
+    Some((StatusCode::UNAUTHORIZED, Json(json!({ "message": message }))).into_response())
+}
+
+/// Runs before the controls' handlers, so that nothing of a refused request is even parsed.
+async fn guard_controls(
+    State(emulator): State<Arc<Emulator>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match control_refused(&emulator, request.headers()) {
+        Some(refused) => refused,
+        None => next.run(request).await,
+    }
+}
+
 async fn host_code(State(emulator): State<Arc<Emulator>>, Json(request): Json<HostCodeRequest>) -> Response {
     let kind = match request.surface.as_str() {
         "client" => CodeKind::OAuth,
@@ -782,6 +816,7 @@ mod tests {
             users: demo_users(),
             code_ttl,
             token_ttl: Duration::from_secs(7200),
+            control_key: None,
         })
     }
 

@@ -5,6 +5,7 @@
 //! listen = "127.0.0.1:8090"     # optional (default 127.0.0.1:8090)
 //! code_ttl_secs = 300           # optional: how long codes live (Feishu: 5 minutes)
 //! token_ttl_secs = 7200         # optional: user and app access tokens (Feishu: 2 hours)
+//! control_key = "…"             # optional: /emulator/* controls need header x-emulator-key
 //!
 //! [[apps]]
 //! id = "cli_a5ca35a685b0x26e"
@@ -23,7 +24,7 @@
 //! Flags add to or override the file: `--config FILE`, `--listen ADDR`, `--app ID=SECRET`
 //! (repeatable), `--redirect URL` (repeatable: registered for every app given by `--app`),
 //! `--brand feishu|lark` (for the `--app` apps), `--code-ttl SECS`, `--token-ttl SECS`,
-//! `--check` (validate, print the summary, exit).
+//! `--control-key KEY`, `--check` (validate, print the summary, exit).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -39,7 +40,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8090";
 pub const USAGE: &str = "feishu-emulator: a local, strict Feishu for login development and CI
 
 usage: feishu-emulator [--config FILE] [--listen ADDR] [--app ID=SECRET]... [--redirect URL]...
-                       [--brand feishu|lark] [--code-ttl SECS] [--token-ttl SECS] [--check]
+                       [--brand feishu|lark] [--code-ttl SECS] [--token-ttl SECS]
+                       [--control-key KEY] [--check]
 
   --config FILE     a TOML file: apps (id, secret, brand, redirect_urls), users, lifetimes
   --listen ADDR     address to listen on (default 127.0.0.1:8090)
@@ -48,6 +50,7 @@ usage: feishu-emulator [--config FILE] [--listen ADDR] [--app ID=SECRET]... [--r
   --brand NAME      brand of the --app apps: feishu (default) or lark
   --code-ttl SECS   code lifetime (default 300)
   --token-ttl SECS  user and app access token lifetime (default 7200)
+  --control-key KEY POST /emulator/host-code and /emulator/faults need header x-emulator-key: KEY
   --check           validate the configuration, print it (without secrets) and exit
 ";
 
@@ -58,6 +61,7 @@ struct File {
     listen: Option<String>,
     code_ttl_secs: Option<u64>,
     token_ttl_secs: Option<u64>,
+    control_key: Option<String>,
     #[serde(default)]
     apps: Vec<FileApp>,
     users: Option<Vec<DemoUser>>,
@@ -96,6 +100,7 @@ pub fn parse(args: &[String], read_file: impl Fn(&str) -> Result<String, String>
     let mut brand = Brand::Feishu;
     let (mut code_ttl, mut token_ttl) = (None, None);
     let mut check = false;
+    let mut control_key = None;
     let mut args = args.iter();
     while let Some(flag) = args.next() {
         let mut value = |name: &str| args.next().cloned().ok_or_else(|| format!("{name} needs a value\n\n{USAGE}"));
@@ -108,6 +113,7 @@ pub fn parse(args: &[String], read_file: impl Fn(&str) -> Result<String, String>
                 file = toml::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
             }
             "--listen" => listen = Some(value("--listen")?),
+            "--control-key" => control_key = Some(value("--control-key")?),
             "--app" => {
                 let pair = value("--app")?;
                 let (id, secret) = pair.split_once('=').ok_or("--app takes ID=SECRET, e.g. --app cli_abc=secret")?;
@@ -161,7 +167,11 @@ pub fn parse(args: &[String], read_file: impl Fn(&str) -> Result<String, String>
         Some(secs) => lifetime("token_ttl_secs", secs, 30 * 24 * 3600)?,
         None => Duration::from_secs(7200),
     };
-    Ok(ToolConfig { listen, emulator: EmulatorConfig { apps, users, code_ttl, token_ttl }, check })
+    let control_key = control_key.or(file.control_key);
+    if control_key.as_ref().is_some_and(|key| key.len() < 16 || !key.bytes().all(|b| b.is_ascii_graphic())) {
+        return Err("the control key must be at least 16 printable ASCII characters without spaces".into());
+    }
+    Ok(ToolConfig { listen, emulator: EmulatorConfig { apps, users, code_ttl, token_ttl, control_key }, check })
 }
 
 fn seconds(flag: &str, value: &str) -> Result<u64, String> {
@@ -362,6 +372,7 @@ mod tests {
             ("--app cli_a=s --brand wechat", "feishu or lark"),
             ("--app cli_a=s --frobnicate", "unknown argument"),
             ("--config missing.toml", "cannot read missing.toml"),
+            ("--app cli_a=s --control-key short", "at least 16"),
         ];
         for (line, expected) in cases {
             let error = parse(&args(line), no_file).unwrap_err();
@@ -422,5 +433,32 @@ mod tests {
         assert_eq!(status, 400);
         let page = http.get(base.clone() + "/").send().await.unwrap().text().await.unwrap();
         assert!(page.contains("cli_one") && !page.contains("s1<") && !page.contains(">s2"));
+    }
+
+    /// With a control key, minting a code (a sign-in as any user) needs it.
+    #[tokio::test]
+    async fn a_control_key_guards_minting_and_faults() {
+        let key = "k3y-for-the-ci-network";
+        let line = format!("--app cli_one=s1 --control-key {key}");
+        let config = parse(&args(&line), no_file).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router(config.emulator)).await.unwrap() });
+        let http = reqwest::Client::new();
+        let body = serde_json::json!({ "surface": "client" });
+        for (path, given) in [
+            ("/emulator/host-code", None),
+            ("/emulator/host-code", Some("k3y-for-the-ci-networK")),
+            ("/emulator/faults", None),
+        ] {
+            let mut request = http.post(base.clone() + path).json(&body);
+            if let Some(given) = given {
+                request = request.header("x-emulator-key", given);
+            }
+            assert_eq!(request.send().await.unwrap().status().as_u16(), 401, "{path} with {given:?}");
+        }
+        let response = http.post(base.clone() + "/emulator/host-code").header("x-emulator-key", key).json(&body);
+        let minted: serde_json::Value = response.send().await.unwrap().json().await.unwrap();
+        assert!(minted["code"].as_str().is_some_and(|c| c.starts_with("code-")), "{minted}");
     }
 }

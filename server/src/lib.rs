@@ -88,6 +88,7 @@ pub fn app(settings: &Settings, addr: SocketAddr) -> Router {
                 users: demo_users(),
                 code_ttl: settings.code_ttl,
                 token_ttl: Duration::from_secs(7200),
+                control_key: None,
             });
             ("cli_emulator_demo".to_owned(), secret, "feishu".to_owned(), format!("http://{addr}"), Some(emulator))
         }

@@ -329,3 +329,34 @@ async fn a_redirect_uri_with_control_characters_is_refused_before_a_code_is_mint
     assert_eq!(response.status().as_u16(), 400);
     assert!(response.text().await.unwrap().contains("20029"));
 }
+
+// Issue #13, defect 2 (minting needs no authentication): on the demo's 127.0.0.1 the controls are
+// open to the demo page, and closed to other sites' pages by the browser: they only take JSON,
+// and a cross-site page can send a body without a CORS preflight only as text/plain or a form.
+#[tokio::test]
+async fn other_sites_pages_cannot_mint_codes() {
+    let server = start(Duration::from_secs(60)).await;
+    for content_type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+        let response = server
+            .http
+            .post(server.base.clone() + "/emulator/host-code")
+            .header("content-type", content_type)
+            .header("origin", "https://evil.example")
+            .body(r#"{"surface":"client"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 415, "{content_type}");
+        assert!(response.headers().get("access-control-allow-origin").is_none());
+    }
+    let preflight = server
+        .http
+        .request(reqwest::Method::OPTIONS, server.base.clone() + "/emulator/host-code")
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.headers().get("access-control-allow-origin").is_none(), "no CORS grant");
+}

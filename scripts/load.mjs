@@ -16,12 +16,12 @@
 // quarter of the run (warm-up: thread pools, allocator arenas and connection buffers grow once).
 // The emulator's stores are bounded (MAX_ENTRIES each, swept): a long run plateaus. Figures of a
 // run are in README.md ("Load test").
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { startListening } from "../tests/support/listening.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: args } = parseArgs({
@@ -44,19 +44,14 @@ const SURFACES = ["browser", "client", "docWidget", "miniProgram"];
 const b64url = (buf) => buf.toString("base64url");
 
 /** Starts the server on a free port; resolves with its base URL and process. */
-function startServer() {
-  const server = spawn(args.server, [], {
-    env: { ...process.env, PORT: "0", FEISHU_APP_ID: "", FEISHU_APP_SECRET: "", FEISHU_LOGIN_ROOT: root },
-    stdio: ["ignore", "pipe", "ignore"], // stderr: one log line per login, not wanted here
+async function startServer() {
+  const env = { ...process.env, PORT: "0", FEISHU_APP_ID: "", FEISHU_APP_SECRET: "", FEISHU_LOGIN_ROOT: root };
+  // stderr: one log line per login, not wanted here.
+  const started = startListening(args.server, [], { env, stderr: "ignore" });
+  const { child, base } = await started.catch((e) => {
+    throw new Error(`${e.message} (build it first: cargo build --release -p feishu-login-server)`);
   });
-  return new Promise((resolve, reject) => {
-    server.on("error", (e) => reject(new Error(`cannot start ${args.server}: ${e.message} (build it first: cargo build --release -p feishu-login-server)`)));
-    server.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
-    server.stdout.on("data", (chunk) => {
-      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(String(chunk));
-      if (match) resolve({ server, base: match[0] });
-    });
-  });
+  return { server: child, base };
 }
 
 /** The server's resident memory in KiB (Linux /proc). */

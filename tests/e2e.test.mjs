@@ -3,11 +3,11 @@
 // both). Screenshots of the key states go to tests/artifacts/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium } from "./support/chromium.mjs";
+import { startListening } from "./support/listening.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const artifacts = join(root, "tests", "artifacts");
@@ -15,17 +15,9 @@ let server, browser, base;
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
-  server = spawn(join(root, "target", "debug", "feishu-login-server"), [], {
+  ({ child: server, base } = await startListening(join(root, "target", "debug", "feishu-login-server"), [], {
     env: { ...process.env, PORT: "0", FEISHU_APP_ID: "", FEISHU_APP_SECRET: "", FEISHU_LOGIN_ROOT: root },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  base = await new Promise((resolve, reject) => {
-    server.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
-    server.stdout.on("data", (chunk) => {
-      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(String(chunk));
-      if (match) resolve(match[0]);
-    });
-  });
+  }));
   browser = await launchChromium();
 });
 

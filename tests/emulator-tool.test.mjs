@@ -5,12 +5,12 @@
 // emulator's consent page. Needs pkg/ and target/debug/feishu-emulator (scripts/test.sh builds both).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
 import { join, dirname, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium } from "./support/chromium.mjs";
+import { startListening } from "./support/listening.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const APP_ID = "cli_yourapp0001";
@@ -74,16 +74,9 @@ before(async () => {
   app = yourApp();
   await new Promise((resolve) => app.listen(0, "127.0.0.1", resolve));
   appBase = `http://127.0.0.1:${app.address().port}`;
-  emulator = spawn(join(root, "target", "debug", "feishu-emulator"), [
+  ({ child: emulator, base: emulatorBase } = await startListening(join(root, "target", "debug", "feishu-emulator"), [
     "--listen", "127.0.0.1:0", "--app", `${APP_ID}=${APP_SECRET}`, "--redirect", appBase + "/",
-  ], { stdio: ["ignore", "pipe", "inherit"] });
-  emulatorBase = await new Promise((resolve, reject) => {
-    emulator.on("exit", (code) => reject(new Error(`feishu-emulator exited with ${code}`)));
-    emulator.stdout.on("data", (chunk) => {
-      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(String(chunk));
-      if (match) resolve(match[0]);
-    });
-  });
+  ]));
   browser = await launchChromium();
 });
 

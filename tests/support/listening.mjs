@@ -1,0 +1,16 @@
+// Starts a server binary of this repository (the demo server, feishu-emulator) and resolves with
+// its base URL once it printed `http://127.0.0.1:<port>` (they listen on port 0: a free port).
+import { spawn } from "node:child_process";
+
+/** `{ child, base }`; rejects when the binary cannot start or exits first. */
+export function startListening(command, args = [], { env = process.env, stderr = "inherit" } = {}) {
+  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", stderr] });
+  return new Promise((resolve, reject) => {
+    child.on("error", (e) => reject(new Error(`cannot start ${command}: ${e.message}`)));
+    child.on("exit", (code) => reject(new Error(`${command} exited with ${code}`)));
+    child.stdout.on("data", (chunk) => {
+      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(String(chunk));
+      if (match) resolve({ child, base: match[0] });
+    });
+  });
+}

@@ -21,6 +21,10 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+/// The local Feishu Docs that hosts a doc widget under development (issue #13).
+#[path = "widget_host.rs"]
+mod widget_host;
+
 /// A user of the emulated tenant (the consent page lists them; host codes name one by index).
 #[derive(Clone, Debug, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -377,6 +381,7 @@ pub fn routes(emulator: Arc<Emulator>) -> Router {
         .route("/open-apis/authen/v1/user_info", get(user_info))
         .route("/open-apis/auth/v3/app_access_token/internal", post(app_access_token))
         .route("/open-apis/mina/v2/tokenLoginValidate", post(token_login_validate))
+        .route("/emulator/doc-widget-host", get(widget_host::page))
         .merge(
             Router::new()
                 .route("/emulator/host-code", post(host_code))

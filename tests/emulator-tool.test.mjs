@@ -1,18 +1,20 @@
 // feishu-emulator in front of someone else's app (issue #13, "Test your own app offline"): the
-// emulator binary runs alone with the app registered by flags; the app is a separate origin with
+// emulator binary runs alone with server/feishu-emulator.example.toml; the app is a separate origin with
 // its own backend written here in plain Node (any language would do: it only speaks Feishu's
 // documented HTTP API to the emulator's base URL). Chromium logs in through the SDK and the
 // emulator's consent page. Needs pkg/ and target/debug/feishu-emulator (scripts/test.sh builds both).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, dirname, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium } from "./support/chromium.mjs";
 import { startListening } from "./support/listening.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+// As registered in server/feishu-emulator.example.toml.
 const APP_ID = "cli_yourapp0001";
 const APP_SECRET = "your-app-secret";
 let emulator, emulatorBase, app, appBase, browser;
@@ -74,8 +76,12 @@ before(async () => {
   app = yourApp();
   await new Promise((resolve) => app.listen(0, "127.0.0.1", resolve));
   appBase = `http://127.0.0.1:${app.address().port}`;
+  // server/feishu-emulator.example.toml, with this app's origin as its redirect URL.
+  const example = readFileSync(join(root, "server", "feishu-emulator.example.toml"), "utf8");
+  const config = join(mkdtempSync(join(tmpdir(), "feishu-emulator-")), "config.toml");
+  writeFileSync(config, example.replace(/^redirect_urls = .*$/m, `redirect_urls = ["${appBase}/"]`));
   ({ child: emulator, base: emulatorBase } = await startListening(join(root, "target", "debug", "feishu-emulator"), [
-    "--listen", "127.0.0.1:0", "--app", `${APP_ID}=${APP_SECRET}`, "--redirect", appBase + "/",
+    "--config", config, "--listen", "127.0.0.1:0",
   ]));
   browser = await launchChromium();
 });
@@ -98,7 +104,7 @@ test("your app on its own origin logs in through feishu-emulator", async () => {
   await page.click("#allow");
   await page.waitForURL(appBase + "/");
   await page.waitForFunction(() => document.querySelector("#who").textContent !== "signed out");
-  assert.equal(await page.textContent("#who"), "signed in as 张三");
+  assert.equal(await page.textContent("#who"), "signed in as Ada Lovelace", "the file's first user");
   assert.equal(new URL(page.url()).search, "", "code and state are stripped from the address bar");
   assert.deepEqual(errors, []);
 });

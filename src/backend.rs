@@ -226,6 +226,28 @@ pub fn retry_delay(error: &Error, retried: u32, backend: &BackendConfig, source:
     (retried < backend.retries && is_safe_to_retry(error, source)).then(|| RETRY_BASE_DELAY_MS << retried.min(8))
 }
 
+/// The request of the session lifecycle endpoints (`refreshUrl`, `logoutUrl`): `POST` with
+/// `Authorization: Bearer <token>` ([RFC 6750 §2.1](https://www.rfc-editor.org/rfc/rfc6750#section-2.1))
+/// and an empty JSON object as the body (api.md, "v1 additions").
+///
+/// # Security
+/// The token travels in the header only, never in the URL.
+pub fn bearer_request(endpoint: &BackendConfig, token: &str) -> HttpRequest {
+    let mut headers = vec![
+        ("Content-Type".to_owned(), "application/json".to_owned()),
+        ("Accept".to_owned(), "application/json".to_owned()),
+    ];
+    headers.extend(endpoint.headers.iter().cloned());
+    headers.push(("Authorization".to_owned(), String::from("Bearer ") + token));
+    HttpRequest {
+        url: endpoint.url.clone(),
+        headers,
+        body: "{}".to_owned(),
+        credentials: endpoint.credentials,
+        timeout_ms: endpoint.timeout_ms,
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

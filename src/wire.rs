@@ -7,13 +7,15 @@
 //! | event | fields |
 //! | --- | --- |
 //! | `init` | `config` (the app's config; `storage`/`docMiniApp` objects as `{}`, a storage object without its three methods as `false`), `env` `{href, docMiniApp, h5sdk, ttLogin}` (booleans: which host APIs exist), `threw` when reading the config threw |
-//! | `call` | `id`, `m` (`login`, `authorizeUrl`, `loginWithRedirect`, `handleCallback`, `isCallback`, `refresh`, `logout`), `arg`, `href`, `threw` when reading `arg` threw |
+//! | `call` | `id`, `m` (`login`, `authorizeUrl`, `loginWithRedirect`, `handleCallback`, `isCallback`, `refresh`, `logout`, `getSession`), `arg`, `href`, `threw` when reading `arg` threw |
 //! | `fetched` | `op`, then `status` + `body`, or `fail`: `"network"` / `"timeout"` |
 //! | `slept` | `op` |
 //! | `host` | `op`, then `ready` (h5sdk.ready fired; the value: whether `tt.requestAccess` exists), `value` (what the API resolved with), `error` (what it rejected with), `timeout: true` or `missing: true` |
 //! | `navfail`, `pagehide`, `tick` | — |
 //! | `pageshow` | `persisted` |
 //! | `storage` | `key` (`null`: the store was cleared) |
+//! | `visibility` | `visible` (`visibilitychange`) |
+//! | `online` | — |
 //!
 //! Effects (`"e"` names the effect) mirror [`Effect`]: `ready` `{surface, watch}`, `settle`
 //! `{id, session: true}` / `{id, value}` / `{id, error: {kind, message, code?, status?,
@@ -129,7 +131,8 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
                 "handleCallback" => Call::HandleCallback(url()),
                 "isCallback" => Call::IsCallback(url()),
                 "refresh" => Call::Refresh,
-                "logout" => Call::Logout,
+                "logout" => Call::Logout(arg.clone()),
+                "getSession" => Call::GetSession(arg.clone()),
                 _ => return None,
             };
             Event::Call { id, call, href: text(&json, "href").unwrap_or_default() }
@@ -172,6 +175,8 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
         "pageshow" => Event::PageShown { persisted: flag(&json, "persisted") },
         "storage" => Event::StorageChanged { key: text(&json, "key") },
         "tick" => Event::Tick,
+        "visibility" => Event::Visibility { visible: flag(&json, "visible") },
+        "online" => Event::Online,
         _ => return None,
     };
     Some(Ok(Incoming::Event(event)))

@@ -258,6 +258,9 @@ export function makeFeishuLogin(Engine) {
               on("pagehide", () => this.#feed({ t: "pagehide" }));
               on("pageshow", (ev) => this.#feed({ t: "pageshow", persisted: !!ev.persisted }));
               if (e.watch) on("storage", (ev) => this.#feed({ t: "storage", key: ev.key }));
+              // A hidden tab's timers are throttled or frozen: the engine re-checks renewal.
+              on("visibilitychange", () => this.#feed({ t: "visibility", visible: g.document?.visibilityState === "visible" }));
+              on("online", () => this.#feed({ t: "online" }));
             }
             break;
           case "settle": {
@@ -418,8 +421,14 @@ export function makeFeishuLogin(Engine) {
       return this.#async("handleCallback", url);
     }
 
-    logout() {
-      this.#sync("logout");
+    /** Removes the session at once (every tab hears null); with `logoutUrl`, settles after the server's answer. */
+    logout(options) {
+      return this.#async("logout", options);
+    }
+
+    /** A session valid for at least `options.minValidityMs` (default 60000), renewed when needed and possible; null when signed out. */
+    getSession(options) {
+      return this.#async("getSession", options);
     }
 
     onChange(listener) {

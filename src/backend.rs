@@ -93,18 +93,19 @@ pub fn build_request(backend: &BackendConfig, exchange: &ExchangeRequest) -> Htt
         CodeIn::Body => backend.url.clone(),
         CodeIn::Query => append_query(&backend.url, &[("code", exchange.code)]),
     };
+    post(backend, url, Json::Object(body).to_text(), None)
+}
+
+/// A JSON `POST` to `endpoint`: `Content-Type` and `Accept` first, then the configured headers,
+/// then `extra`.
+fn post(endpoint: &BackendConfig, url: String, body: String, extra: Option<(String, String)>) -> HttpRequest {
     let mut headers = vec![
         ("Content-Type".to_owned(), "application/json".to_owned()),
         ("Accept".to_owned(), "application/json".to_owned()),
     ];
-    headers.extend(backend.headers.iter().cloned());
-    HttpRequest {
-        url,
-        headers,
-        body: Json::Object(body).to_text(),
-        credentials: backend.credentials,
-        timeout_ms: backend.timeout_ms,
-    }
+    headers.extend(endpoint.headers.iter().cloned());
+    headers.extend(extra);
+    HttpRequest { url, headers, body, credentials: endpoint.credentials, timeout_ms: endpoint.timeout_ms }
 }
 
 /// Maps the backend's answer to a reply or a typed error. A relayed Feishu `code` is read in the
@@ -233,19 +234,8 @@ pub fn retry_delay(error: &Error, retried: u32, backend: &BackendConfig, source:
 /// # Security
 /// The token travels in the header only, never in the URL.
 pub fn bearer_request(endpoint: &BackendConfig, token: &str) -> HttpRequest {
-    let mut headers = vec![
-        ("Content-Type".to_owned(), "application/json".to_owned()),
-        ("Accept".to_owned(), "application/json".to_owned()),
-    ];
-    headers.extend(endpoint.headers.iter().cloned());
-    headers.push(("Authorization".to_owned(), String::from("Bearer ") + token));
-    HttpRequest {
-        url: endpoint.url.clone(),
-        headers,
-        body: "{}".to_owned(),
-        credentials: endpoint.credentials,
-        timeout_ms: endpoint.timeout_ms,
-    }
+    let authorization = ("Authorization".to_owned(), String::from("Bearer ") + token);
+    post(endpoint, endpoint.url.clone(), "{}".to_owned(), Some(authorization))
 }
 
 #[cfg(test)]

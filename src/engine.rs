@@ -1637,20 +1637,15 @@ impl Engine {
         let Some(endpoint) = &self.life.config.logout else { return };
         let problem = match result {
             // 401: the server had ended the session already.
-            Ok(response) if (200..300).contains(&response.status) || response.status == 401 => None,
-            Ok(response) => Some(String::from("answered HTTP ") + &crate::error::decimal(response.status.into())),
-            Err(TransportError::Unreachable) => Some("could not be reached".into()),
-            Err(TransportError::TimedOut) => Some(
-                String::from("did not answer within ") + &crate::error::decimal(endpoint.timeout_ms.into()) + " ms",
-            ),
+            Ok(response) if response.status == 401 => None,
+            Ok(response) => read_response(&endpoint.url, &response, CodeSource::OAuthToken).err(),
+            Err(error) => Some(transport_error(endpoint, error)),
         };
-        if let Some(problem) = problem {
+        // A 2xx without a session body is what a logout endpoint answers.
+        if let Some(problem) = problem.filter(|p| p.kind() != ErrorKind::Response) {
             out.push(Effect::Warn(
-                String::from("feishu-login: the logout endpoint ")
-                    + &endpoint.url
-                    + " "
-                    + &problem
-                    + "; the session was removed from this browser, but the server may accept its token until it expires",
+                String::from("feishu-login: logout() removed the session from this browser, but the server may accept its token until it expires: ")
+                    + problem.message(),
             ));
         }
         for (id, return_to) in waiters {

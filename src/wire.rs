@@ -464,4 +464,23 @@ mod tests {
         assert!(matches!(event(r#"{"t":"init","threw":true,"env":{}}"#), Ok(Incoming::Init { config: Err(_), .. })));
         assert!(read_event("{").is_none() && read_event(r#"{"t":"nope"}"#).is_none());
     }
+
+    #[test]
+    fn lifecycle_events_and_calls_are_read() {
+        let event = |text: &str| read_event(text).expect("an event").map_err(|(id, e)| (id, e.kind()));
+        assert!(matches!(
+            event(r#"{"t":"visibility","visible":true}"#),
+            Ok(Incoming::Event(Event::Visibility { visible: true }))
+        ));
+        assert!(matches!(event(r#"{"t":"visibility"}"#), Ok(Incoming::Event(Event::Visibility { visible: false }))));
+        assert!(matches!(event(r#"{"t":"online"}"#), Ok(Incoming::Event(Event::Online))));
+        assert!(matches!(
+            event(r#"{"t":"call","id":3,"m":"getSession","arg":"{\"minValidityMs\":5}"}"#),
+            Ok(Incoming::Event(Event::Call { id: 3, call: Call::GetSession(Json::Object(_)), .. }))
+        ));
+        assert!(matches!(
+            event(r#"{"t":"call","id":4,"m":"logout","arg":"null"}"#),
+            Ok(Incoming::Event(Event::Call { id: 4, call: Call::Logout(Json::Null), .. }))
+        ));
+    }
 }

@@ -396,7 +396,8 @@ fn a_failed_renewal_in_another_tab_is_not_repeated_at_once() {
     browser.advance(HOUR - 60_000);
     a.end_sleep();
     settle_lease(&mut a);
-    let waiting = get_session(&mut b, json!({}));
+    let waiting = get_session(&mut b, json!({ "minValidityMs": 120_000 }));
+    assert!(b.is_pending(waiting), "waits for A");
     a.answer_fetch(500, "");
     assert!(!browser.shared.borrow().items.contains_key(LEASE_KEY));
     b.feed(Event::StorageChanged { key: Some(LEASE_KEY.into()) });

@@ -191,6 +191,7 @@ export function makeFeishuLogin(Engine) {
     #next = 1;
     #timers = new Map(); // op (or "expiry") → setTimeout handle
     #fetches = new Set(); // AbortControllers of requests in flight
+    #locks = new Map(); // op → release function of a held Web Lock
     #stepping = false;
     #off = [];
 
@@ -309,6 +310,13 @@ export function makeFeishuLogin(Engine) {
           case "warn":
             console.warn(e.message);
             break;
+          case "lock":
+            this.#lock(e);
+            break;
+          case "unlock":
+            this.#locks.get(e.op)?.();
+            this.#locks.delete(e.op);
+            break;
         }
       }
       for (const session of notify) {
@@ -358,6 +366,25 @@ export function makeFeishuLogin(Engine) {
           this.#fetches.delete(ctl);
           this.#feed({ t: "fetched", op: e.op, ...answer });
         });
+    }
+
+    // A Web Lock held until the engine's "unlock" (or free()); "held: false" without Web Locks.
+    #lock(e) {
+      const tell = (held) => this.#feed({ t: "locked", op: e.op, held });
+      let locks;
+      try {
+        locks = g.navigator?.locks;
+      } catch {}
+      if (typeof locks?.request !== "function") return void queueMicrotask(() => tell(false));
+      locks
+        .request(e.name, () => {
+          if (!this.#engine) return;
+          return new Promise((release) => {
+            this.#locks.set(e.op, release);
+            tell(true);
+          });
+        })
+        .catch(() => tell(false));
     }
 
     // A synchronous member: its settle comes back in the same step.
@@ -453,6 +480,7 @@ export function makeFeishuLogin(Engine) {
       this.#off.forEach((off) => off());
       this.#timers.forEach((t) => clearTimeout(t));
       this.#fetches.forEach((ctl) => ctl.abort());
+      this.#locks.forEach((release) => release());
       this.#listeners.clear();
       // Nothing the SDK started may hang: calls still waiting settle with the freed error.
       const freed = misuse("this FeishuLogin was freed (free() was called) while the call was in flight");

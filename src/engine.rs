@@ -81,6 +81,7 @@ impl core::fmt::Debug for Event {
             Event::Tick => f.write_str("Tick"),
             Event::Visibility { visible } => f.debug_struct("Visibility").field("visible", visible).finish(),
             Event::Online => f.write_str("Online"),
+            Event::Locked { op, held } => f.debug_struct("Locked").field("op", op).field("held", held).finish(),
         }
     }
 }
@@ -212,6 +213,14 @@ pub enum Event {
     },
     /// `online`: the network is back; a renewal that was due is tried.
     Online,
+    /// The answer to [`Effect::Lock`]: `held` when the lock was granted (and is held until
+    /// [`Effect::Unlock`]), `false` when there are no Web Locks here or the request failed.
+    Locked {
+        /// The effect's op.
+        op: Op,
+        /// Whether this tab holds the lock now.
+        held: bool,
+    },
 }
 
 /// How a call settles when it succeeds.
@@ -323,6 +332,19 @@ pub enum Effect {
     ReplaceUrl(String),
     /// A problem that did not stop the SDK (`console.warn`). Never carries a secret.
     Warn(String),
+    /// Request the [Web Lock](https://w3c.github.io/web-locks/) `name` (exclusive, waiting
+    /// until it is free); answer with [`Event::Locked`], and hold it until [`Effect::Unlock`].
+    Lock {
+        /// Tag of the answer and of the release.
+        op: Op,
+        /// The lock's name.
+        name: String,
+    },
+    /// Release the Web Lock granted to `op`.
+    Unlock {
+        /// The op of [`Effect::Lock`].
+        op: Op,
+    },
 }
 
 /// What an attempt waits for.
@@ -334,6 +356,8 @@ enum Phase {
     Exchange { request: HttpRequest, tries: u32, surface: Surface, finish: Finish },
     /// The page to unload after `location.assign`; `hidden` once `pagehide` fired.
     Navigating { hidden: bool },
+    /// A renewal waits for the Web Lock that makes it the one renewing tab.
+    Locking,
     /// A renewal wrote the cross-tab lease and waits [`LEASE_SETTLE_MS`] to see whether it kept it.
     Lease,
     /// Another tab holds the renewal lease: wait for its session, or for the lease to run out.
@@ -574,7 +598,7 @@ impl Engine {
                 }
             }
             // Handled by lifecycle_event.
-            Event::Visibility { .. } | Event::Online => {}
+            Event::Visibility { .. } | Event::Online | Event::Locked { .. } => {}
         }
     }
 
@@ -1160,6 +1184,8 @@ struct Life {
     tab_id: Option<String>,
     /// Whether this tab wrote the lease and has not released it yet.
     lease_held: bool,
+    /// The op of the Web Lock this tab holds.
+    lock: Option<Op>,
     /// The armed renewal timer: its op and the time it is for.
     timer: Option<(Op, i64)>,
     /// No renewal starts before this time (set after a failed one).
@@ -1172,7 +1198,17 @@ struct Life {
 
 impl Life {
     fn new(config: Lifecycle, lease_key: String, now: i64) -> Life {
-        Life { config, lease_key, tab_id: None, lease_held: false, timer: None, not_before: 0, now, logout: None }
+        Life {
+            config,
+            lease_key,
+            tab_id: None,
+            lease_held: false,
+            lock: None,
+            timer: None,
+            not_before: 0,
+            now,
+            logout: None,
+        }
     }
 }
 
@@ -1210,6 +1246,23 @@ impl Engine {
             }
             Event::Visibility { visible: true } | Event::Online => self.renew_if_due(ports, out),
             Event::Visibility { visible: false } => {}
+            Event::Locked { op, held } => match self.attempt_index(op) {
+                Some(index) if matches!(self.attempts[index].phase, Phase::Locking) => {
+                    if !held {
+                        // No Web Locks here: the localStorage lease instead.
+                        self.take_lease(index, ports, out);
+                    } else {
+                        self.life.lock = Some(op);
+                        // The tab that held the lock before may have renewed already.
+                        if !self.adopt_if_renewed(index, ports, out) {
+                            self.renew_now(index, out);
+                        }
+                    }
+                }
+                // Granted to a renewal that ended meanwhile (adopted, cancelled by logout).
+                _ if held => out.push(Effect::Unlock { op }),
+                _ => {}
+            },
             Event::Fetched { op, result } if self.life.logout.as_ref().is_some_and(|(o, _)| *o == op) => {
                 self.logged_out(result, out);
             }
@@ -1282,6 +1335,10 @@ impl Engine {
     /// After every event: releases a lease no renewal needs any more, and arms the renewal
     /// timer for the session listeners know (re-armed only when its time changed).
     fn after<P: Ports>(&mut self, ports: &P, out: &mut Vec<Effect>) {
+        if let (Some(op), None) = (self.life.lock, self.renewing()) {
+            self.life.lock = None;
+            out.push(Effect::Unlock { op });
+        }
         if self.life.lease_held && self.renewing().is_none() {
             self.life.lease_held = false;
             if matches!(self.lease(ports), Lease::Mine) {
@@ -1355,7 +1412,11 @@ impl Engine {
         if self.config.storage != StorageChoice::Local {
             return self.renew_now(index, out);
         }
-        self.take_lease(index, ports, out);
+        // One tab renews for all: a Web Lock where the browser has them (released by the
+        // browser when the tab dies), else the localStorage lease (the answer says which).
+        let _ = ports;
+        self.attempts[index].phase = Phase::Locking;
+        out.push(Effect::Lock { op, name: self.life.lease_key.clone() });
     }
 
     /// This tab's id in the lease; `None` without a secure random source (then no lease).

@@ -16,12 +16,14 @@
 //! | `storage` | `key` (`null`: the store was cleared) |
 //! | `visibility` | `visible` (`visibilitychange`) |
 //! | `online` | — |
+//! | `locked` | `op`, `held` (the Web Lock was granted; `false`: no Web Locks, or the request failed) |
 //!
 //! Effects (`"e"` names the effect) mirror [`Effect`]: `ready` `{surface, watch}`, `settle`
 //! `{id, session: true}` / `{id, value}` / `{id, error: {kind, message, code?, status?,
 //! retryable}}`, `session` `{session, headers}`, `timer` `{ms}`, `fetch` `{op, url, headers,
 //! body, credentials, timeoutMs}`, `sleep` `{op, ms}`, `host` `{op, api, appId?, scope?, state?,
-//! timeoutMs}`, `navigate` `{url}`, `replace` `{url}`, `warn` `{message}`.
+//! timeoutMs}`, `navigate` `{url}`, `replace` `{url}`, `warn` `{message}`, `lock` `{op, name}`,
+//! `unlock` `{op}`.
 
 use crate::backend::{HttpResponse, TransportError};
 use crate::config::Credentials;
@@ -177,6 +179,7 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
         "tick" => Event::Tick,
         "visibility" => Event::Visibility { visible: flag(&json, "visible") },
         "online" => Event::Online,
+        "locked" => Event::Locked { op: op()?, held: flag(&json, "held") },
         _ => return None,
     };
     Some(Ok(Incoming::Event(event)))
@@ -327,6 +330,12 @@ impl Writer {
             }
             Effect::Warn(message) => {
                 self.open("warn").text("message", message);
+            }
+            Effect::Lock { op, name } => {
+                self.open("lock").int("op", (*op).into()).text("name", name);
+            }
+            Effect::Unlock { op } => {
+                self.open("unlock").int("op", (*op).into());
             }
         }
         self.0.push('}');
@@ -482,5 +491,14 @@ mod tests {
             event(r#"{"t":"call","id":4,"m":"logout","arg":"null"}"#),
             Ok(Incoming::Event(Event::Call { id: 4, call: Call::Logout(Json::Null), .. }))
         ));
+        assert!(matches!(
+            event(r#"{"t":"locked","op":6,"held":true}"#),
+            Ok(Incoming::Event(Event::Locked { op: 6, held: true }))
+        ));
+        let effects = [Effect::Lock { op: 6, name: "feishu-login/v1/cli/renewal".into() }, Effect::Unlock { op: 6 }];
+        assert_eq!(
+            written(&effects),
+            json!([{"e": "lock", "op": 6, "name": "feishu-login/v1/cli/renewal"}, {"e": "unlock", "op": 6}])
+        );
     }
 }

@@ -65,8 +65,39 @@ fn end_sleep_of(tab: &mut Tab, ms: u32) {
     tab.feed(Event::Slept { op });
 }
 
-/// Takes the lease and sends the renewal: ends the lease's settle pause.
+/// Answers the outstanding Web Lock request: granted (`held`), or refused as where the browser
+/// has no Web Locks (the engine falls back to the localStorage lease).
+fn answer_lock(tab: &mut Tab, held: bool) -> Op {
+    let (op, _) = tab
+        .outstanding(|e| match e {
+            Effect::Lock { op, name } if name == LEASE_KEY => Some((*op, ())),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("a lock request is outstanding: {:?}", tab.all()));
+    tab.answered.push(op);
+    tab.feed(Event::Locked { op, held });
+    op
+}
+
+fn lock_requested(tab: &Tab) -> bool {
+    tab.outstanding(|e| matches!(e, Effect::Lock { .. }).then_some((0, ()))).is_some()
+}
+
+fn unlocks(fx: &[Effect]) -> Vec<Op> {
+    fx.iter().filter_map(|e| if let Effect::Unlock { op } = e { Some(*op) } else { None }).collect()
+}
+
+/// Without Web Locks: takes the localStorage lease and sends the renewal (ends the settle pause).
 fn settle_lease(tab: &mut Tab) {
+    let pending_lock = tab
+        .outstanding(|e| match e {
+            Effect::Lock { op, .. } => Some((*op, ())),
+            _ => None,
+        })
+        .is_some();
+    if pending_lock {
+        answer_lock(tab, false);
+    }
     end_sleep_of(tab, LEASE_SETTLE_MS);
 }
 
@@ -80,7 +111,9 @@ fn renewal_runs_renew_before_ms_before_expiry_with_the_bearer_token() {
     browser.advance(HOUR - 60_000);
     let mark = tab.mark();
     tab.end_sleep();
-    assert_eq!(refreshes(tab.since(mark)), 0, "the lease settles first");
+    assert!(lock_requested(&tab), "a Web Lock first");
+    answer_lock(&mut tab, false);
+    assert_eq!(refreshes(tab.since(mark)), 0, "without Web Locks, the lease settles first");
     assert!(browser.shared.borrow().items.contains_key(LEASE_KEY), "the lease is taken");
     settle_lease(&mut tab);
     let (_, request) = tab.pending_fetch();
@@ -319,7 +352,9 @@ fn two_tabs_at_expiry_send_one_refresh_request() {
     let mut b = renewing_tab(&browser, json!({}));
     browser.advance(HOUR - 60_000);
     a.end_sleep();
+    answer_lock(&mut a, false);
     b.end_sleep();
+    answer_lock(&mut b, false);
     let waiting = get_session(&mut b, json!({ "minValidityMs": 120_000 }));
     assert!(b.is_pending(waiting), "joins B's wait");
     settle_lease(&mut a);
@@ -341,6 +376,55 @@ fn two_tabs_at_expiry_send_one_refresh_request() {
 }
 
 #[test]
+fn with_web_locks_one_tab_renews_and_the_next_holder_adopts_its_session() {
+    let browser = Browser::new();
+    sign_in(&browser, START + HOUR);
+    let mut a = renewing_tab(&browser, json!({}));
+    let mut b = renewing_tab(&browser, json!({}));
+    browser.advance(HOUR - 60_000);
+    a.end_sleep();
+    b.end_sleep();
+    let waiting = get_session(&mut b, json!({ "minValidityMs": 120_000 }));
+    let a_lock = answer_lock(&mut a, true);
+    assert_eq!(refreshes(a.all()), 1, "the lock holder renews at once");
+    assert!(!browser.shared.borrow().items.contains_key(LEASE_KEY), "no storage lease with Web Locks");
+    let mark = a.mark();
+    a.answer_fetch(200, RENEWED);
+    assert_eq!(unlocks(a.since(mark)), vec![a_lock], "released once renewed");
+    // The browser grants B the lock next: B finds the renewed session and does not renew.
+    let mark = b.mark();
+    let b_lock = answer_lock(&mut b, true);
+    assert_eq!(announced_tokens(b.since(mark)), vec![Some("tok-2".into())]);
+    assert_eq!(unlocks(b.since(mark)), vec![b_lock]);
+    assert_eq!(b.result(waiting), &Ok(Value::Session));
+    assert_eq!(refreshes(a.all()) + refreshes(b.all()), 1);
+
+    // B hears the storage event before the lock: it adopts then, and releases the lock it is
+    // granted later at once.
+    browser.advance(HOUR - 120_000);
+    let mut c = renewing_tab(&browser, json!({}));
+    let waiting = get_session(&mut c, json!({ "minValidityMs": 2 * HOUR }));
+    let renewed = session("tok-3", Some(browser.clock.get() + 2 * HOUR + 1));
+    browser.session.borrow_mut().items.insert(SESSION_KEY.into(), renewed.encode());
+    c.feed(Event::StorageChanged { key: Some(SESSION_KEY.into()) });
+    assert_eq!(c.result(waiting), &Ok(Value::Session));
+    let mark = c.mark();
+    let late = answer_lock(&mut c, true);
+    assert_eq!(unlocks(c.since(mark)), vec![late]);
+    assert_eq!(refreshes(c.all()), 0);
+
+    // Logout while holding the lock releases it.
+    let browser = Browser::new();
+    sign_in(&browser, START + 30_000);
+    let mut d = renewing_tab(&browser, json!({ "logoutUrl": null }));
+    get_session(&mut d, json!({}));
+    let held = answer_lock(&mut d, true);
+    let mark = d.mark();
+    logout(&mut d, json!({}));
+    assert_eq!(unlocks(d.since(mark)), vec![held]);
+}
+
+#[test]
 fn two_tabs_that_both_saw_a_free_lease_still_send_one_request() {
     // localStorage has no compare-and-swap: both tabs may read "free" before either write is
     // visible. Simulated by hiding A's write from B; the last write wins after the pause.
@@ -350,8 +434,10 @@ fn two_tabs_that_both_saw_a_free_lease_still_send_one_request() {
     let mut b = renewing_tab(&browser, json!({}));
     browser.advance(HOUR - 60_000);
     a.end_sleep();
+    answer_lock(&mut a, false);
     browser.shared.borrow_mut().items.remove(LEASE_KEY);
     b.end_sleep();
+    answer_lock(&mut b, false);
     settle_lease(&mut a);
     settle_lease(&mut b);
     assert_eq!(refreshes(a.all()), 0, "A lost the lease to B's later write");
@@ -375,6 +461,7 @@ fn a_tab_that_dies_holding_the_lease_blocks_the_others_only_until_it_runs_out() 
     drop(a); // closed while its request was in flight; the lease stays in localStorage
 
     let id = get_session(&mut b, json!({ "minValidityMs": 120_000 }));
+    answer_lock(&mut b, false);
     assert_eq!(refreshes(b.all()), 0, "the lease is held");
     let (_, wait) = b.pending_sleep();
     assert!(wait > LEASE_SETTLE_MS && i64::from(wait) < 60_000, "waits for the lease to run out: {wait}");
@@ -397,6 +484,7 @@ fn a_failed_renewal_in_another_tab_is_not_repeated_at_once() {
     a.end_sleep();
     settle_lease(&mut a);
     let waiting = get_session(&mut b, json!({ "minValidityMs": 120_000 }));
+    answer_lock(&mut b, false);
     assert!(b.is_pending(waiting), "waits for A");
     a.answer_fetch(500, "");
     assert!(!browser.shared.borrow().items.contains_key(LEASE_KEY));

@@ -193,27 +193,42 @@ test("a failing logoutUrl never blocks the local logout", async () => {
   }
 });
 
-test("two pages sharing localStorage renew once", async () => {
-  const context = await h.browser.newContext();
-  try {
-    const key = "two";
-    const extra = { refreshUrl: `/refresh?key=${key}&delay=300`, renewBeforeMs: 2500 };
-    const a = await open(context, h.base);
-    const b = await open(context, h.base);
-    await setup(a, "cli_renew_two", 4, extra);
-    await setup(b, "cli_renew_two", 4, extra);
-    const first = await a.evaluate(async () => {
-      window.auth = make();
-      return (await t.completeLogin(auth)).token;
-    });
-    // B reads the same stored session: both arm their renewal for the same moment.
-    assert.equal(await b.evaluate(() => { window.auth = make(); return auth.session?.token; }), first);
-    await a.waitForTimeout(3500);
-    const tokens = await Promise.all([a, b].map((p) => p.evaluate(() => auth.session?.token)));
-    assert.equal(record(key).refresh.length, 1, "one refresh request for both pages");
-    assert.match(tokens[0], /^renewed-/);
-    assert.equal(tokens[1], tokens[0], "the other page picked up the renewed session");
-  } finally {
-    await context.close();
-  }
-});
+for (const locks of [true, false]) {
+  test(`two pages sharing localStorage renew once (${locks ? "Web Locks" : "no Web Locks: the localStorage lease"})`, async () => {
+    const context = await h.browser.newContext();
+    try {
+      const key = `two-${locks}`;
+      const appId = `cli_renew_two_${locks}`;
+      const extra = { refreshUrl: `/refresh?key=${key}&delay=300`, renewBeforeMs: 2500 };
+      const a = await open(context, h.base);
+      const b = await open(context, h.base);
+      for (const page of [a, b]) {
+        await setup(page, appId, 4, extra);
+        if (!locks) await page.evaluate(() => Object.defineProperty(Navigator.prototype, "locks", { get: () => undefined }));
+        // Which lease writes the other page saw (storage events come from other pages only).
+        await page.evaluate(() => {
+          window.leaseWrites = 0;
+          addEventListener("storage", (e) => { if (e.key?.endsWith("/renewal") && e.newValue) leaseWrites += 1; });
+        });
+      }
+      const first = await a.evaluate(async () => {
+        window.auth = make();
+        return (await t.completeLogin(auth)).token;
+      });
+      // B reads the same stored session: both arm their renewal for the same moment.
+      assert.equal(await b.evaluate(() => { window.auth = make(); return auth.session?.token; }), first);
+      await a.waitForTimeout(3500);
+      const tokens = await Promise.all([a, b].map((p) => p.evaluate(() => auth.session?.token)));
+      assert.equal(record(key).refresh.length, 1, "one refresh request for both pages");
+      assert.match(tokens[0], /^renewed-/);
+      assert.equal(tokens[1], tokens[0], "the other page picked up the renewed session");
+      const lease = await a.evaluate((appId) => localStorage.getItem(`feishu-login/v1/${appId}/renewal`), appId);
+      assert.equal(lease, null, "no lease left behind");
+      const writes = (await Promise.all([a, b].map((p) => p.evaluate(() => leaseWrites)))).reduce((x, y) => x + y);
+      if (locks) assert.equal(writes, 0, "with Web Locks, no localStorage lease");
+      else assert.ok(writes >= 1, "without Web Locks, the localStorage lease");
+    } finally {
+      await context.close();
+    }
+  });
+}

@@ -1365,7 +1365,7 @@ impl Engine {
     fn renew_if_due<P: Ports>(&mut self, ports: &P, out: &mut Vec<Effect>) {
         let Some(session) = self.refresh(ports, out) else { return };
         if self.renewing().is_none() && self.renew_due(&session).is_some_and(|due| self.life.now >= due) {
-            self.start_renewal(session, Vec::new(), ports, out);
+            self.start_renewal(session, Vec::new(), out);
         }
     }
 
@@ -1399,23 +1399,21 @@ impl Engine {
         if long_enough || self.renewal_endpoint().is_none() || self.life.now < self.life.not_before {
             return out.push(Effect::Settle { id, result: Ok(Value::Session) });
         }
-        self.start_renewal(session, vec![id], ports, out);
+        self.start_renewal(session, vec![id], out);
     }
 
     /// Starts renewing `session`. Where tabs share the session (localStorage), it first takes
     /// the renewal lease, so that one tab renews for all.
-    fn start_renewal<P: Ports>(&mut self, session: Session, waiters: Vec<CallId>, ports: &P, out: &mut Vec<Effect>) {
+    fn start_renewal(&mut self, session: Session, waiters: Vec<CallId>, out: &mut Vec<Effect>) {
         let op = self.op();
         let purpose = Purpose::Renew(session.token);
-        self.attempts.push(Attempt { op, purpose, waiters, phase: Phase::Watching });
-        let index = self.attempts.len() - 1;
+        self.attempts.push(Attempt { op, purpose, waiters, phase: Phase::Locking });
         if self.config.storage != StorageChoice::Local {
+            let index = self.attempts.len() - 1;
             return self.renew_now(index, out);
         }
         // One tab renews for all: a Web Lock where the browser has them (released by the
         // browser when the tab dies), else the localStorage lease (the answer says which).
-        let _ = ports;
-        self.attempts[index].phase = Phase::Locking;
         out.push(Effect::Lock { op, name: self.life.lease_key.clone() });
     }
 

@@ -191,6 +191,7 @@ export function makeFeishuLogin(Engine) {
     #next = 1;
     #timers = new Map(); // op (or "expiry") → setTimeout handle
     #fetches = new Set(); // AbortControllers of requests in flight
+    #locks = new Map(); // op → release function of a held Web Lock
     #stepping = false;
     #off = [];
 
@@ -258,6 +259,9 @@ export function makeFeishuLogin(Engine) {
               on("pagehide", () => this.#feed({ t: "pagehide" }));
               on("pageshow", (ev) => this.#feed({ t: "pageshow", persisted: !!ev.persisted }));
               if (e.watch) on("storage", (ev) => this.#feed({ t: "storage", key: ev.key }));
+              // A hidden tab's timers are throttled or frozen: the engine re-checks renewal.
+              on("visibilitychange", () => this.#feed({ t: "visibility", visible: g.document?.visibilityState === "visible" }));
+              on("online", () => this.#feed({ t: "online" }));
             }
             break;
           case "settle": {
@@ -305,6 +309,13 @@ export function makeFeishuLogin(Engine) {
             break;
           case "warn":
             console.warn(e.message);
+            break;
+          case "lock":
+            this.#lock(e);
+            break;
+          case "unlock":
+            this.#locks.get(e.op)?.();
+            this.#locks.delete(e.op);
             break;
         }
       }
@@ -355,6 +366,25 @@ export function makeFeishuLogin(Engine) {
           this.#fetches.delete(ctl);
           this.#feed({ t: "fetched", op: e.op, ...answer });
         });
+    }
+
+    // A Web Lock held until the engine's "unlock" (or free()); "held: false" without Web Locks.
+    #lock(e) {
+      const tell = (held) => this.#feed({ t: "locked", op: e.op, held });
+      let locks;
+      try {
+        locks = g.navigator?.locks;
+      } catch {}
+      if (typeof locks?.request !== "function") return void queueMicrotask(() => tell(false));
+      locks
+        .request(e.name, () => {
+          if (!this.#engine) return;
+          return new Promise((release) => {
+            this.#locks.set(e.op, release);
+            tell(true);
+          });
+        })
+        .catch(() => tell(false));
     }
 
     // A synchronous member: its settle comes back in the same step.
@@ -418,8 +448,14 @@ export function makeFeishuLogin(Engine) {
       return this.#async("handleCallback", url);
     }
 
-    logout() {
-      this.#sync("logout");
+    /** Removes the session at once (every tab hears null); with `logoutUrl`, settles after the server's answer. */
+    logout(options) {
+      return this.#async("logout", options);
+    }
+
+    /** A session valid for at least `options.minValidityMs` (default 60000), renewed when needed and possible; null when signed out. */
+    getSession(options) {
+      return this.#async("getSession", options);
     }
 
     onChange(listener) {
@@ -444,6 +480,7 @@ export function makeFeishuLogin(Engine) {
       this.#off.forEach((off) => off());
       this.#timers.forEach((t) => clearTimeout(t));
       this.#fetches.forEach((ctl) => ctl.abort());
+      this.#locks.forEach((release) => release());
       this.#listeners.clear();
       // Nothing the SDK started may hang: calls still waiting settle with the freed error.
       const freed = misuse("this FeishuLogin was freed (free() was called) while the call was in flight");

@@ -59,6 +59,28 @@ export interface FeishuLoginConfig {
   surface?: "auto" | Surface;
   /** How long h5sdk.ready, tt.* and DocMiniApp calls may take to answer; default 30000. */
   hostTimeoutMs?: number;
+  /**
+   * Browser surface: the backend's renewal endpoint, `POST`ed with `Authorization: Bearer <token>`
+   * and `{}`; answers like `backend` (`{ token, expiresIn?, user? }`), 401/403 when the session
+   * has ended. Host surfaces renew through the host and `backend` without it.
+   */
+  refreshUrl?: string | BackendOptions;
+  /** `POST`ed with `Authorization: Bearer <token>` by `logout()` to end the session server-side. */
+  logoutUrl?: string | BackendOptions;
+  /** Renew this long before the session expires (in one tab); default 60000, 0 disables automatic renewal. */
+  renewBeforeMs?: number;
+}
+
+/** Options of `getSession`. */
+export interface GetSessionOptions {
+  /** The session must stay valid at least this long, else it is renewed first; default 60000. */
+  minValidityMs?: number;
+}
+
+/** Options of `logout`. */
+export interface LogoutOptions {
+  /** Same-origin path or URL to navigate to once the session is ended. */
+  returnTo?: string;
 }
 
 /** The app's session, as issued by its backend (frozen). */
@@ -110,8 +132,18 @@ export declare class FeishuLogin<User = unknown> {
   isCallback(url?: string): boolean;
   /** Validates the callback in `url` (default `location.href`) and exchanges its code; concurrent calls share one attempt. */
   handleCallback(url?: string): Promise<Session<User>>;
-  /** Removes the session; `onChange` listeners hear `null`. */
-  logout(): void;
+  /**
+   * Removes the session from every store at once (every tab's `onChange` hears `null`); with
+   * `logoutUrl`, first `POST`s it with the bearer token and settles once it answered (a failure
+   * is a console warning, never a kept session); then navigates to `options.returnTo`.
+   */
+  logout(options?: LogoutOptions): Promise<void>;
+  /**
+   * A session valid for at least `options.minValidityMs` (default 60000), renewed first when
+   * needed and possible (one renewal for concurrent calls and all tabs); `null` when signed out.
+   * When renewal fails, the still-valid session.
+   */
+  getSession(options?: GetSessionOptions): Promise<Session<User> | null>;
   /** Calls `listener` on login, logout, expiry and other tabs' changes; returns the unsubscribe function. */
   onChange(listener: (session: Session<User> | null) => void): () => void;
   /** `{ Authorization: "Bearer <token>" }` while signed in, else `{}`: the same frozen object until the session changes. */

@@ -93,18 +93,19 @@ pub fn build_request(backend: &BackendConfig, exchange: &ExchangeRequest) -> Htt
         CodeIn::Body => backend.url.clone(),
         CodeIn::Query => append_query(&backend.url, &[("code", exchange.code)]),
     };
+    post(backend, url, Json::Object(body).to_text(), None)
+}
+
+/// A JSON `POST` to `endpoint`: `Content-Type` and `Accept` first, then the configured headers,
+/// then `extra`.
+fn post(endpoint: &BackendConfig, url: String, body: String, extra: Option<(String, String)>) -> HttpRequest {
     let mut headers = vec![
         ("Content-Type".to_owned(), "application/json".to_owned()),
         ("Accept".to_owned(), "application/json".to_owned()),
     ];
-    headers.extend(backend.headers.iter().cloned());
-    HttpRequest {
-        url,
-        headers,
-        body: Json::Object(body).to_text(),
-        credentials: backend.credentials,
-        timeout_ms: backend.timeout_ms,
-    }
+    headers.extend(endpoint.headers.iter().cloned());
+    headers.extend(extra);
+    HttpRequest { url, headers, body, credentials: endpoint.credentials, timeout_ms: endpoint.timeout_ms }
 }
 
 /// Maps the backend's answer to a reply or a typed error. A relayed Feishu `code` is read in the
@@ -224,6 +225,17 @@ pub fn is_safe_to_retry(error: &Error, source: CodeSource) -> bool {
 /// exponential backoff from [`RETRY_BASE_DELAY_MS`].
 pub fn retry_delay(error: &Error, retried: u32, backend: &BackendConfig, source: CodeSource) -> Option<u32> {
     (retried < backend.retries && is_safe_to_retry(error, source)).then(|| RETRY_BASE_DELAY_MS << retried.min(8))
+}
+
+/// The request of the session lifecycle endpoints (`refreshUrl`, `logoutUrl`): `POST` with
+/// `Authorization: Bearer <token>` ([RFC 6750 §2.1](https://www.rfc-editor.org/rfc/rfc6750#section-2.1))
+/// and an empty JSON object as the body (api.md, "v1 additions").
+///
+/// # Security
+/// The token travels in the header only, never in the URL.
+pub fn bearer_request(endpoint: &BackendConfig, token: &str) -> HttpRequest {
+    let authorization = ("Authorization".to_owned(), String::from("Bearer ") + token);
+    post(endpoint, endpoint.url.clone(), "{}".to_owned(), Some(authorization))
 }
 
 #[cfg(test)]

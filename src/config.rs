@@ -268,34 +268,7 @@ impl ConfigInput {
         }
         let backend = match config.get("backend") {
             None | Some(Json::Null) => BackendInput::default(),
-            Some(Json::String(url)) => BackendInput { url: Some(url.clone()), ..Default::default() },
-            Some(backend @ Json::Object(_)) => {
-                let headers = match backend.get("headers") {
-                    None | Some(Json::Null) => Vec::new(),
-                    Some(Json::Object(members)) => members
-                        .iter()
-                        .map(|(name, value)| match value {
-                            Json::String(v) => Ok((name.clone(), v.clone())),
-                            _ => Err(Error::config("backend.headers", "must map header names to string values")),
-                        })
-                        .collect::<Result<_, _>>()?,
-                    Some(_) => return Err(Error::config("backend.headers", "must map header names to string values")),
-                };
-                BackendInput {
-                    url: string_field(backend, "url", "backend.url")?,
-                    headers,
-                    credentials: string_field(backend, "credentials", "backend.credentials")?,
-                    timeout_ms: number_field(backend, "timeoutMs", "backend.timeoutMs")?,
-                    retries: number_field(backend, "retries", "backend.retries")?,
-                    code_in: string_field(backend, "codeIn", "backend.codeIn")?,
-                }
-            }
-            Some(_) => {
-                return Err(Error::config(
-                    "backend",
-                    "must be a URL string or an object { url, headers?, credentials?, timeoutMs?, retries?, codeIn? }",
-                ))
-            }
+            Some(value) => read_endpoint(value, "backend")?,
         };
         let storage = match config.get("storage") {
             None | Some(Json::Null) => None,
@@ -382,29 +355,41 @@ fn hides_characters(url: &str) -> bool {
 }
 
 fn validate_backend(input: BackendInput, page: Option<&Url>, urls: &dyn UrlParser) -> Result<BackendConfig, Error> {
+    validate_endpoint("backend", input, page, urls)
+}
+
+/// Checks an endpoint of the app's server (`backend`, `refreshUrl`, `logoutUrl`): `field` names
+/// it in errors.
+fn validate_endpoint(
+    field: &str,
+    input: BackendInput,
+    page: Option<&Url>,
+    urls: &dyn UrlParser,
+) -> Result<BackendConfig, Error> {
+    let sub = |name: &str| String::from(field) + "." + name;
     let url = input.url.map(|u| u.trim().to_owned()).unwrap_or_default();
     if url.is_empty() {
         return Err(Error::config(
-            "backend",
-            "is required: the URL (absolute or relative) your server takes login codes at",
+            field,
+            "is required: the URL (absolute or relative) of this endpoint of your server",
         ));
     }
     if hides_characters(&url) {
-        return Err(Error::config("backend", "must not contain tabs or newlines"));
+        return Err(Error::config(field, "must not contain tabs or newlines"));
     }
     // Absolute, or relative to the page as fetch() will resolve it.
     let parsed = urls.parse_url(&url, None).or_else(|| urls.parse_url(&url, page.map(|p| p.href.as_str())));
     match parsed {
         Some(parsed) if !parsed.is_http() => {
-            return Err(Error::config("backend", "must be an http(s) URL or a relative path"));
+            return Err(Error::config(field, "must be an http(s) URL or a relative path"));
         }
         Some(parsed) if parsed.has_credentials() => {
-            return Err(Error::config("backend", "must not contain credentials (user:password@)"));
+            return Err(Error::config(field, "must not contain credentials (user:password@)"));
         }
         Some(_) => {}
         // No page to resolve against (a worker, a test): a relative path is fine, a scheme is not.
         None if url.contains(':') && !url.starts_with('/') && !url.starts_with('.') => {
-            return Err(Error::config("backend", "must be an http(s) URL or a relative path"));
+            return Err(Error::config(field, "must be an http(s) URL or a relative path"));
         }
         None => {}
     }
@@ -414,31 +399,29 @@ fn validate_backend(input: BackendInput, page: Option<&Url>, urls: &dyn UrlParse
         // fetch() throws on a value outside visible ASCII; refuse it here, with the field named.
         let valid_value = value.chars().all(|c| c == '\t' || (' '..='~').contains(&c));
         if !valid_name || !valid_value {
-            return Err(Error::config("backend.headers", "must map header names to single-line ASCII string values"));
+            return Err(Error::config(&sub("headers"), "must map header names to single-line ASCII string values"));
         }
     }
     let credentials = match input.credentials.as_deref() {
         None | Some("same-origin") => Credentials::SameOrigin,
         Some("omit") => Credentials::Omit,
         Some("include") => Credentials::Include,
-        Some(_) => {
-            return Err(Error::config("backend.credentials", "must be \"omit\", \"same-origin\" or \"include\""))
-        }
+        Some(_) => return Err(Error::config(&sub("credentials"), "must be \"omit\", \"same-origin\" or \"include\"")),
     };
     let timeout_ms = match input.timeout_ms {
         None => DEFAULT_TIMEOUT_MS,
-        Some(ms) => positive_ms("backend.timeoutMs", &ms)?,
+        Some(ms) => positive_ms(&sub("timeoutMs"), &ms)?,
     };
     let retries = match input.retries.map(|n| n.truncated(0)) {
         None => DEFAULT_RETRIES,
         // `2.0` and `-0` are whole numbers too, as they are in JavaScript.
         Some(Some((n @ 0..=10, true))) => n as u32,
-        Some(_) => return Err(Error::config("backend.retries", "must be a whole number from 0 to 10")),
+        Some(_) => return Err(Error::config(&sub("retries"), "must be a whole number from 0 to 10")),
     };
     let code_in = match input.code_in.as_deref() {
         None | Some("body") => CodeIn::Body,
         Some("query") => CodeIn::Query,
-        Some(_) => return Err(Error::config("backend.codeIn", "must be \"body\" or \"query\"")),
+        Some(_) => return Err(Error::config(&sub("codeIn"), "must be \"body\" or \"query\"")),
     };
     Ok(BackendConfig { url, headers: input.headers, credentials, timeout_ms, retries, code_in })
 }
@@ -482,6 +465,82 @@ pub(crate) fn validate_scope(field: &str, scope: Vec<String>) -> Result<Vec<Stri
         }
     }
     Ok(scope)
+}
+
+/// Reads an endpoint of the app's server as the config gives it: a URL string, or the
+/// `backend` object shape `{ url, headers?, credentials?, timeoutMs?, retries?, codeIn? }`;
+/// `field` (`backend`, `refreshUrl`, `logoutUrl`) names it in errors.
+fn read_endpoint(value: &Json, field: &str) -> Result<BackendInput, Error> {
+    let sub = |name: &str| String::from(field) + "." + name;
+    match value {
+        Json::String(url) => Ok(BackendInput { url: Some(url.clone()), ..Default::default() }),
+        Json::Object(_) => {
+            let headers_problem = || Error::config(&sub("headers"), "must map header names to string values");
+            let headers = match value.get("headers") {
+                None | Some(Json::Null) => Vec::new(),
+                Some(Json::Object(members)) => members
+                    .iter()
+                    .map(|(name, value)| match value {
+                        Json::String(v) => Ok((name.clone(), v.clone())),
+                        _ => Err(headers_problem()),
+                    })
+                    .collect::<Result<_, _>>()?,
+                Some(_) => return Err(headers_problem()),
+            };
+            Ok(BackendInput {
+                url: string_field(value, "url", &sub("url"))?,
+                headers,
+                credentials: string_field(value, "credentials", &sub("credentials"))?,
+                timeout_ms: number_field(value, "timeoutMs", &sub("timeoutMs"))?,
+                retries: number_field(value, "retries", &sub("retries"))?,
+                code_in: string_field(value, "codeIn", &sub("codeIn"))?,
+            })
+        }
+        _ => Err(Error::config(
+            field,
+            "must be a URL string or an object { url, headers?, credentials?, timeoutMs?, retries?, codeIn? }",
+        )),
+    }
+}
+
+/// How long before its expiry a session is renewed automatically when `renewBeforeMs` is not
+/// configured.
+pub const DEFAULT_RENEW_BEFORE_MS: u32 = 60_000;
+
+/// The session lifecycle settings (issue #12, api.md "v1 additions"): where a session is renewed
+/// and where it is ended server-side, and when automatic renewal runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lifecycle {
+    /// `refreshUrl`: the backend's renewal endpoint for the browser surface (`POST` with the
+    /// bearer token, empty JSON body, answered like the login backend).
+    pub refresh: Option<BackendConfig>,
+    /// `logoutUrl`: `POST`ed with the bearer token by `logout()` before the local removal.
+    pub logout: Option<BackendConfig>,
+    /// `renewBeforeMs`: how long before expiry automatic renewal runs; `0` disables it.
+    pub renew_before_ms: u32,
+}
+
+impl Lifecycle {
+    /// Reads and checks `refreshUrl`, `logoutUrl` and `renewBeforeMs` of the app's config, with
+    /// the same rules as `backend` (`page_url`: the current `location.href`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming the field at fault.
+    pub fn from_json(config: &Json, page_url: &str, urls: &dyn UrlParser) -> Result<Lifecycle, Error> {
+        let page = urls.parse_url(page_url, None).filter(Url::is_http);
+        let endpoint = |field: &str| match config.get(field) {
+            None | Some(Json::Null) => Ok(None),
+            Some(value) => validate_endpoint(field, read_endpoint(value, field)?, page.as_ref(), urls).map(Some),
+        };
+        let renew_before_ms = match number_field(config, "renewBeforeMs", "renewBeforeMs")? {
+            None => DEFAULT_RENEW_BEFORE_MS,
+            Some(ms) if ms.truncated(0) == Some((0, true)) => 0,
+            Some(ms) => positive_ms("renewBeforeMs", &ms).map_err(|_| {
+                Error::config("renewBeforeMs", "must be 0 (no automatic renewal) or a positive number of milliseconds")
+            })?,
+        };
+        Ok(Lifecycle { refresh: endpoint("refreshUrl")?, logout: endpoint("logoutUrl")?, renew_before_ms })
+    }
 }
 
 #[cfg(test)]

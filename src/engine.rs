@@ -17,6 +17,7 @@ use crate::backend::{
 };
 use crate::callback::{strip_callback_params, validate_callback, CallbackParams};
 use crate::config::{validate_scope, Config, ConfigInput, StorageChoice};
+use crate::config::{BackendConfig, Lifecycle};
 use crate::error::CodeSource;
 use crate::error::{Error, ErrorKind};
 use crate::host::{detect_surface, host_error, Api, HostFailure, HostProbe, Surface, ERRNO_UNSUPPORTED};
@@ -42,7 +43,8 @@ impl core::fmt::Debug for Call {
             }
             Call::IsCallback(url) => f.debug_tuple("IsCallback").field(&url.as_ref().map(|_| REDACTED)).finish(),
             Call::Refresh => f.write_str("Refresh"),
-            Call::Logout => f.write_str("Logout"),
+            Call::Logout(options) => f.debug_tuple("Logout").field(options).finish(),
+            Call::GetSession(options) => f.debug_tuple("GetSession").field(options).finish(),
         }
     }
 }
@@ -77,6 +79,9 @@ impl core::fmt::Debug for Event {
             Event::PageShown { persisted } => f.debug_struct("PageShown").field("persisted", persisted).finish(),
             Event::StorageChanged { key } => f.debug_struct("StorageChanged").field("key", key).finish(),
             Event::Tick => f.write_str("Tick"),
+            Event::Visibility { visible } => f.debug_struct("Visibility").field("visible", visible).finish(),
+            Event::Online => f.write_str("Online"),
+            Event::Locked { op, held } => f.debug_struct("Locked").field("op", op).field("held", held).finish(),
         }
     }
 }
@@ -119,8 +124,10 @@ pub enum Call {
     IsCallback(Option<String>),
     /// The `session` getter and `authHeaders()`: re-reads the store (expiry, other tabs).
     Refresh,
-    /// `logout()`.
-    Logout,
+    /// `logout(options?)`: `{ returnTo? }`.
+    Logout(Json),
+    /// `getSession(options?)`: `{ minValidityMs? }`.
+    GetSession(Json),
 }
 
 /// What a host API answered.
@@ -198,6 +205,22 @@ pub enum Event {
     },
     /// The timer of [`Effect::Timer`] fired.
     Tick,
+    /// `visibilitychange`: whether the page is visible now. A hidden tab's timers are throttled
+    /// or frozen, so a page shown again re-checks whether its session needs renewing.
+    Visibility {
+        /// `document.visibilityState === "visible"`.
+        visible: bool,
+    },
+    /// `online`: the network is back; a renewal that was due is tried.
+    Online,
+    /// The answer to [`Effect::Lock`]: `held` when the lock was granted (and is held until
+    /// [`Effect::Unlock`]), `false` when there are no Web Locks here or the request failed.
+    Locked {
+        /// The effect's op.
+        op: Op,
+        /// Whether this tab holds the lock now.
+        held: bool,
+    },
 }
 
 /// How a call settles when it succeeds.
@@ -309,6 +332,19 @@ pub enum Effect {
     ReplaceUrl(String),
     /// A problem that did not stop the SDK (`console.warn`). Never carries a secret.
     Warn(String),
+    /// Request the [Web Lock](https://w3c.github.io/web-locks/) `name` (exclusive, waiting
+    /// until it is free); answer with [`Event::Locked`], and hold it until [`Effect::Unlock`].
+    Lock {
+        /// Tag of the answer and of the release.
+        op: Op,
+        /// The lock's name.
+        name: String,
+    },
+    /// Release the Web Lock granted to `op`.
+    Unlock {
+        /// The op of [`Effect::Lock`].
+        op: Op,
+    },
 }
 
 /// What an attempt waits for.
@@ -320,6 +356,12 @@ enum Phase {
     Exchange { request: HttpRequest, tries: u32, surface: Surface, finish: Finish },
     /// The page to unload after `location.assign`; `hidden` once `pagehide` fired.
     Navigating { hidden: bool },
+    /// A renewal waits for the Web Lock that makes it the one renewing tab.
+    Locking,
+    /// A renewal wrote the cross-tab lease and waits [`LEASE_SETTLE_MS`] to see whether it kept it.
+    Lease,
+    /// Another tab holds the renewal lease: wait for its session, or for the lease to run out.
+    Watching,
 }
 
 /// The host call an attempt is in.
@@ -348,6 +390,8 @@ enum Purpose {
     Login,
     /// `handleCallback(url)`.
     Callback(String),
+    /// A renewal of the session whose token this is (`getSession()`, automatic renewal).
+    Renew(String),
 }
 
 /// One login in flight, shared by every call waiting for it.
@@ -403,6 +447,8 @@ pub struct Engine {
     next_op: Op,
     /// The address bar (cleaned) after a callback there failed at once, the error, and when.
     recent_failure: Option<(String, Error, i64)>,
+    /// Renewal and logout (issue #12).
+    life: Life,
 }
 
 /// What the driver sees of the page when the SDK is constructed.
@@ -444,12 +490,14 @@ impl Engine {
         if !matches!(config.get("docMiniApp"), None | Some(Json::Null | Json::Object(_))) {
             return Err(Error::config("docMiniApp", "must be the object from new BlockitClient().initAPI()"));
         }
+        let lifecycle = Lifecycle::from_json(config, &env.href, ports)?;
         let config = ConfigInput::from_json(config)?.validate(&env.href, ports)?;
         let surface = detect_surface(config.surface, env.probe);
         let mut engine = Engine {
             session_key: storage_key(&config.app_id, "session"),
             pending_key: storage_key(&config.app_id, "pending"),
             consumed_key: storage_key(&config.app_id, "consumed"),
+            life: Life::new(lifecycle, storage_key(&config.app_id, "renewal"), ports.now_ms()),
             config,
             surface,
             sessions: Fallback::default(),
@@ -461,6 +509,7 @@ impl Engine {
         };
         out.push(Effect::Ready { surface, watch_storage: engine.config.storage == StorageChoice::Local });
         engine.refresh(ports, out);
+        engine.after(ports, out);
         Ok(engine)
     }
 
@@ -469,8 +518,7 @@ impl Engine {
         &self.config
     }
 
-    /// Handles one event; the effects to perform are appended to `out`, in order.
-    pub fn handle<P: Ports>(&mut self, event: Event, ports: &P, out: &mut Vec<Effect>) {
+    fn dispatch<P: Ports>(&mut self, event: Event, ports: &P, out: &mut Vec<Effect>) {
         match event {
             Event::Call { id, call, href } => self.call(id, call, &href, ports, out),
             Event::Fetched { op, result } => {
@@ -549,6 +597,8 @@ impl Engine {
                     out.push(Effect::Timer(expiry_delay(&session, ports.now_ms())));
                 }
             }
+            // Handled by lifecycle_event.
+            Event::Visibility { .. } | Event::Online | Event::Locked { .. } => {}
         }
     }
 
@@ -574,15 +624,8 @@ impl Engine {
             Call::IsCallback(url) => {
                 Ok(Value::Bool(crate::callback::is_callback(url.as_deref().unwrap_or(href), ports)))
             }
-            Call::Logout => {
-                // A login still in flight must not sign the user back in when it completes.
-                while !self.attempts.is_empty() {
-                    self.fail(0, cancelled("logout() was called while this login was in flight"), out);
-                }
-                self.write_session(None, ports, out);
-                self.announce(None, ports, out);
-                Ok(Value::Unit)
-            }
+            Call::Logout(options) => return self.logout(id, &options, ports, out),
+            Call::GetSession(options) => return self.get_session(id, &options, ports, out),
             Call::AuthorizeUrl(options) => LoginOptions::from_json(&options)
                 .and_then(|o| self.authorize(&o, href, false, ports, out))
                 .map(Value::Text),
@@ -602,7 +645,7 @@ impl Engine {
                     Purpose::Callback(started) => {
                         *started == url || (from_address_bar && strip_callback_params(started, ports) == url)
                     }
-                    Purpose::Login => false,
+                    _ => false,
                 };
                 match self.attempts.iter_mut().find(shared) {
                     Some(attempt) => attempt.waiters.push(id),
@@ -619,8 +662,8 @@ impl Engine {
                     Ok(options) => options,
                     Err(error) => return out.push(Effect::Settle { id, result: Err(error) }),
                 };
-                // Concurrent calls share one attempt, whichever started it.
-                if let Some(attempt) = self.attempts.first_mut() {
+                // Concurrent calls share one attempt, whichever started it (a renewal is not one).
+                if let Some(attempt) = self.attempts.iter_mut().find(|a| !matches!(a.purpose, Purpose::Renew(_))) {
                     attempt.waiters.push(id);
                     return;
                 }
@@ -996,6 +1039,9 @@ impl Engine {
     }
 
     fn fail(&mut self, index: usize, error: Error, out: &mut Vec<Effect>) {
+        if matches!(self.attempts[index].purpose, Purpose::Renew(_)) {
+            return self.renewal_failed(index, &error, out);
+        }
         let attempt = self.attempts.remove(index);
         for id in attempt.waiters {
             out.push(Effect::Settle { id, result: Err(error.clone()) });
@@ -1102,4 +1148,576 @@ impl Engine {
 /// days; a longer session is re-checked then); `None` when it never expires.
 fn expiry_delay(session: &Session, now: i64) -> Option<u32> {
     session.expires_at.map(|at| at.saturating_sub(now).clamp(0, i32::MAX.into()) as u32)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session lifecycle (issue #12): renewal before expiry, one renewal across tabs, logout.
+// ---------------------------------------------------------------------------------------------
+
+/// How long a tab that wrote the renewal lease waits before reading it back: `localStorage` has
+/// no compare-and-swap, so two tabs may both find the lease free and both write it. The last
+/// write wins everywhere once the stores agree (well within this time), and only the tab that
+/// reads back its own id renews.
+pub const LEASE_SETTLE_MS: u32 = 250;
+
+/// After a failed renewal, no automatic renewal (and no renewal for `getSession()`) starts for
+/// this long; the session stays valid until it expires.
+pub const RENEW_RETRY_MS: i64 = 30_000;
+
+/// The shortest renewal timer the engine arms: a timer that fired early (a clock set back) or a
+/// due time already past never becomes a 0 ms loop.
+pub const MIN_TIMER_MS: i64 = 1_000;
+
+/// `getSession()`'s `minValidityMs` when not given.
+pub const DEFAULT_MIN_VALIDITY_MS: i64 = 60_000;
+
+/// A `logout()` call waiting for `logoutUrl`, and where it goes after (`returnTo`, checked).
+type LogoutCall = (CallId, Result<Option<String>, Error>);
+
+/// The renewal and logout state of an engine.
+#[derive(Debug)]
+struct Life {
+    config: Lifecycle,
+    /// `feishu-login/v1/<appId>/renewal` in localStorage: `{"owner": tab id, "until": ms}`.
+    lease_key: String,
+    /// This tab's id in the lease, made when first needed.
+    tab_id: Option<String>,
+    /// Whether this tab wrote the lease and has not released it yet.
+    lease_held: bool,
+    /// The op of the Web Lock this tab holds.
+    lock: Option<Op>,
+    /// The armed renewal timer: its op and the time it is for.
+    timer: Option<(Op, i64)>,
+    /// No renewal starts before this time (set after a failed one).
+    not_before: i64,
+    /// The time of the event being handled (`fail()` has no ports).
+    now: i64,
+    /// The server-side logout in flight and the calls waiting for it, with their `returnTo`.
+    logout: Option<(Op, Vec<LogoutCall>)>,
+}
+
+impl Life {
+    fn new(config: Lifecycle, lease_key: String, now: i64) -> Life {
+        Life {
+            config,
+            lease_key,
+            tab_id: None,
+            lease_held: false,
+            lock: None,
+            timer: None,
+            not_before: 0,
+            now,
+            logout: None,
+        }
+    }
+}
+
+/// What the renewal lease says.
+enum Lease {
+    /// Nobody holds it (never written, released, run out, or unreadable).
+    Free,
+    /// This tab holds it.
+    Mine,
+    /// Another tab holds it until then.
+    Other(i64),
+}
+
+/// `ms` as a timer delay: at least [`MIN_TIMER_MS`], at most what `setTimeout` takes.
+fn timer_ms(ms: i64) -> u32 {
+    ms.clamp(MIN_TIMER_MS, i32::MAX.into()) as u32
+}
+
+impl Engine {
+    /// Handles one event; the effects to perform are appended to `out`, in order.
+    pub fn handle<P: Ports>(&mut self, event: Event, ports: &P, out: &mut Vec<Effect>) {
+        self.life.now = ports.now_ms();
+        if let Some(event) = self.lifecycle_event(event, ports, out) {
+            self.dispatch(event, ports, out);
+        }
+        self.after(ports, out);
+    }
+
+    /// The events of renewal and logout; every other event is handed back.
+    fn lifecycle_event<P: Ports>(&mut self, event: Event, ports: &P, out: &mut Vec<Effect>) -> Option<Event> {
+        match event {
+            Event::Slept { op } if self.life.timer.is_some_and(|(timer, _)| timer == op) => {
+                self.life.timer = None;
+                self.renew_if_due(ports, out);
+            }
+            Event::Visibility { visible: true } | Event::Online => self.renew_if_due(ports, out),
+            Event::Visibility { visible: false } => {}
+            Event::Locked { op, held } => match self.attempt_index(op) {
+                Some(index) if matches!(self.attempts[index].phase, Phase::Locking) => {
+                    if !held {
+                        // No Web Locks here: the localStorage lease instead.
+                        self.take_lease(index, ports, out);
+                    } else {
+                        self.life.lock = Some(op);
+                        // The tab that held the lock before may have renewed already.
+                        if !self.adopt_if_renewed(index, ports, out) {
+                            self.renew_now(index, out);
+                        }
+                    }
+                }
+                // Granted to a renewal that ended meanwhile (adopted, cancelled by logout).
+                _ if held => out.push(Effect::Unlock { op }),
+                _ => {}
+            },
+            Event::Fetched { op, result } if self.life.logout.as_ref().is_some_and(|(o, _)| *o == op) => {
+                self.logged_out(result, out);
+            }
+            Event::Fetched { op, result } => match self.attempt_index(op) {
+                Some(index) if matches!(self.attempts[index].purpose, Purpose::Renew(_)) => {
+                    self.renewed(index, result, ports, out);
+                }
+                _ => return Some(Event::Fetched { op, result }),
+            },
+            Event::Slept { op } => match self.attempt_index(op) {
+                Some(index) if matches!(self.attempts[index].phase, Phase::Lease) => {
+                    self.lease_settled(index, ports, out)
+                }
+                Some(index) if matches!(self.attempts[index].phase, Phase::Watching) => {
+                    // The lease ran out without a new session: its holder is gone. Take over.
+                    self.take_lease(index, ports, out);
+                }
+                _ => return Some(Event::Slept { op }),
+            },
+            Event::StorageChanged { key } => {
+                if key.is_none() || key.as_deref() == Some(self.session_key.as_str()) {
+                    self.session_changed_elsewhere(ports, out);
+                } else if key.as_deref() == Some(self.life.lease_key.as_str()) {
+                    self.lease_changed_elsewhere(ports, out);
+                }
+                return Some(Event::StorageChanged { key });
+            }
+            event => return Some(event),
+        }
+        None
+    }
+
+    /// What a renewal's callers resolve with: the session listeners know, or `null`.
+    fn current(&self) -> Value {
+        match self.announced {
+            Some(Some(_)) => Value::Session,
+            _ => Value::Unit,
+        }
+    }
+
+    /// The index of the renewal in flight.
+    fn renewing(&self) -> Option<usize> {
+        self.attempts.iter().position(|a| matches!(a.purpose, Purpose::Renew(_)))
+    }
+
+    /// The endpoint that renews on this surface: `refreshUrl` in the browser, the login backend
+    /// (with a new host code) on the host surfaces; `None` when the session cannot be renewed.
+    fn renewal_endpoint(&self) -> Option<&BackendConfig> {
+        match self.surface {
+            Surface::Browser => self.life.config.refresh.as_ref(),
+            _ => Some(&self.config.backend),
+        }
+    }
+
+    /// When `session` is due for automatic renewal: `renewBeforeMs` before it expires, but not
+    /// before half its lifetime (a backend handing out sessions shorter than `renewBeforeMs`
+    /// must not be asked again at once, over and over), nor during the pause after a failed
+    /// renewal. `None`: never (disabled, no renewal path, no expiry, or not before it expires).
+    fn renew_due(&self, session: &Session) -> Option<i64> {
+        let before = i64::from(self.life.config.renew_before_ms);
+        let expires_at = session.expires_at?;
+        if before == 0 || self.renewal_endpoint().is_none() {
+            return None;
+        }
+        let half_life = session.obtained_at.saturating_add(expires_at.saturating_sub(session.obtained_at) / 2);
+        let due = expires_at.saturating_sub(before).max(half_life).max(self.life.not_before);
+        (due < expires_at).then_some(due)
+    }
+
+    /// After every event: releases a lease no renewal needs any more, and arms the renewal
+    /// timer for the session listeners know (re-armed only when its time changed).
+    fn after<P: Ports>(&mut self, ports: &P, out: &mut Vec<Effect>) {
+        if let (Some(op), None) = (self.life.lock, self.renewing()) {
+            self.life.lock = None;
+            out.push(Effect::Unlock { op });
+        }
+        if self.life.lease_held && self.renewing().is_none() {
+            self.life.lease_held = false;
+            if matches!(self.lease(ports), Lease::Mine) {
+                let _ = ports.put(Area::Shared, &self.life.lease_key, None);
+            }
+        }
+        let due = match &self.announced {
+            Some(Some(session)) if self.renewing().is_none() => self.renew_due(session),
+            _ => None,
+        };
+        if self.life.timer.map(|(_, at)| at) == due {
+            return;
+        }
+        self.life.timer = due.map(|at| {
+            let op = self.op();
+            out.push(Effect::Sleep { op, ms: timer_ms(at - self.life.now) });
+            (op, at)
+        });
+    }
+
+    /// The renewal timer fired, the page became visible or the network came back: renews when
+    /// the clock says the session is due, whatever the timer was armed for (a timer fires late
+    /// after a laptop slept, early after the clock was set back).
+    fn renew_if_due<P: Ports>(&mut self, ports: &P, out: &mut Vec<Effect>) {
+        let Some(session) = self.refresh(ports, out) else { return };
+        if self.renewing().is_none() && self.renew_due(&session).is_some_and(|due| self.life.now >= due) {
+            self.start_renewal(session, Vec::new(), out);
+        }
+    }
+
+    /// `getSession({ minValidityMs })`: the session when it stays valid that long, else a
+    /// renewal shared by every caller (and every tab); `null` when signed out.
+    fn get_session<P: Ports>(&mut self, id: CallId, options: &Json, ports: &P, out: &mut Vec<Effect>) {
+        let min_validity = match options {
+            Json::Null => Ok(DEFAULT_MIN_VALIDITY_MS),
+            Json::Object(_) => match options.get("minValidityMs") {
+                None | Some(Json::Null) => Ok(DEFAULT_MIN_VALIDITY_MS),
+                Some(Json::Number(n)) => n.truncated(0).map(|(ms, _)| ms).filter(|ms| *ms >= 0).ok_or(()),
+                Some(_) => Err(()),
+            },
+            _ => Err(()),
+        };
+        let Ok(min_validity) = min_validity else {
+            let error = Error::config("options.minValidityMs", "must be a number of milliseconds, 0 or more");
+            return out.push(Effect::Settle { id, result: Err(error) });
+        };
+        let Some(session) = self.refresh(ports, out) else {
+            return out.push(Effect::Settle { id, result: Ok(Value::Unit) });
+        };
+        let long_enough = session.expires_at.map_or(true, |at| at.saturating_sub(self.life.now) >= min_validity);
+        if let Some(index) = self.renewing() {
+            if !long_enough {
+                return self.attempts[index].waiters.push(id);
+            }
+        }
+        // Valid long enough, no way to renew, or pausing after a failed renewal: the session
+        // as it is (still valid: refresh() removed an expired one).
+        if long_enough || self.renewal_endpoint().is_none() || self.life.now < self.life.not_before {
+            return out.push(Effect::Settle { id, result: Ok(Value::Session) });
+        }
+        self.start_renewal(session, vec![id], out);
+    }
+
+    /// Starts renewing `session`. Where tabs share the session (localStorage), it first takes
+    /// the renewal lease, so that one tab renews for all.
+    fn start_renewal(&mut self, session: Session, waiters: Vec<CallId>, out: &mut Vec<Effect>) {
+        let op = self.op();
+        let purpose = Purpose::Renew(session.token);
+        self.attempts.push(Attempt { op, purpose, waiters, phase: Phase::Locking });
+        if self.config.storage != StorageChoice::Local {
+            let index = self.attempts.len() - 1;
+            return self.renew_now(index, out);
+        }
+        // One tab renews for all: a Web Lock where the browser has them (released by the
+        // browser when the tab dies), else the localStorage lease (the answer says which).
+        out.push(Effect::Lock { op, name: self.life.lease_key.clone() });
+    }
+
+    /// This tab's id in the lease; `None` without a secure random source (then no lease).
+    fn tab_id<P: Ports>(&mut self, ports: &P) -> Option<String> {
+        if self.life.tab_id.is_none() {
+            self.life.tab_id = random_token(&Rng(ports)).ok();
+        }
+        self.life.tab_id.clone()
+    }
+
+    /// Reads the lease. One that ran out, or that claims longer than a renewal can take (a
+    /// clock set back in the tab that wrote it, a forged value), is free.
+    fn lease<P: Ports>(&mut self, ports: &P) -> Lease {
+        let text = ports.get(Area::Shared, &self.life.lease_key).ok().flatten();
+        let Some(record) = text.and_then(|t| Json::parse(&t)) else { return Lease::Free };
+        let owner = record.get("owner").and_then(Json::as_str);
+        let until = record.get("until").and_then(Json::as_i64).unwrap_or(0);
+        let now = self.life.now;
+        if until <= now || until > now.saturating_add(self.lease_ms()) {
+            return Lease::Free;
+        }
+        match (owner, self.tab_id(ports)) {
+            (Some(owner), Some(me)) if owner == me => Lease::Mine,
+            _ => Lease::Other(until),
+        }
+    }
+
+    /// How long a lease lasts: longer than the renewal can take (every try with its timeout
+    /// and pause, and on host surfaces the host calls), so that a live renewer keeps it, and
+    /// no longer, so that a tab closed while renewing blocks the others only that long.
+    fn lease_ms(&self) -> i64 {
+        let Some(endpoint) = self.renewal_endpoint() else { return 0 };
+        let tries = i64::from(endpoint.retries) + 1;
+        let pause = i64::from(crate::backend::RETRY_BASE_DELAY_MS) << endpoint.retries.min(8);
+        let host = if self.surface == Surface::Browser { 0 } else { 3 * i64::from(self.config.host_timeout_ms) };
+        tries * (i64::from(endpoint.timeout_ms) + pause) + host + i64::from(LEASE_SETTLE_MS)
+    }
+
+    /// Takes the lease when it is free (then checks, after [`LEASE_SETTLE_MS`], that this tab
+    /// kept it), else waits for the tab holding it.
+    fn take_lease<P: Ports>(&mut self, index: usize, ports: &P, out: &mut Vec<Effect>) {
+        if self.adopt_if_renewed(index, ports, out) {
+            return;
+        }
+        let (phase, ms) = match (self.lease(ports), self.tab_id(ports)) {
+            (_, None) => return self.renew_now(index, out),
+            (Lease::Other(until), _) => (Phase::Watching, timer_ms(until - self.life.now)),
+            (_, Some(me)) => {
+                let until = self.life.now.saturating_add(self.lease_ms());
+                let record = Json::object([("owner", Json::string(&me)), ("until", Json::integer(until))]);
+                if ports.put(Area::Shared, &self.life.lease_key, Some(&record.to_text())).is_err() {
+                    // No shared store, so no other tab to agree with.
+                    return self.renew_now(index, out);
+                }
+                self.life.lease_held = true;
+                (Phase::Lease, LEASE_SETTLE_MS)
+            }
+        };
+        let op = self.op();
+        let attempt = &mut self.attempts[index];
+        attempt.op = op;
+        attempt.phase = phase;
+        out.push(Effect::Sleep { op, ms });
+    }
+
+    /// The lease settled: renew when this tab kept it, else wait for the tab that did.
+    fn lease_settled<P: Ports>(&mut self, index: usize, ports: &P, out: &mut Vec<Effect>) {
+        if self.adopt_if_renewed(index, ports, out) {
+            return;
+        }
+        match self.lease(ports) {
+            Lease::Mine => self.renew_now(index, out),
+            _ => {
+                self.life.lease_held = false;
+                self.take_lease(index, ports, out);
+            }
+        }
+    }
+
+    /// Whether the stored session is no longer the one the renewal at `index` started from
+    /// (another tab renewed it, logged out, or logged in again); then the renewal ends with
+    /// what is stored, and its callers hear it.
+    fn adopt_if_renewed<P: Ports>(&mut self, index: usize, ports: &P, out: &mut Vec<Effect>) -> bool {
+        let stored = self.refresh(ports, out);
+        let Purpose::Renew(token) = &self.attempts[index].purpose else { return false };
+        if stored.as_ref().is_some_and(|s| s.token == *token) {
+            return false;
+        }
+        let attempt = self.attempts.remove(index);
+        for id in attempt.waiters {
+            out.push(Effect::Settle { id, result: Ok(self.current()) });
+        }
+        true
+    }
+
+    /// Another tab changed the session: a renewal here waiting for it (or racing it) ends.
+    fn session_changed_elsewhere<P: Ports>(&mut self, ports: &P, out: &mut Vec<Effect>) {
+        if let Some(index) = self.renewing() {
+            self.adopt_if_renewed(index, ports, out);
+        }
+    }
+
+    /// Another tab released the lease. Its session would have come first (it writes the
+    /// session, then releases), so its renewal failed: this tab does not try the same again at
+    /// once; it pauses like the tab that failed, and its callers keep the valid session.
+    fn lease_changed_elsewhere<P: Ports>(&mut self, ports: &P, out: &mut Vec<Effect>) {
+        let Some(index) = self.renewing() else { return };
+        if !matches!(self.attempts[index].phase, Phase::Watching) || !matches!(self.lease(ports), Lease::Free) {
+            return;
+        }
+        if self.adopt_if_renewed(index, ports, out) {
+            return;
+        }
+        self.life.not_before = self.life.now.saturating_add(RENEW_RETRY_MS);
+        let attempt = self.attempts.remove(index);
+        for id in attempt.waiters {
+            out.push(Effect::Settle { id, result: Ok(self.current()) });
+        }
+    }
+
+    /// Sends the renewal: `POST refreshUrl` with the bearer token in the browser; on the host
+    /// surfaces, the login's host call again (silent once the user consented), whose code is
+    /// then posted to the login backend.
+    fn renew_now(&mut self, index: usize, out: &mut Vec<Effect>) {
+        let op = self.op();
+        let Purpose::Renew(token) = &self.attempts[index].purpose else { return };
+        let (phase, effect) = match (self.surface, &self.life.config.refresh) {
+            (Surface::Browser, Some(refresh)) => {
+                let request = crate::backend::bearer_request(refresh, token);
+                let effect = Effect::Fetch { op, request: request.clone() };
+                (Phase::Exchange { request, tries: 0, surface: Surface::Browser, finish: Finish::default() }, effect)
+            }
+            (Surface::Browser, None) => return,
+            (surface, _) => {
+                let (step, call) = match surface {
+                    Surface::DocWidget => (HostStep::Simple(HostCall::DocWidgetLogin), HostCall::DocWidgetLogin),
+                    Surface::MiniProgram => (HostStep::Simple(HostCall::TtLogin), HostCall::TtLogin),
+                    _ => (HostStep::Ready { scope: self.config.scope.clone() }, HostCall::H5sdkReady),
+                };
+                (Phase::Host(step), Effect::Host { op, call, timeout_ms: self.config.host_timeout_ms })
+            }
+        };
+        let attempt = &mut self.attempts[index];
+        attempt.op = op;
+        attempt.phase = phase;
+        out.push(effect);
+    }
+
+    /// The renewal's answer. A new session replaces the stored one only while that is still the
+    /// session renewed: after a logout (here or in another tab) or a new login, a late answer
+    /// never signs anyone back in. `401`/`403` from `refreshUrl` ends the session; other
+    /// failures are retried like a login's, then keep the session until it expires.
+    fn renewed<P: Ports>(
+        &mut self,
+        index: usize,
+        result: Result<HttpResponse, TransportError>,
+        ports: &P,
+        out: &mut Vec<Effect>,
+    ) {
+        let Phase::Exchange { tries, .. } = self.attempts[index].phase else { return };
+        let Some(endpoint) = self.renewal_endpoint() else { return };
+        let source = CodeSource::redeeming(self.surface);
+        let outcome = match result {
+            Ok(response) => read_response(&endpoint.url, &response, source),
+            Err(error) => Err(transport_error(endpoint, error)),
+        };
+        let reply = match outcome {
+            Ok(reply) => reply,
+            Err(error) if self.surface == Surface::Browser && matches!(error.status(), Some(401 | 403)) => {
+                // The backend says the session has ended (revoked, or logged out elsewhere).
+                let attempt = self.attempts.remove(index);
+                let Purpose::Renew(token) = attempt.purpose else { return };
+                if self.stored_session(ports, out).is_some_and(|s| s.token == token) {
+                    self.write_session(None, ports, out);
+                }
+                self.refresh(ports, out);
+                for id in attempt.waiters {
+                    out.push(Effect::Settle { id, result: Ok(Value::Unit) });
+                }
+                return;
+            }
+            Err(error) => match retry_delay(&error, tries, endpoint, source) {
+                Some(ms) => {
+                    let op = self.op();
+                    let attempt = &mut self.attempts[index];
+                    attempt.op = op;
+                    if let Phase::Exchange { tries, .. } = &mut attempt.phase {
+                        *tries += 1;
+                    }
+                    return out.push(Effect::Sleep { op, ms });
+                }
+                None => return self.fail(index, error, out),
+            },
+        };
+        let attempt = self.attempts.remove(index);
+        let Purpose::Renew(token) = attempt.purpose else { return };
+        match self.stored_session(ports, out) {
+            Some(old) if old.token == token => {
+                let now = self.life.now;
+                let session = Session {
+                    token: reply.token,
+                    expires_at: reply.expires_in_ms.map(|ms| now.saturating_add(ms)),
+                    // A renewal answer without a user keeps the one the login gave.
+                    user: reply.user.or(old.user),
+                    surface: old.surface,
+                    obtained_at: now,
+                };
+                self.write_session(Some(&session), ports, out);
+                self.announce(Some(session), ports, out);
+            }
+            _ => {
+                self.refresh(ports, out);
+            }
+        }
+        for id in attempt.waiters {
+            out.push(Effect::Settle { id, result: Ok(self.current()) });
+        }
+    }
+
+    /// A renewal failed for good: the session stays until it expires, the app hears a warning,
+    /// waiting callers get the session as it is, and no renewal starts for [`RENEW_RETRY_MS`].
+    fn renewal_failed(&mut self, index: usize, error: &Error, out: &mut Vec<Effect>) {
+        let attempt = self.attempts.remove(index);
+        self.life.not_before = self.life.now.saturating_add(RENEW_RETRY_MS);
+        out.push(Effect::Warn(
+            String::from("feishu-login: the session could not be renewed, it stays valid until it expires (")
+                + error.message()
+                + ")",
+        ));
+        for id in attempt.waiters {
+            out.push(Effect::Settle { id, result: Ok(self.current()) });
+        }
+    }
+
+    /// `logout({ returnTo })`: ends the session server-side at `logoutUrl` (the request leaves
+    /// before the local removal, with the token it ends), then removes it from every store at
+    /// once; every tab hears `null`. Settles when the server answered (or failed: a warning,
+    /// never a kept session), then navigates to `returnTo`.
+    fn logout<P: Ports>(&mut self, id: CallId, options: &Json, ports: &P, out: &mut Vec<Effect>) {
+        let return_to = match options {
+            Json::Null => Ok(None),
+            Json::Object(_) => match options.get("returnTo") {
+                None | Some(Json::Null) => Ok(None),
+                Some(Json::String(url)) => self.config.resolve_return_to(url, ports).map(Some),
+                Some(_) => Err(Error::config("options.returnTo", "must be a string")),
+            },
+            _ => Err(Error::config("options", "must be an object { returnTo? }")),
+        };
+        let session = self.stored_session(ports, out);
+        // A renewal in flight ends: its answer finds no attempt and is dropped; its callers
+        // hear that nobody is signed in.
+        while let Some(index) = self.renewing() {
+            for id in self.attempts.remove(index).waiters {
+                out.push(Effect::Settle { id, result: Ok(Value::Unit) });
+            }
+        }
+        // A login still in flight must not sign the user back in when it completes.
+        while !self.attempts.is_empty() {
+            self.fail(0, cancelled("logout() was called while this login was in flight"), out);
+        }
+        if let (Some(endpoint), Some(session), None) = (&self.life.config.logout, &session, &self.life.logout) {
+            let request = crate::backend::bearer_request(endpoint, &session.token);
+            let op = self.op();
+            out.push(Effect::Fetch { op, request });
+            self.life.logout = Some((op, Vec::new()));
+        }
+        self.write_session(None, ports, out);
+        self.announce(None, ports, out);
+        match &mut self.life.logout {
+            Some((_, waiters)) => waiters.push((id, return_to)),
+            None => finish_logout(id, return_to, out),
+        }
+    }
+
+    /// The answer of `logoutUrl`. The session is gone here already; a failure only means the
+    /// server may still honour the token until it expires, which the app hears as a warning.
+    fn logged_out(&mut self, result: Result<HttpResponse, TransportError>, out: &mut Vec<Effect>) {
+        let Some((_, waiters)) = self.life.logout.take() else { return };
+        let Some(endpoint) = &self.life.config.logout else { return };
+        let problem = match result {
+            // 401: the server had ended the session already.
+            Ok(response) if response.status == 401 => None,
+            Ok(response) => read_response(&endpoint.url, &response, CodeSource::OAuthToken).err(),
+            Err(error) => Some(transport_error(endpoint, error)),
+        };
+        // A 2xx without a session body is what a logout endpoint answers.
+        if let Some(problem) = problem.filter(|p| p.kind() != ErrorKind::Response) {
+            out.push(Effect::Warn(
+                String::from("feishu-login: logout() removed the session from this browser, but the server may accept its token until it expires: ")
+                    + problem.message(),
+            ));
+        }
+        for (id, return_to) in waiters {
+            finish_logout(id, return_to, out);
+        }
+    }
+}
+
+/// Settles a `logout()` call, navigating to its `returnTo` first when it has one.
+fn finish_logout(id: CallId, return_to: Result<Option<String>, Error>, out: &mut Vec<Effect>) {
+    match return_to {
+        Ok(Some(url)) => out.push(Effect::Navigate { url, call: Some(id) }),
+        Ok(None) => out.push(Effect::Settle { id, result: Ok(Value::Unit) }),
+        Err(error) => out.push(Effect::Settle { id, result: Err(error) }),
+    }
 }

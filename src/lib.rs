@@ -105,6 +105,7 @@ mod testing;
 mod facade;
 
 pub use authorize::{build_authorize_request, AuthorizeRequest, LoginOptions, PendingLogin, PENDING_TTL_MS};
+pub use backend::bearer_request;
 pub use backend::{
     build_request, is_safe_to_retry, read_response, retry_delay, transport_error, BackendReply, ExchangeRequest,
     HttpRequest, HttpResponse, TransportError, RETRY_BASE_DELAY_MS,
@@ -116,9 +117,11 @@ pub use config::{
     BackendConfig, BackendInput, Brand, CodeIn, Config, ConfigInput, Credentials, StorageChoice, DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_MS, FEISHU_AUTHORIZE_URL, LARK_AUTHORIZE_URL, MAX_SCOPES,
 };
+pub use config::{Lifecycle, DEFAULT_RENEW_BEFORE_MS};
 pub use engine::{
     Call, CallId, Effect, Engine, Environment, Event, HostAnswer, HostCall, Op, Value, MAX_PENDING, NAVIGATION_GRACE_MS,
 };
+pub use engine::{DEFAULT_MIN_VALIDITY_MS, LEASE_SETTLE_MS, MIN_TIMER_MS, RENEW_RETRY_MS};
 pub use error::{CodeSource, Error, ErrorKind};
 pub use host::{detect_surface, Api, HostFailure, HostProbe, Surface};
 pub use json::{Json, Number};

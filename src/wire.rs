@@ -7,19 +7,23 @@
 //! | event | fields |
 //! | --- | --- |
 //! | `init` | `config` (the app's config; `storage`/`docMiniApp` objects as `{}`, a storage object without its three methods as `false`), `env` `{href, docMiniApp, h5sdk, ttLogin}` (booleans: which host APIs exist), `threw` when reading the config threw |
-//! | `call` | `id`, `m` (`login`, `authorizeUrl`, `loginWithRedirect`, `handleCallback`, `isCallback`, `refresh`, `logout`), `arg`, `href`, `threw` when reading `arg` threw |
+//! | `call` | `id`, `m` (`login`, `authorizeUrl`, `loginWithRedirect`, `handleCallback`, `isCallback`, `refresh`, `logout`, `getSession`), `arg`, `href`, `threw` when reading `arg` threw |
 //! | `fetched` | `op`, then `status` + `body`, or `fail`: `"network"` / `"timeout"` |
 //! | `slept` | `op` |
 //! | `host` | `op`, then `ready` (h5sdk.ready fired; the value: whether `tt.requestAccess` exists), `value` (what the API resolved with), `error` (what it rejected with), `timeout: true` or `missing: true` |
 //! | `navfail`, `pagehide`, `tick` | — |
 //! | `pageshow` | `persisted` |
 //! | `storage` | `key` (`null`: the store was cleared) |
+//! | `visibility` | `visible` (`visibilitychange`) |
+//! | `online` | — |
+//! | `locked` | `op`, `held` (the Web Lock was granted; `false`: no Web Locks, or the request failed) |
 //!
 //! Effects (`"e"` names the effect) mirror [`Effect`]: `ready` `{surface, watch}`, `settle`
 //! `{id, session: true}` / `{id, value}` / `{id, error: {kind, message, code?, status?,
 //! retryable}}`, `session` `{session, headers}`, `timer` `{ms}`, `fetch` `{op, url, headers,
 //! body, credentials, timeoutMs}`, `sleep` `{op, ms}`, `host` `{op, api, appId?, scope?, state?,
-//! timeoutMs}`, `navigate` `{url}`, `replace` `{url}`, `warn` `{message}`.
+//! timeoutMs}`, `navigate` `{url}`, `replace` `{url}`, `warn` `{message}`, `lock` `{op, name}`,
+//! `unlock` `{op}`.
 
 use crate::backend::{HttpResponse, TransportError};
 use crate::config::Credentials;
@@ -129,7 +133,8 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
                 "handleCallback" => Call::HandleCallback(url()),
                 "isCallback" => Call::IsCallback(url()),
                 "refresh" => Call::Refresh,
-                "logout" => Call::Logout,
+                "logout" => Call::Logout(arg.clone()),
+                "getSession" => Call::GetSession(arg.clone()),
                 _ => return None,
             };
             Event::Call { id, call, href: text(&json, "href").unwrap_or_default() }
@@ -172,6 +177,9 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
         "pageshow" => Event::PageShown { persisted: flag(&json, "persisted") },
         "storage" => Event::StorageChanged { key: text(&json, "key") },
         "tick" => Event::Tick,
+        "visibility" => Event::Visibility { visible: flag(&json, "visible") },
+        "online" => Event::Online,
+        "locked" => Event::Locked { op: op()?, held: flag(&json, "held") },
         _ => return None,
     };
     Some(Ok(Incoming::Event(event)))
@@ -323,6 +331,12 @@ impl Writer {
             Effect::Warn(message) => {
                 self.open("warn").text("message", message);
             }
+            Effect::Lock { op, name } => {
+                self.open("lock").int("op", (*op).into()).text("name", name);
+            }
+            Effect::Unlock { op } => {
+                self.open("unlock").int("op", (*op).into());
+            }
         }
         self.0.push('}');
     }
@@ -458,5 +472,33 @@ mod tests {
         ));
         assert!(matches!(event(r#"{"t":"init","threw":true,"env":{}}"#), Ok(Incoming::Init { config: Err(_), .. })));
         assert!(read_event("{").is_none() && read_event(r#"{"t":"nope"}"#).is_none());
+    }
+
+    #[test]
+    fn lifecycle_events_and_calls_are_read() {
+        let event = |text: &str| read_event(text).expect("an event").map_err(|(id, e)| (id, e.kind()));
+        assert!(matches!(
+            event(r#"{"t":"visibility","visible":true}"#),
+            Ok(Incoming::Event(Event::Visibility { visible: true }))
+        ));
+        assert!(matches!(event(r#"{"t":"visibility"}"#), Ok(Incoming::Event(Event::Visibility { visible: false }))));
+        assert!(matches!(event(r#"{"t":"online"}"#), Ok(Incoming::Event(Event::Online))));
+        assert!(matches!(
+            event(r#"{"t":"call","id":3,"m":"getSession","arg":"{\"minValidityMs\":5}"}"#),
+            Ok(Incoming::Event(Event::Call { id: 3, call: Call::GetSession(Json::Object(_)), .. }))
+        ));
+        assert!(matches!(
+            event(r#"{"t":"call","id":4,"m":"logout","arg":"null"}"#),
+            Ok(Incoming::Event(Event::Call { id: 4, call: Call::Logout(Json::Null), .. }))
+        ));
+        assert!(matches!(
+            event(r#"{"t":"locked","op":6,"held":true}"#),
+            Ok(Incoming::Event(Event::Locked { op: 6, held: true }))
+        ));
+        let effects = [Effect::Lock { op: 6, name: "feishu-login/v1/cli/renewal".into() }, Effect::Unlock { op: 6 }];
+        assert_eq!(
+            written(&effects),
+            json!([{"e": "lock", "op": 6, "name": "feishu-login/v1/cli/renewal"}, {"e": "unlock", "op": 6}])
+        );
     }
 }

@@ -445,7 +445,7 @@ fn a_refused_session_write_never_brings_an_older_session_back() {
     assert!(announced(tab.since(mark)).is_empty(), "this page keeps the new session in memory");
 
     let mark = tab.mark();
-    tab.call(Call::Logout);
+    tab.call(Call::Logout(Json::Null));
     assert_eq!(announced(tab.since(mark)), vec![None]);
     assert_eq!(browser.stored_session(), None);
     let mark = tab.mark();
@@ -507,7 +507,7 @@ fn the_storage_fallback_warns_once() {
     host_login(&mut tab, r#"{"token":"tok-1"}"#);
     host_login(&mut tab, r#"{"token":"tok-2"}"#);
     tab.call(Call::Refresh);
-    tab.call(Call::Logout);
+    tab.call(Call::Logout(Json::Null));
     let all = warnings(tab.all());
     assert_eq!(all.len(), 1, "{all:?}");
     assert!(all[0].contains("localStorage") && all[0].contains("memory"), "{}", all[0]);
@@ -917,7 +917,7 @@ fn logout_cancels_a_login_in_flight() {
     let id = tab.login(json!({}));
     tab.host_code("host-code", None);
     let (op, _) = tab.pending_fetch();
-    tab.call(Call::Logout);
+    tab.call(Call::Logout(Json::Null));
     assert_eq!(tab.kind(id), ErrorKind::Cancelled);
     let mark = tab.mark();
     tab.feed(Event::Fetched { op, result: Ok(HttpResponse { status: 200, body: TOKEN_BODY.into() }) });

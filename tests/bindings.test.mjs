@@ -139,3 +139,13 @@ test("the entries are declared: exports, optional peers, and no window at import
     assert.equal(keys, entry.endsWith("react") ? "FeishuLoginProvider,RequireLogin,useFeishuLogin" : "FeishuLoginPlugin,useFeishuLogin");
   }
 });
+
+test("TypeScript: the react and vue declarations under tsc --strict without skipLibCheck", () => {
+  // tests/types/react-usage.tsx and vue-usage.ts, against @types/react and Vue installed above;
+  // their @ts-expect-error lines fail the build if a type degrades to any.
+  try {
+    execFileSync(join(root, "node_modules", ".bin", "tsc"), ["-p", join(root, "tests", "types", "tsconfig.frameworks.json")], { encoding: "utf8" });
+  } catch (e) {
+    assert.fail("tsc failed:\n" + e.stdout);
+  }
+});

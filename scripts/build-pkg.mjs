@@ -173,13 +173,14 @@ if (!version) throw new Error("no version in Cargo.toml's [package]");
 const meta = JSON.parse(readFileSync(join(template, "package.json"), "utf8"));
 writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: meta.name, version, ...meta }, null, 2) + "\n");
 cpSync(join(root, "README.md"), join(pkg, "README.md"));
+cpSync(join(root, "README.zh-CN.md"), join(pkg, "README.zh-CN.md"));
 cpSync(join(root, "LICENSE"), join(pkg, "LICENSE"));
 
 // What would be published.
 const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: pkg, encoding: "utf8" }));
 const files = packed[0].files.map((f) => f.path);
 const required = ["index.js", "index.d.ts", "types.d.ts", "feishu_login_bg.wasm",
-  "bundler/index.js", "bundler/feishu_login_bg.js", "bundler/feishu_login_bg.wasm", "package.json", "README.md", "LICENSE",
+  "bundler/index.js", "bundler/feishu_login_bg.js", "bundler/feishu_login_bg.wasm", "package.json", "README.md", "README.zh-CN.md", "LICENSE",
   ...bindings];
 const missing = required.filter((f) => !files.includes(f));
 if (!files.some((f) => f.startsWith("bundler/snippets/") && f.endsWith("/js/driver.js"))) missing.push("bundler/snippets/…/js/driver.js");

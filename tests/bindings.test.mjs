@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildSync } from "esbuild";
@@ -148,4 +148,13 @@ test("TypeScript: the react and vue declarations under tsc --strict without skip
   } catch (e) {
     assert.fail("tsc failed:\n" + e.stdout);
   }
+});
+
+test("README's Node section runs as written: initSync from the installed package, no window", () => {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("\n## Node\n"));
+  const code = /```js\n([\s\S]*?)```/.exec(section)[1];
+  const file = join(www, "readme-node.mjs"); // inside tests/bindings: resolves the installed package
+  writeFileSync(file, code + "\nconsole.log(JSON.stringify([auth.surface, auth.session, auth.authHeaders()]));\n");
+  assert.deepEqual(JSON.parse(execFileSync(process.execPath, [file], { encoding: "utf8" })), ["browser", null, {}]);
 });

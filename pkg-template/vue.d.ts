@@ -8,6 +8,7 @@ export type FeishuLoginStatus = "loading" | "signedIn" | "signedOut" | "error";
 /** The options of `app.use(FeishuLoginPlugin, …)`: a config, or a config/instance with a redirect callback. */
 export type FeishuLoginPluginOptions<User = unknown> =
   | FeishuLoginConfig
+  | FeishuLogin<User>
   | {
     config: FeishuLoginConfig;
     instance?: undefined;

@@ -7,13 +7,15 @@ import { FeishuLoginError, createStore } from "./framework.js";
 const KEY = Symbol("feishu-login");
 
 /**
- * `app.use(FeishuLoginPlugin, config)`, or `app.use(FeishuLoginPlugin, { config | instance,
- * onRedirectCallback })` where `onRedirectCallback(returnTo)` runs after a browser callback
+ * `app.use(FeishuLoginPlugin, config)`, `app.use(FeishuLoginPlugin, instance)`, or
+ * `app.use(FeishuLoginPlugin, { config | instance, onRedirectCallback })` where `onRedirectCallback(returnTo)` runs after a browser callback
  * completed (e.g. `(to) => router.replace(to)`).
  */
 export const FeishuLoginPlugin = {
   install(app, options) {
-    const settings = options && typeof options === "object" && "appId" in options ? { config: options } : (options ?? {});
+    // A config, a FeishuLogin (it has onChange), or { config | instance, onRedirectCallback }.
+    const settings = typeof options?.onChange === "function" ? { instance: options }
+      : options && typeof options === "object" && "appId" in options ? { config: options } : (options ?? {});
     const store = createStore(settings);
     const state = shallowRef(store.getSnapshot());
     store.subscribe(() => {

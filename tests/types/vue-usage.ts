@@ -1,7 +1,7 @@
 // Compiled with `tsc --strict` (no skipLibCheck) against the built package and Vue
 // (tests/bindings/node_modules): feishu-login/vue's declarations.
 import { createApp, defineComponent, h, type ComputedRef } from "vue";
-import type { Session } from "feishu-login";
+import type { FeishuLogin, Session } from "feishu-login";
 import { FeishuLoginPlugin, useFeishuLogin, type FeishuLoginStatus } from "feishu-login/vue";
 
 interface User { name: string }
@@ -24,5 +24,6 @@ const Profile = defineComponent({
 
 createApp(Profile).use(FeishuLoginPlugin, { appId: "cli_x", backend: "/api/feishu/login" }).mount("#app");
 createApp(Profile).use(FeishuLoginPlugin, { config: { appId: "cli_x", backend: "/x" }, onRedirectCallback: (to: string) => void to });
+export const withInstance = (auth: FeishuLogin<User>) => createApp(Profile).use(FeishuLoginPlugin, auth);
 // @ts-expect-error appId is required
 createApp(Profile).use(FeishuLoginPlugin, { backend: "/x" });

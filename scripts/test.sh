@@ -31,5 +31,7 @@ node scripts/build-pkg.mjs
 step "packed package, its browser tests and the end-to-end demo in Chromium (node --test)"
 cargo build -p feishu-login-server
 # Every browser test runs the built package through its public JS API, as users do:
-# browser/hosts (the v0 contract), defects (issue #9's regressions), package, e2e.
+# browser/hosts (the v0 contract), defects (issue #9's regressions), package, e2e, bindings
+# (feishu-login/react and /vue) and examples (examples/*, built from the packed package; their
+# npm dependencies are installed on the first run and kept), readme (README.zh-CN.md in step).
 node --test tests/*.test.mjs

@@ -1,0 +1,160 @@
+// feishu-login/react and feishu-login/vue, from the packed package (npm pack of pkg/), in
+// Chromium against the demo server's emulator and backend; and both imported and rendered on the
+// server (Node, no window). React runs in StrictMode with its development build, where effects
+// run twice: the callback must still be posted once and no error may flash.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildSync } from "esbuild";
+import { launchChromium } from "./support/chromium.mjs";
+import { packPkg, installWith } from "./support/npm.mjs";
+import { startDemoServer, countBackendPosts, consent } from "./support/demo-server.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const dir = join(root, "tests", "bindings");
+const www = join(dir, "dist");
+let server, browser;
+
+/** Makes `/` the React or the Vue app. */
+function serve(app) {
+  writeFileSync(join(www, "index.html"), `<!doctype html><meta charset=utf-8><title>${app}</title><div id=app></div><script type=module src="/${app}.js"></script>`);
+}
+
+before(async () => {
+  installWith(dir, packPkg(root));
+  rmSync(www, { recursive: true, force: true });
+  mkdirSync(www, { recursive: true });
+  for (const [app, mode] of [["react", "development"], ["vue", "production"]]) {
+    buildSync({
+      entryPoints: [join(dir, `${app}-app.js`)], outfile: join(www, `${app}.js`), absWorkingDir: dir,
+      bundle: true, format: "esm", target: "es2022", logLevel: "warning",
+      define: { "process.env.NODE_ENV": JSON.stringify(mode), __VUE_OPTIONS_API__: "false", __VUE_PROD_DEVTOOLS__: "false", __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: "false" },
+    });
+  }
+  // The web entry finds its wasm next to the module that imports it (here the bundle).
+  copyFileSync(join(dir, "node_modules", "feishu-login", "feishu_login_bg.wasm"), join(www, "feishu_login_bg.wasm"));
+  ({ server } = { server: await startDemoServer(root, www) });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+const seen = (page) => page.evaluate(() => window.seen);
+const statusIs = (page, status) => page.waitForFunction((s) => document.getElementById("status")?.textContent === s, status);
+
+async function open(app, mode) {
+  serve(app);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(server.base + "/");
+  if (mode) {
+    await page.evaluate((m) => sessionStorage.setItem("mode", m), mode);
+    await page.reload();
+  }
+  return { context, page, errors };
+}
+
+for (const app of ["react", "vue"]) {
+  test(`${app}: loading → signed out → login through the emulator → signed in (one backend post) → signed out`, async () => {
+    const { context, page, errors } = await open(app);
+    await statusIs(page, "signedOut");
+    assert.deepEqual(await seen(page), ["loading", "signedOut"]);
+    const backend = countBackendPosts(page);
+    await page.click("#login");
+    await consent(page);
+    await statusIs(page, "signedIn");
+    assert.equal(await page.textContent("#user"), "张三");
+    // On the callback page: loading until the exchange is done, then signed in; never an error
+    // (React StrictMode mounts twice: a second handleCallback would fail its used state).
+    assert.deepEqual(await seen(page), ["loading", "signedIn"]);
+    assert.equal(backend.posts, 1, "one POST to the backend");
+    assert.equal(page.url(), server.base + "/", "code and state left the address bar");
+    if (app === "react") assert.deepEqual(await page.evaluate(() => window.redirects), ["/"], "onRedirectCallback once, with returnTo");
+    // The actions: headers the backend accepts, getSession (the SDK's, or the stored session).
+    const me = await page.evaluate(async () => (await (await fetch("/api/me", { headers: window.api.authHeaders() })).json()).name);
+    assert.equal(me, "张三");
+    assert.match(await page.evaluate(async () => (await window.api.getSession())?.token ?? "none"), /\S{16,}/);
+    await page.click("#logout");
+    await statusIs(page, "signedOut");
+    assert.deepEqual(await page.evaluate(() => window.api.authHeaders()), {});
+    assert.deepEqual(await seen(page), ["loading", "signedIn", "signedOut"]);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test(`${app}: a refused consent is status "error" with kind "denied", after loading only`, async () => {
+    const { context, page } = await open(app);
+    await statusIs(page, "signedOut");
+    await page.click("#login");
+    await consent(page, { deny: true });
+    await statusIs(page, "error");
+    assert.equal(await page.textContent("#error"), "denied");
+    assert.deepEqual(await seen(page), ["loading", "error:denied"]);
+    // The next successful login clears the error. (Within a second of the failed callback the
+    // SDK answers login() with that failure again: engine.rs REPEAT_WINDOW_MS, for StrictMode.)
+    await page.waitForTimeout(1100);
+    await page.click("#login");
+    await consent(page);
+    await statusIs(page, "signedIn");
+    assert.equal(await page.textContent("#error"), "-");
+    await context.close();
+  });
+}
+
+test("react: RequireLogin starts one login when signed out and shows its children after the callback", async () => {
+  const { context, page, errors } = await open("react", "guard");
+  const backend = countBackendPosts(page);
+  let authorizePages = 0;
+  page.on("request", (r) => r.isNavigationRequest() && r.method() === "GET" && r.url().includes("/open-apis/authen/v1/authorize") && authorizePages++);
+  await consent(page);
+  await page.waitForSelector("#secret");
+  await statusIs(page, "signedIn");
+  assert.equal(authorizePages, 1, "one navigation to Feishu in StrictMode");
+  assert.equal(backend.posts, 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("SSR: both entries import and render in Node without window; status is loading", () => {
+  const out = execFileSync(process.execPath, [join(dir, "ssr.mjs")], { cwd: dir, encoding: "utf8" });
+  assert.deepEqual(JSON.parse(out), { react: "<p>loading/true</p>wait", vue: "<p>loading/true</p>" });
+});
+
+test("the entries are declared: exports, optional peers, and no window at import", () => {
+  const meta = JSON.parse(execFileSync(process.execPath, ["-e", "process.stdout.write(require('fs').readFileSync(require.resolve('feishu-login/package.json')))"], { cwd: dir, encoding: "utf8" }));
+  assert.deepEqual(meta.exports["./react"], { types: "./react.d.ts", default: "./react.js" });
+  assert.deepEqual(meta.exports["./vue"], { types: "./vue.d.ts", default: "./vue.js" });
+  assert.deepEqual(meta.peerDependenciesMeta, { react: { optional: true }, vue: { optional: true } });
+  // Plain `node -e "import('feishu-login/react')"`, as a server bundle would.
+  for (const entry of ["feishu-login/react", "feishu-login/vue"]) {
+    const keys = execFileSync(process.execPath, ["-e", `import("${entry}").then((m) => console.log(Object.keys(m).sort().join()))`], { cwd: dir, encoding: "utf8" }).trim();
+    assert.equal(keys, entry.endsWith("react") ? "FeishuLoginProvider,RequireLogin,useFeishuLogin" : "FeishuLoginPlugin,useFeishuLogin");
+  }
+});
+
+test("TypeScript: the react and vue declarations under tsc --strict without skipLibCheck", () => {
+  // tests/types/react-usage.tsx and vue-usage.ts, against @types/react and Vue installed above;
+  // their @ts-expect-error lines fail the build if a type degrades to any.
+  try {
+    execFileSync(join(root, "node_modules", ".bin", "tsc"), ["-p", join(root, "tests", "types", "tsconfig.frameworks.json")], { encoding: "utf8" });
+  } catch (e) {
+    assert.fail("tsc failed:\n" + e.stdout);
+  }
+});
+
+test("README's Node section runs as written: initSync from the installed package, no window", () => {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("\n## Node\n"));
+  const code = /```js\n([\s\S]*?)```/.exec(section)[1];
+  const file = join(www, "readme-node.mjs"); // inside tests/bindings: resolves the installed package
+  writeFileSync(file, code + "\nconsole.log(JSON.stringify([auth.surface, auth.session, auth.authHeaders()]));\n");
+  assert.deepEqual(JSON.parse(execFileSync(process.execPath, [file], { encoding: "utf8" })), ["browser", null, {}]);
+});

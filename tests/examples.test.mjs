@@ -109,10 +109,10 @@ test("webpack 5: the web entry (init()) and the bundler entry (asyncWebAssembly)
   });
 });
 
-test("doc-widget: the real @lark-opdev/block-docs-addon-api in an iframe, a local Docs host answering its bridge", async () => {
+test("doc-widget: the real @lark-opdev/block-docs-addon-api in the emulator's local Docs host (issue #13)", async () => {
   await withApp(build("doc-widget", ["vite", "build"]), async (page, base) => {
     const backend = countBackendPosts(page);
-    await page.goto(base + "/");
+    await page.goto(`${base}/emulator/doc-widget-host?url=${encodeURIComponent(base + "/widget.html")}`);
     const widget = page.frameLocator("#widget");
     await widget.locator("#status", { hasText: "signedOut" }).waitFor();
     assert.equal(await widget.locator("#status").getAttribute("data-surface"), "docWidget");

@@ -1,24 +1,17 @@
 // Starts the demo server (emulator + reference backend) serving `www` as its page root: the
 // emulator only accepts the redirect URI http://127.0.0.1:<port>/, so an app under test must be
 // the server's own `/`. Needs target/debug/feishu-login-server (scripts/test.sh builds it).
-import { spawn } from "node:child_process";
 import { mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startListening } from "./listening.mjs";
 
 export async function startDemoServer(root, www) {
   const fakeRoot = mkdtempSync(join(tmpdir(), "feishu-login-root-"));
   symlinkSync(www, join(fakeRoot, "www"));
-  const server = spawn(join(root, "target", "debug", "feishu-login-server"), [], {
+  const { child: server, base } = await startListening(join(root, "target", "debug", "feishu-login-server"), [], {
     env: { ...process.env, PORT: "0", FEISHU_APP_ID: "", FEISHU_APP_SECRET: "", FEISHU_LOGIN_ROOT: fakeRoot },
-    stdio: ["ignore", "pipe", "ignore"],
-  });
-  const base = await new Promise((resolve, reject) => {
-    server.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
-    server.stdout.on("data", (chunk) => {
-      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(String(chunk));
-      if (match) resolve(match[0]);
-    });
+    stderr: "ignore",
   });
   return { base, stop: () => server.kill() };
 }

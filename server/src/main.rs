@@ -4,10 +4,27 @@
 //!
 //! Environment: `PORT` (8080); `FEISHU_APP_ID`, `FEISHU_APP_SECRET`, `FEISHU_BRAND`
 //! (`feishu`|`lark`) for real mode; `SESSION_SECRET` (random per start otherwise);
-//! `SESSION_TTL_SECS` (3600); `FEISHU_LOGIN_ROOT` (the repository, for `www/` and `pkg/`).
+//! `SESSION_TTL_SECS` (3600); `FEISHU_LOGIN_ROOT` (the repository, for `www/` and `pkg/`);
+//! `REDIS_URL` (the session store shared by replicas; in memory otherwise);
+//! `EMULATOR_USER_TOKEN_TTL_SECS` (7200) and `EMULATOR_REFRESH_TOKEN_TTL_SECS` (604800), the
+//! lifetimes of the tokens the emulator issues (also `POST /emulator/settings`).
 
 mod backend;
 mod emulator;
+mod store;
+
+/// A lifetime in whole seconds from the environment variable `name`, checked at startup:
+/// `default` when unset, an error naming the variable when it is not from 1 to `max`.
+pub(crate) fn lifetime(name: &str, value: Option<&str>, default: u64, max: u64) -> Result<Duration, String> {
+    match value.map(|v| v.trim().parse::<u64>()) {
+        None => Ok(Duration::from_secs(default)),
+        Some(Ok(secs)) if (1..=max).contains(&secs) => Ok(Duration::from_secs(secs)),
+        Some(_) => Err(format!(
+            "{name} must be a whole number of seconds from 1 to {max}, got {:?}",
+            value.unwrap_or_default()
+        )),
+    }
+}
 
 /// The session lifetime from `SESSION_TTL_SECS` (default 3600 s), checked at startup: a value
 /// that cannot be a lifetime (0, not a number, beyond 10 years) stops the server with a clear
@@ -26,6 +43,7 @@ pub(crate) fn session_ttl(value: Option<&str>) -> Result<Duration, String> {
 
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -37,6 +55,7 @@ use serde_json::json;
 
 use crate::backend::{Backend, BackendConfig};
 use crate::emulator::{Emulator, EmulatorConfig};
+use crate::store::{MemoryStore, RedisStore, Store};
 
 /// What the demo page needs to know (served as `/config.json`).
 #[derive(Clone)]
@@ -55,6 +74,10 @@ pub struct Settings {
     pub session_secret: Vec<u8>,
     pub session_ttl: Duration,
     pub code_ttl: Duration,
+    /// The lifetimes of the emulator's user access tokens and refresh tokens.
+    pub token_ttls: (Duration, Duration),
+    /// The backend's session store (revocations, Feishu grants, renewal locks).
+    pub store: Arc<dyn Store>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -77,6 +100,9 @@ pub fn app(settings: &Settings, addr: SocketAddr) -> Router {
                 app_secret: secret.clone(),
                 redirect_allowlist: allowlist,
                 code_ttl: settings.code_ttl,
+                user_token_ttl: settings.token_ttls.0,
+                refresh_token_ttl: settings.token_ttls.1,
+                other_apps: Vec::new(),
             });
             ("cli_emulator_demo".to_owned(), secret, "feishu".to_owned(), format!("http://{addr}"), Some(emulator))
         }
@@ -87,6 +113,7 @@ pub fn app(settings: &Settings, addr: SocketAddr) -> Router {
         open_api_base,
         session_secret: settings.session_secret.clone(),
         session_ttl: settings.session_ttl,
+        store: settings.store.clone(),
     });
     let page = PageConfig { app_id, brand, emulator: emulator.is_some(), root: settings.root.clone() };
     let mut router = backend::routes(backend);
@@ -166,6 +193,30 @@ async fn main() {
             }
         },
         code_ttl: Duration::from_secs(300),
+        token_ttls: (
+            exit_on_error(lifetime(
+                "EMULATOR_USER_TOKEN_TTL_SECS",
+                env("EMULATOR_USER_TOKEN_TTL_SECS").as_deref(),
+                emulator::DEFAULT_USER_TOKEN_TTL.as_secs(),
+                7200,
+            )),
+            exit_on_error(lifetime(
+                "EMULATOR_REFRESH_TOKEN_TTL_SECS",
+                env("EMULATOR_REFRESH_TOKEN_TTL_SECS").as_deref(),
+                emulator::DEFAULT_REFRESH_TOKEN_TTL.as_secs(),
+                365 * 24 * 3600,
+            )),
+        ),
+        store: match env("REDIS_URL") {
+            Some(url) => match RedisStore::connect(&url).await {
+                Ok(store) => Arc::new(store),
+                Err(error) => {
+                    eprintln!("REDIS_URL is set but Redis cannot be used: {error}");
+                    std::process::exit(2);
+                }
+            },
+            None => Arc::new(MemoryStore::default()),
+        },
     };
     let listener = match tokio::net::TcpListener::bind(("127.0.0.1", settings.port)).await {
         Ok(listener) => listener,
@@ -179,7 +230,7 @@ async fn main() {
         Some((id, _, brand)) => format!("real {brand} app {id}"),
         None => "local Feishu emulator (app cli_emulator_demo)".into(),
     };
-    println!("feishu-login demo: http://{addr}/  ({mode})");
+    println!("feishu-login demo: http://{addr}/  ({mode}; {} session store)", settings.store.kind());
     let app = app(&settings, addr);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
@@ -189,5 +240,14 @@ async fn main() {
         .expect("the server runs until stopped");
 }
 
+fn exit_on_error(value: Result<Duration, String>) -> Duration {
+    value.unwrap_or_else(|message| {
+        eprintln!("{message}");
+        std::process::exit(2);
+    })
+}
+
+#[cfg(test)]
+mod lifecycle_tests;
 #[cfg(test)]
 mod tests;

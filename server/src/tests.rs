@@ -25,6 +25,8 @@ async fn start_with(code_ttl: Duration, session_ttl: Duration) -> Server {
         session_secret: b"test-secret".to_vec(),
         session_ttl,
         code_ttl,
+        token_ttls: (emulator::DEFAULT_USER_TOKEN_TTL, emulator::DEFAULT_REFRESH_TOKEN_TTL),
+        store: Arc::new(store::MemoryStore::default()),
     };
     let app = app(&settings, addr);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

@@ -376,8 +376,8 @@ impl Emulator {
 
     /// The answer of `authen/v2/oauth/token` for `user`: a user access token, and a refresh
     /// token when the scope holds `offline_access` (Feishu returns `refresh_token` and
-    /// `refresh_token_expires_in` only then).
-    /// Also returns the new refresh token; `None` when a store is full (answer [`rate_limited`]).
+    /// `refresh_token_expires_in` only then), with that refresh token apart. `None` when a store
+    /// is full (answer [`rate_limited`]).
     fn issue_tokens(&self, client_id: &str, user: usize, scope: &str) -> Option<(Value, Option<String>)> {
         let access_token = self.issue_user_token(user)?;
         let lifetimes = self.lifetimes();
@@ -557,7 +557,7 @@ async fn authorize_decision(State(emulator): State<Arc<Emulator>>, Form(params):
                 Some(code) => code,
                 None => return error_page(RATE_LIMITED, "too many codes outstanding: try again later"),
             };
-        eprintln!("[emulator] user {} authorized {}", USERS[user].en_name, emulator.config.app_id);
+        eprintln!("[emulator] user {} authorized {client_id}", USERS[user].en_name);
         out.push(("code", &code));
     } else {
         eprintln!("[emulator] the user denied the authorization");

@@ -430,6 +430,8 @@ async fn redis_store_semantics_and_logout_across_replicas() {
     store.delete("a").await.unwrap();
     assert_eq!(store.get("a").await.unwrap(), None);
     assert_eq!(store.kind(), "redis");
+    store.set("forever", b"1".to_vec(), Duration::MAX).await.unwrap();
+    assert_eq!(store.get("forever").await.unwrap(), Some(b"1".to_vec()), "a huge TTL is clamped, not refused");
 
     // Two replicas, each with its own connection to the same Redis.
     let second = RedisStore::connect(&server.url).await.unwrap();

@@ -30,11 +30,19 @@ impl std::fmt::Display for StoreError {
     }
 }
 
+/// The longest TTL a store keeps (100 years): longer ones are clamped, so that no lifetime a
+/// caller computes (`Duration::MAX` included) can overflow a clock or be refused by Redis.
+pub const MAX_TTL: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+fn clamp(ttl: Duration) -> Duration {
+    ttl.clamp(Duration::from_millis(1), MAX_TTL)
+}
+
 /// What a store operation returns, boxed so that the trait can be used as `dyn Store`.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
 /// A key/value store whose entries expire. Keys are ASCII (`revoked:<sid>`, `grant:<sid>`,
-/// `lock:<sid>`); values are opaque bytes. A `ttl` of zero is treated as one millisecond.
+/// `lock:<sid>`); values are opaque bytes. A `ttl` is clamped to 1 ms … [`MAX_TTL`].
 pub trait Store: Send + Sync {
     /// The live value under `key`.
     fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Vec<u8>>>;
@@ -90,7 +98,7 @@ impl MemoryStore {
         if entries.map.len() >= self.max_entries && !entries.map.contains_key(key) {
             return Err(StoreError::Full);
         }
-        entries.map.insert(key.to_owned(), (value, now + ttl.max(Duration::from_millis(1))));
+        entries.map.insert(key.to_owned(), (value, now + clamp(ttl)));
         Ok(true)
     }
 }
@@ -153,7 +161,7 @@ async fn bounded<T>(command: impl Future<Output = Result<T, redis::RedisError>>)
 }
 
 fn millis(ttl: Duration) -> u64 {
-    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+    u64::try_from(clamp(ttl).as_millis()).unwrap_or(u64::MAX)
 }
 
 impl RedisStore {
@@ -235,6 +243,9 @@ mod tests {
         assert!(store.set_if_absent("a", b"3".to_vec(), Duration::from_secs(1)).await.unwrap(), "expired: free");
         store.delete("a").await.unwrap();
         assert_eq!(store.get("a").await.unwrap(), None);
+        // No lifetime overflows the clock (SESSION_TTL_SECS is checked, a Feishu answer is not).
+        store.set("forever", b"1".to_vec(), Duration::MAX).await.unwrap();
+        assert_eq!(store.get("forever").await.unwrap(), Some(b"1".to_vec()));
     }
 
     #[tokio::test]

@@ -76,8 +76,9 @@ pub fn routes(backend: Arc<Backend>) -> Router {
 /// of replicas that disagree a little and a renewal that was signing as the logout landed.
 const REVOCATION_MARGIN: Duration = Duration::from_secs(60);
 
-/// How long one replica may hold a session's renewal lock (longer than a Feishu call may take).
-const RENEWAL_LOCK_TTL: Duration = Duration::from_secs(15);
+/// How long one replica may hold a session's renewal lock: longer than a renewal can take (two
+/// Feishu calls of at most 10 s each, and the store's), so it never lapses while held.
+const RENEWAL_LOCK_TTL: Duration = Duration::from_secs(30);
 
 /// How long a renewal waits for another replica's renewal of the same session.
 const RENEWAL_WAIT: Duration = Duration::from_secs(5);
@@ -122,6 +123,7 @@ impl FeishuGrant {
 }
 
 /// A failure to answer with: HTTP status and `{code?, message}`.
+#[derive(Debug)]
 struct Failure {
     status: StatusCode,
     code: Option<i64>,
@@ -336,18 +338,31 @@ impl Backend {
         }))
     }
 
-    /// Takes the session's renewal lock, waiting up to [`RENEWAL_WAIT`] for another holder.
-    async fn lock_renewal(&self, sid: &str) -> Result<bool, Failure> {
+    /// Takes the session's renewal lock, waiting up to [`RENEWAL_WAIT`] for another holder;
+    /// the lock's owner mark when taken.
+    async fn lock_renewal(&self, sid: &str) -> Result<Option<Vec<u8>>, Failure> {
+        let owner = rand::random::<[u8; 16]>().to_vec();
         let deadline = tokio::time::Instant::now() + RENEWAL_WAIT;
         loop {
-            let taken = self.config.store.set_if_absent(&lock_key(sid), b"1".to_vec(), RENEWAL_LOCK_TTL).await;
+            let taken = self.config.store.set_if_absent(&lock_key(sid), owner.clone(), RENEWAL_LOCK_TTL).await;
             if taken.map_err(store_failure)? {
-                return Ok(true);
+                return Ok(Some(owner));
             }
             if tokio::time::Instant::now() >= deadline {
-                return Ok(false);
+                return Ok(None);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Releases the lock if this request still holds it (a lapsed lock may be another's now).
+    async fn unlock_renewal(&self, sid: &str, owner: &[u8]) {
+        let key = lock_key(sid);
+        if let Ok(Some(held)) = self.config.store.get(&key).await {
+            if held == owner {
+                // Whatever fails here, the lock's TTL frees it.
+                let _ = self.config.store.delete(&key).await;
+            }
         }
     }
 
@@ -467,9 +482,9 @@ async fn refresh(State(backend): State<Arc<Backend>>, headers: HeaderMap) -> Res
         Err(failure) => return failure.into_response(),
     };
     let sid = claims["sid"].as_str().unwrap_or_default().to_owned();
-    match backend.lock_renewal(&sid).await {
-        Ok(true) => {}
-        Ok(false) => {
+    let owner = match backend.lock_renewal(&sid).await {
+        Ok(Some(owner)) => owner,
+        Ok(None) => {
             return Failure {
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 code: None,
@@ -478,10 +493,10 @@ async fn refresh(State(backend): State<Arc<Backend>>, headers: HeaderMap) -> Res
             .into_response()
         }
         Err(failure) => return failure.into_response(),
-    }
+    };
     let renewed = backend.renew(&claims).await;
     // Released whatever happened; its TTL covers a replica that dies holding it.
-    let _ = backend.config.store.delete(&lock_key(&sid)).await;
+    backend.unlock_renewal(&sid, &owner).await;
     match renewed {
         Ok(session) => Json(session).into_response(),
         Err(failure) => failure.into_response(),
@@ -560,5 +575,53 @@ mod tests {
         let forged = URL_SAFE_NO_PAD.encode(json!({ "sub": "ou_admin", "exp": 100 }).to_string()) + "." + signature;
         assert!(verify(secret, &forged, 0).is_none(), "claims changed");
         assert!(verify(secret, payload, 0).is_none(), "no signature");
+    }
+
+    #[tokio::test]
+    async fn a_renewal_releases_only_its_own_lock() {
+        let store: Arc<dyn Store> = Arc::new(crate::store::MemoryStore::default());
+        let backend = Backend::new(BackendConfig {
+            app_id: "cli_x".into(),
+            app_secret: "s".into(),
+            open_api_base: "http://127.0.0.1:9".into(),
+            session_secret: b"k".to_vec(),
+            session_ttl: Duration::from_secs(60),
+            store: store.clone(),
+        });
+        let mine = backend.lock_renewal("sid").await.unwrap().expect("free");
+        // Ours lapsed (a renewal slower than the TTL) and another replica took it.
+        store.set(&lock_key("sid"), b"theirs".to_vec(), Duration::from_secs(60)).await.unwrap();
+        backend.unlock_renewal("sid", &mine).await;
+        assert_eq!(store.get(&lock_key("sid")).await.unwrap(), Some(b"theirs".to_vec()), "theirs stays");
+        backend.unlock_renewal("sid", b"theirs").await;
+        assert_eq!(store.get(&lock_key("sid")).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_grant_opens_only_under_its_own_session_id_and_key() {
+        let store: Arc<dyn Store> = Arc::new(crate::store::MemoryStore::default());
+        let config = |secret: &[u8]| BackendConfig {
+            app_id: "cli_x".into(),
+            app_secret: "s".into(),
+            open_api_base: "http://127.0.0.1:9".into(),
+            session_secret: secret.to_vec(),
+            session_ttl: Duration::from_secs(60),
+            store: store.clone(),
+        };
+        let (backend, other_key) = (Backend::new(config(b"k1")), Backend::new(config(b"k2")));
+        let grant = FeishuGrant {
+            access_token: "u-secret".into(),
+            access_expires_at: now_secs() + 60,
+            access_lifetime: 60,
+            refresh_token: Some("ur-secret".into()),
+            refresh_expires_at: now_secs() + 600,
+        };
+        backend.put_grant("a", &grant).await.unwrap();
+        assert_eq!(backend.get_grant("a").await.unwrap().unwrap().refresh_token.as_deref(), Some("ur-secret"));
+        assert!(other_key.get_grant("a").await.unwrap().is_none(), "another SESSION_SECRET cannot open it");
+        // Moved to another session's key, the record does not open (the session id is sealed in).
+        let record = store.get(&grant_key("a")).await.unwrap().unwrap();
+        store.set(&grant_key("b"), record, Duration::from_secs(60)).await.unwrap();
+        assert!(backend.get_grant("b").await.unwrap().is_none());
     }
 }

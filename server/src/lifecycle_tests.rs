@@ -230,6 +230,27 @@ async fn a_user_token_feishu_no_longer_accepts_ends_the_session_at_renewal() {
     assert_eq!(status, 401, "{error}");
 }
 
+#[tokio::test]
+async fn a_renewal_lock_left_by_a_dead_replica_delays_renewal_until_it_lapses_and_no_longer() {
+    let c = cluster(Arc::new(MemoryStore::default()), 1).await;
+    c.post(&c.feishu, "/emulator/settings", None, json!({ "userTokenTtlSecs": 60 })).await;
+    let (token, _) = c.login(0, 0, "offline_access").await;
+    let lock = format!("lock:{}", claims(&token)["sid"].as_str().unwrap());
+    // A replica died holding the lock: the renewal waits for its TTL, then proceeds.
+    c.store.set(&lock, b"dead replica".to_vec(), Duration::from_millis(700)).await.unwrap();
+    let started = std::time::Instant::now();
+    let (status, body) = c.refresh(0, &token).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(started.elapsed() >= Duration::from_millis(600), "it waited for the lock");
+    assert_eq!(c.store.get(&lock).await.unwrap(), None, "and released its own");
+    // A lock that outlasts the wait: 503 (retry), and another's lock is not released.
+    c.store.set(&lock, b"busy replica".to_vec(), Duration::from_secs(60)).await.unwrap();
+    let (status, body) = c.refresh(0, &token).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(c.store.get(&lock).await.unwrap(), Some(b"busy replica".to_vec()));
+    assert_eq!(c.me(0, &token).await, 200, "a slow renewal never signs anyone out");
+}
+
 /// Logout on one replica holds on the other: `/api/me` and the refresh answer 401 there.
 async fn logout_holds_across_replicas(store: Arc<dyn Store>) {
     let c = cluster(store, 2).await;

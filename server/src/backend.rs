@@ -376,12 +376,16 @@ impl Backend {
         };
         let now = now_secs();
         if grant.nears_expiry(now) {
-            let Some(refresh_token) = grant.refresh_token.clone().filter(|_| grant.refresh_expires_at > now) else {
+            let Some(refresh_token) = grant.refresh_token.clone() else {
                 return Err(unauthorized(
                     None,
                     "the Feishu sign-in cannot be renewed (no refresh token: request the offline_access scope): log in again",
                 ));
             };
+            if grant.refresh_expires_at <= now {
+                // What Feishu would answer; asking it would only spend a request.
+                return Err(unauthorized(Some(20037), "the Feishu refresh token has expired: log in again"));
+            }
             let body = json!({ "grant_type": "refresh_token", "client_id": self.config.app_id,
                 "client_secret": self.config.app_secret, "refresh_token": refresh_token });
             match self.feishu("/open-apis/authen/v2/oauth/token", None, Some(body)).await {

@@ -205,6 +205,8 @@ async fn renewal_is_refused_without_offline_access_or_when_feishu_refuses_the_re
 
     let (plain, _) = c.login(0, 0, "").await;
     let (offline, _) = c.login(0, 1, "offline_access").await;
+    c.post(&c.feishu, "/emulator/settings", None, json!({ "refreshTokenTtlSecs": 1 })).await;
+    let (short_lived, _) = c.login(0, 2, "offline_access").await;
     // The user token is fresh: a renewal needs no refresh token yet.
     assert_eq!(c.refresh(0, &plain).await.0, 200);
 
@@ -219,6 +221,10 @@ async fn renewal_is_refused_without_offline_access_or_when_feishu_refuses_the_re
     assert_eq!((status, error["code"].as_i64()), (401, Some(20064)), "{error}");
     let (status, _) = c.refresh(0, &offline).await;
     assert_eq!(status, 401, "the grant is gone");
+
+    // The refresh token itself expired (Feishu: 20037).
+    let (status, error) = c.refresh(0, &short_lived).await;
+    assert_eq!((status, error["code"].as_i64()), (401, Some(20037)), "{error}");
 }
 
 #[tokio::test]

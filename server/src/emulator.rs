@@ -429,7 +429,7 @@ pub fn routes(emulator: Arc<Emulator>) -> Router {
         .route("/open-apis/auth/v3/app_access_token/internal", post(app_access_token))
         .route("/open-apis/mina/v2/tokenLoginValidate", post(token_login_validate))
         .route("/emulator/host-code", post(host_code))
-        .route("/emulator/faults", post(set_faults))
+        .route("/emulator/faults", get(armed_faults).post(set_faults))
         .route("/emulator/settings", get(settings).post(set_settings))
         .route("/emulator/revoke", post(revoke_user))
         .with_state(emulator)
@@ -881,6 +881,14 @@ struct FaultRequest {
 }
 
 /// Emulator only: the next `count` token calls fail with `kind` (`20050`, `20072` or `hang`).
+/// Emulator only: the faults still armed, `{count, kind}` (issue #13: a page can show them
+/// while they wait for a token call, instead of leaving them unseen across page loads).
+async fn armed_faults(State(emulator): State<Arc<Emulator>>) -> Response {
+    let faults = emulator.faults.lock().unwrap().clone();
+    let kind = if faults.remaining == 0 { Value::Null } else { json!(faults.kind) };
+    Json(json!({ "count": faults.remaining, "kind": kind })).into_response()
+}
+
 async fn set_faults(State(emulator): State<Arc<Emulator>>, Json(request): Json<FaultRequest>) -> Response {
     if !["20050", "20072", "hang"].contains(&request.kind.as_str()) {
         return (StatusCode::BAD_REQUEST, Json(json!({ "message": "kind must be 20050, 20072 or hang" })))

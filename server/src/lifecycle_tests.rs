@@ -477,3 +477,79 @@ async fn an_unreachable_store_fails_closed() {
     assert_eq!(c.me(0, &token).await, 503, "cannot tell whether it was logged out: not accepted");
     assert_eq!(c.logout(0, &token).await, 503, "a logout that could not be recorded says so");
 }
+
+// Issue #13: the emulator stands in for Feishu in front of another app, on another origin,
+// with its own credentials (EMULATOR_REDIRECT_URLS, EMULATOR_APPS), as a backend in any
+// language would call it.
+#[tokio::test]
+async fn the_emulator_serves_another_apps_login() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let settings = Settings {
+        port: addr.port(),
+        root: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".."),
+        real: None,
+        session_secret: b"k".to_vec(),
+        session_ttl: Duration::from_secs(60),
+        code_ttl: Duration::from_secs(300),
+        token_ttls: (emulator::DEFAULT_USER_TOKEN_TTL, DEFAULT_REFRESH_TOKEN_TTL),
+        emulator_redirects: redirect_urls(Some("http://127.0.0.1:5173/ https://app.example/callback")).unwrap(),
+        emulator_apps: emulator_apps(Some("cli_my_app:my-secret")).unwrap(),
+        store: Arc::new(MemoryStore::default()),
+    };
+    let router = app(&settings, addr);
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = [
+        ("client_id", "cli_my_app"),
+        ("redirect_uri", "http://127.0.0.1:5173/"),
+        ("response_type", "code"),
+        ("scope", "offline_access"),
+        ("state", "s"),
+        ("decision", "allow"),
+    ];
+    let response = http.post(base.clone() + "/open-apis/authen/v1/authorize").form(&form).send().await.unwrap();
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("http://127.0.0.1:5173/?code="), "{location}");
+    let code = reqwest::Url::parse(&location).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let body = json!({ "grant_type": "authorization_code", "client_id": "cli_my_app", "client_secret": "my-secret",
+                       "code": code, "redirect_uri": "http://127.0.0.1:5173/" });
+    let answer: Value = http
+        .post(base.clone() + "/open-apis/authen/v2/oauth/token")
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(answer["refresh_token"].is_string(), "{answer}");
+    let info = http
+        .get(base.clone() + "/open-apis/authen/v1/user_info")
+        .bearer_auth(answer["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(info.status().as_u16(), 200);
+    // An origin nobody registered is still refused.
+    let form = [("client_id", "cli_my_app"), ("redirect_uri", "http://127.0.0.1:5174/"), ("response_type", "code")];
+    let page = http.get(base + "/open-apis/authen/v1/authorize").query(&form).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 400);
+}
+
+#[test]
+fn emulator_apps_and_redirect_urls_are_checked_at_startup() {
+    assert_eq!(redirect_urls(None), Ok(vec![]));
+    assert_eq!(redirect_urls(Some("http://a:1/, https://b/cb")), Ok(vec!["http://a:1/".into(), "https://b/cb".into()]));
+    for bad in ["ftp://a/", "http://", "http:///x", "http://a/?x=1", "http://a/#f", "a.example/", "http://a/\n"] {
+        assert!(redirect_urls(Some(bad)).unwrap_err().contains("EMULATOR_REDIRECT_URLS"), "{bad:?}");
+    }
+    let apps = emulator_apps(Some("cli_a:s1, cli_b:s2")).unwrap();
+    assert_eq!((apps[1].app_id.as_str(), apps[1].app_secret.as_str()), ("cli_b", "s2"));
+    for bad in
+        ["cli_a", "cli_a:", "app:s", "cli_:s", "cli_a b:s", "cli_a:s 1", "cli_a:s,cli_a:t", "cli_emulator_demo:s"]
+    {
+        assert!(emulator_apps(Some(bad)).unwrap_err().contains("EMULATOR_APPS"), "{bad:?}");
+    }
+}

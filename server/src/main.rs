@@ -7,11 +7,58 @@
 //! `SESSION_TTL_SECS` (3600); `FEISHU_LOGIN_ROOT` (the repository, for `www/` and `pkg/`);
 //! `REDIS_URL` (the session store shared by replicas; in memory otherwise);
 //! `EMULATOR_USER_TOKEN_TTL_SECS` (7200) and `EMULATOR_REFRESH_TOKEN_TTL_SECS` (604800), the
-//! lifetimes of the tokens the emulator issues (also `POST /emulator/settings`).
+//! lifetimes of the tokens the emulator issues (also `POST /emulator/settings`);
+//! `EMULATOR_REDIRECT_URLS` (more redirect URLs the emulated apps accept, e.g. your app's
+//! `http://127.0.0.1:5173/`) and `EMULATOR_APPS` (`cli_id:secret,…`, more apps registered in the
+//! emulated tenant), so the emulator can stand in for Feishu in front of another app (issue #13).
 
 mod backend;
 mod emulator;
 mod store;
+
+/// `EMULATOR_REDIRECT_URLS`: absolute `http(s)` URLs separated by commas or spaces, without
+/// query or fragment (the emulator compares redirect URIs without them, as Feishu does).
+pub(crate) fn redirect_urls(value: Option<&str>) -> Result<Vec<String>, String> {
+    let mut urls = Vec::new();
+    for url in value.unwrap_or_default().split([',', ' ']).filter(|u| !u.is_empty()) {
+        let host = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")).unwrap_or_default();
+        let valid = !host.is_empty()
+            && !host.starts_with('/')
+            && !url.chars().any(|c| c.is_control() || matches!(c, '?' | '#' | '"' | '<' | '>' | '\\'));
+        if !valid {
+            return Err(format!(
+                "EMULATOR_REDIRECT_URLS: {url:?} is not an absolute http(s) URL without query or fragment"
+            ));
+        }
+        urls.push(url.to_owned());
+    }
+    Ok(urls)
+}
+
+/// `EMULATOR_APPS`: `cli_id:secret` pairs separated by commas; ids are Feishu-like (`cli_` and
+/// letters, digits, `_`), unique, and not the demo's own `cli_emulator_demo`.
+pub(crate) fn emulator_apps(value: Option<&str>) -> Result<Vec<RegisteredApp>, String> {
+    let mut apps: Vec<RegisteredApp> = Vec::new();
+    for pair in value.unwrap_or_default().split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (id, secret) = pair.split_once(':').unwrap_or((pair, ""));
+        let id_ok = id.starts_with("cli_") && id.len() > 4 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let secret_ok = !secret.is_empty() && !secret.chars().any(|c| c.is_control() || c.is_whitespace());
+        if !id_ok || !secret_ok {
+            return Err(format!(
+                "EMULATOR_APPS: each entry is cli_<id>:<secret> (letters, digits, _ in the id; a secret without spaces), got {:?}",
+                crate::backend::log_value(id)
+            ));
+        }
+        if id == DEMO_APP_ID || apps.iter().any(|app| app.app_id == id) {
+            return Err(format!("EMULATOR_APPS: {id} is registered twice"));
+        }
+        apps.push(RegisteredApp { app_id: id.to_owned(), app_secret: secret.to_owned() });
+    }
+    Ok(apps)
+}
+
+/// The emulated app of the demo page.
+const DEMO_APP_ID: &str = "cli_emulator_demo";
 
 /// A lifetime in whole seconds from the environment variable `name`, checked at startup:
 /// `default` when unset, an error naming the variable when it is not from 1 to `max`.
@@ -54,7 +101,7 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use crate::backend::{Backend, BackendConfig};
-use crate::emulator::{Emulator, EmulatorConfig};
+use crate::emulator::{Emulator, EmulatorConfig, RegisteredApp};
 use crate::store::{MemoryStore, RedisStore, Store};
 
 /// What the demo page needs to know (served as `/config.json`).
@@ -76,6 +123,10 @@ pub struct Settings {
     pub code_ttl: Duration,
     /// The lifetimes of the emulator's user access tokens and refresh tokens.
     pub token_ttls: (Duration, Duration),
+    /// Redirect URLs the emulator accepts besides this server's own `/`.
+    pub emulator_redirects: Vec<String>,
+    /// Apps registered in the emulated tenant besides the demo's.
+    pub emulator_apps: Vec<RegisteredApp>,
     /// The backend's session store (revocations, Feishu grants, renewal locks).
     pub store: Arc<dyn Store>,
 }
@@ -93,18 +144,19 @@ pub fn app(settings: &Settings, addr: SocketAddr) -> Router {
         }
         None => {
             let secret = hex(&rand::random::<[u8; 16]>());
-            let allowlist =
+            let mut allowlist =
                 vec![format!("http://127.0.0.1:{}/", addr.port()), format!("http://localhost:{}/", addr.port())];
+            allowlist.extend(settings.emulator_redirects.iter().cloned());
             let emulator = Emulator::new(EmulatorConfig {
-                app_id: "cli_emulator_demo".into(),
+                app_id: DEMO_APP_ID.into(),
                 app_secret: secret.clone(),
                 redirect_allowlist: allowlist,
                 code_ttl: settings.code_ttl,
                 user_token_ttl: settings.token_ttls.0,
                 refresh_token_ttl: settings.token_ttls.1,
-                other_apps: Vec::new(),
+                other_apps: settings.emulator_apps.clone(),
             });
-            ("cli_emulator_demo".to_owned(), secret, "feishu".to_owned(), format!("http://{addr}"), Some(emulator))
+            (DEMO_APP_ID.to_owned(), secret, "feishu".to_owned(), format!("http://{addr}"), Some(emulator))
         }
     };
     let backend = Backend::new(BackendConfig {
@@ -207,6 +259,14 @@ async fn main() {
                 365 * 24 * 3600,
             )),
         ),
+        emulator_redirects: redirect_urls(env("EMULATOR_REDIRECT_URLS").as_deref()).unwrap_or_else(|message| {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }),
+        emulator_apps: emulator_apps(env("EMULATOR_APPS").as_deref()).unwrap_or_else(|message| {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }),
         store: match env("REDIS_URL") {
             Some(url) => match RedisStore::connect(&url).await {
                 Ok(store) => Arc::new(store),

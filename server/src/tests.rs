@@ -26,6 +26,8 @@ async fn start_with(code_ttl: Duration, session_ttl: Duration) -> Server {
         session_ttl,
         code_ttl,
         token_ttls: (emulator::DEFAULT_USER_TOKEN_TTL, emulator::DEFAULT_REFRESH_TOKEN_TTL),
+        emulator_redirects: Vec::new(),
+        emulator_apps: Vec::new(),
         store: Arc::new(store::MemoryStore::default()),
     };
     let app = app(&settings, addr);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, where it is missing: the wasm32 target, the pinned
 # nightly that builds the shipped wasm (scripts/shipped-toolchain), wasm-bindgen-cli at the
-# version Cargo.lock pins, Debian's chromium (driven by playwright-core), and the npm
-# devDependencies (binaryen's wasm-opt, playwright-core).
+# version Cargo.lock pins, Debian's chromium (driven by playwright-core), Debian's redis-server
+# (server tests of the Redis session store; optional), and the npm devDependencies (binaryen's
+# wasm-opt, playwright-core).
 # Idempotent: a prepared machine skips every step. Sourced or run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -43,6 +44,16 @@ if [ -z "${SKIP_BROWSER:-}" ] && ! command -v chromium >/dev/null; then
   if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+
+# Debian's redis-server: the server tests run the Redis session store against a throwaway
+# instance (and skip that case, saying why, without it). Not fatal: nothing else needs it.
+if [ -z "${SKIP_REDIS:-}" ] && ! command -v redis-server >/dev/null && command -v apt-get >/dev/null; then
+  say "installing redis-server from Debian (server tests of the Redis session store)"
+  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null; }; then
+    say "WARNING: could not install redis-server: the Redis store tests will be skipped (they say so)"
+  fi
 fi
 
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ]; then

@@ -195,9 +195,9 @@ for (const button of document.querySelectorAll("[data-surface]")) {
 async function showFaults() {
   if (!config.emulator) return;
   const armed = await (await realFetch("/emulator/faults")).json();
-  $("faults-armed").hidden = armed.remaining === 0;
-  $("faults-armed").textContent = `armed: the next ${armed.remaining} token call(s) fail with ${armed.kind}`;
-  $("fault-clear").hidden = armed.remaining === 0;
+  $("faults-armed").hidden = armed.count === 0;
+  $("faults-armed").textContent = `armed: the next ${armed.count} token call(s) fail with ${armed.kind}`;
+  $("fault-clear").hidden = armed.count === 0;
 }
 async function fault(count) {
   await realFetch("/emulator/faults", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ count, kind: "20050" }) });

@@ -17,7 +17,7 @@ use axum::{Json, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -101,8 +101,11 @@ pub struct EmulatorConfig {
     pub users: Vec<DemoUser>,
     /// How long a code lives (Feishu: 5 minutes).
     pub code_ttl: Duration,
-    /// How long user and app access tokens live (Feishu: 2 hours).
-    pub token_ttl: Duration,
+    /// How long user access tokens live (Feishu: about 2 hours; shorter to watch renewal).
+    /// `POST /emulator/settings` changes it while the emulator runs.
+    pub user_token_ttl: Duration,
+    /// How long refresh tokens live (Feishu's example: 604,800 s, 7 days).
+    pub refresh_token_ttl: Duration,
     /// When set, the emulator's own controls (`POST /emulator/host-code`, `POST /emulator/faults`)
     /// need the header `x-emulator-key` with this value: codes for any user are a sign-in as that
     /// user, so an emulator reachable by others (CI network, container) should not mint them for
@@ -118,6 +121,14 @@ impl EmulatorConfig {
         self.apps.iter().find(|app| app.id == id)
     }
 }
+
+/// Feishu's defaults for the token lifetimes: 7,200 s and 604,800 s (the examples of
+/// `authen/v2/oauth/token`; Feishu says to read them from each answer).
+pub const DEFAULT_USER_TOKEN_TTL: Duration = Duration::from_secs(7200);
+pub const DEFAULT_REFRESH_TOKEN_TTL: Duration = Duration::from_secs(604_800);
+
+/// The scope that makes the token endpoint hand out a refresh token.
+pub const OFFLINE_ACCESS: &str = "offline_access";
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum CodeKind {
@@ -135,6 +146,35 @@ struct Grant {
     redirect_uri: Option<String>,
     challenge: Option<(String, String)>,
     issued: Instant,
+    /// The scopes the user consented to, space-separated (`offline_access` → a refresh token).
+    scope: String,
+}
+
+/// A refresh token the emulator issued. Kept (marked used) after it is spent and until twice its
+/// lifetime, so a reused token answers "used" (20073) and an expired one "expired" (20037)
+/// instead of "invalid" (20026).
+#[derive(Clone, Debug)]
+struct RefreshGrant {
+    client_id: String,
+    user: usize,
+    scope: String,
+    issued: Instant,
+    ttl: Duration,
+    /// The user access token issued with it (its lifetime is cut to Feishu's one-minute grace
+    /// when the refresh token is spent).
+    access_token: String,
+    used: bool,
+    revoked: bool,
+    /// The refresh token that replaced this one, to revoke the chain when a spent token is
+    /// presented again (RFC 9700 §4.14.2: reuse means one copy leaked).
+    successor: Option<String>,
+}
+
+/// Token lifetimes in force, changed by `POST /emulator/settings`.
+#[derive(Clone, Copy, Debug)]
+struct Lifetimes {
+    user_token: Duration,
+    refresh_token: Duration,
 }
 
 /// Faults injected into the next token calls, for tests of retries and failures.
@@ -143,6 +183,13 @@ struct Faults {
     remaining: u32,
     kind: String,
 }
+
+/// How long the app access tokens the emulator issues live (Feishu: 2 hours).
+const TOKEN_TTL: Duration = Duration::from_secs(7200);
+
+/// How long a user access token keeps working after the refresh token issued with it is spent
+/// (Feishu: "user_access_token 会有一分钟的豁免时间以供应用完成令牌轮转").
+const ROTATION_GRACE: Duration = Duration::from_secs(60);
 
 /// How many codes, user tokens and app tokens the emulator keeps at most (each): a client that
 /// mints without end gets Feishu's rate-limit answer instead of growing the process.
@@ -203,6 +250,13 @@ impl<V> Bounded<V> {
         self.entries.get_mut(key).filter(|(_, until)| *until > now).map(|(value, _)| value)
     }
 
+    /// Makes the entry under `key` expire within `ttl` (never later than it would have).
+    fn cut(&mut self, key: &str, ttl: Duration) {
+        if let Some((_, until)) = self.entries.get_mut(key) {
+            *until = (*until).min(Instant::now() + ttl);
+        }
+    }
+
     /// Takes the entry under `key` out of the store, live or not (with its expiry).
     fn remove(&mut self, key: &str) -> Option<(V, Instant)> {
         self.entries.remove(key)
@@ -223,6 +277,9 @@ pub struct Emulator {
     user_tokens: Mutex<Bounded<usize>>,
     /// App access tokens, with the app they were issued to.
     app_tokens: Mutex<Bounded<String>>,
+    /// Refresh tokens, kept twice their lifetime (see [`RefreshGrant`]).
+    refresh_tokens: Mutex<Bounded<RefreshGrant>>,
+    lifetimes: Mutex<Lifetimes>,
     faults: Mutex<Faults>,
 }
 
@@ -293,14 +350,22 @@ fn url_encode(value: &str) -> String {
 
 impl Emulator {
     pub fn new(config: EmulatorConfig) -> Arc<Emulator> {
+        let lifetimes = Lifetimes { user_token: config.user_token_ttl, refresh_token: config.refresh_token_ttl };
         Arc::new(Emulator {
             config,
+            refresh_tokens: Mutex::default(),
+            lifetimes: Mutex::new(lifetimes),
             grants: Mutex::default(),
             used: Mutex::default(),
             user_tokens: Mutex::default(),
             app_tokens: Mutex::default(),
             faults: Mutex::default(),
         })
+    }
+
+    /// Whether `secret` is the registered app `app_id`'s secret (compared in constant time).
+    fn app_authenticated(&self, app_id: &str, secret: &str) -> bool {
+        self.config.app(app_id).is_some_and(|app| bool::from(secret.as_bytes().ct_eq(app.secret.as_bytes())))
     }
 
     fn redirect_allowed(app: &App, redirect_uri: &str) -> bool {
@@ -323,31 +388,73 @@ impl Emulator {
         user: usize,
         redirect_uri: Option<String>,
         challenge: Option<(String, String)>,
+        scope: String,
     ) -> Option<String> {
         let code = random_id(if kind == CodeKind::OAuth { "code-" } else { "mina-" });
-        let grant = Grant { kind, client_id: app.to_owned(), user, redirect_uri, challenge, issued: Instant::now() };
+        let grant =
+            Grant { kind, client_id: app.to_owned(), user, redirect_uri, challenge, issued: Instant::now(), scope };
         let kept = self.grants.lock().unwrap().insert(code.clone(), grant, self.config.code_ttl * 2, WhenFull::Refuse);
         kept.then_some(code)
     }
 
-    /// How many codes, user tokens and app tokens are stored.
+    /// How many codes, user tokens, app tokens and refresh tokens are stored.
     #[cfg(test)]
-    pub(crate) fn stored(&self) -> [usize; 3] {
+    pub(crate) fn stored(&self) -> [usize; 4] {
         [
             self.grants.lock().unwrap().entries.len(),
             self.user_tokens.lock().unwrap().entries.len(),
             self.app_tokens.lock().unwrap().entries.len(),
+            self.refresh_tokens.lock().unwrap().entries.len(),
         ]
+    }
+
+    fn lifetimes(&self) -> Lifetimes {
+        *self.lifetimes.lock().unwrap()
     }
 
     /// Issues a user access token for `user`; `None` when the store is full.
     fn issue_user_token(&self, user: usize) -> Option<String> {
         let token = random_id("u-");
-        self.user_tokens
-            .lock()
-            .unwrap()
-            .insert(token.clone(), user, self.config.token_ttl, WhenFull::EvictOldest)
-            .then_some(token)
+        let ttl = self.lifetimes().user_token;
+        self.user_tokens.lock().unwrap().insert(token.clone(), user, ttl, WhenFull::EvictOldest).then_some(token)
+    }
+
+    /// The answer of `authen/v2/oauth/token` for `user`: a user access token, and a refresh
+    /// token when the scope holds `offline_access` (Feishu returns `refresh_token` and
+    /// `refresh_token_expires_in` only then), with that refresh token apart. `None` when a store
+    /// is full (answer [`rate_limited`]).
+    fn issue_tokens(&self, client_id: &str, user: usize, scope: &str) -> Option<(Value, Option<String>)> {
+        let access_token = self.issue_user_token(user)?;
+        let lifetimes = self.lifetimes();
+        let mut answer = json!({
+            "code": 0,
+            "access_token": access_token,
+            "expires_in": lifetimes.user_token.as_secs(),
+            "token_type": "Bearer",
+            "scope": scope,
+        });
+        if scope.split(' ').any(|s| s == OFFLINE_ACCESS) {
+            let refresh_token = random_id("ur-");
+            let grant = RefreshGrant {
+                client_id: client_id.to_owned(),
+                user,
+                scope: scope.to_owned(),
+                issued: Instant::now(),
+                ttl: lifetimes.refresh_token,
+                access_token: access_token.clone(),
+                used: false,
+                revoked: false,
+                successor: None,
+            };
+            let kept = lifetimes.refresh_token * 2;
+            if !self.refresh_tokens.lock().unwrap().insert(refresh_token.clone(), grant, kept, WhenFull::EvictOldest) {
+                return None;
+            }
+            answer["refresh_token"] = json!(refresh_token);
+            answer["refresh_token_expires_in"] = json!(lifetimes.refresh_token.as_secs());
+            return Some((answer, Some(refresh_token)));
+        }
+        Some((answer, None))
     }
 
     /// Whether `code` was redeemed already (as a code of `kind`).
@@ -386,6 +493,8 @@ pub fn routes(emulator: Arc<Emulator>) -> Router {
             Router::new()
                 .route("/emulator/host-code", post(host_code))
                 .route("/emulator/faults", post(set_faults).get(armed_faults))
+                .route("/emulator/settings", get(settings).post(set_settings))
+                .route("/emulator/revoke", post(revoke_user))
                 .route_layer(axum::middleware::from_fn_with_state(emulator.clone(), guard_controls)),
         )
         .with_state(emulator)
@@ -512,7 +621,8 @@ async fn authorize_decision(State(emulator): State<Arc<Emulator>>, Form(params):
             // Feishu's default method is plain.
             (c, params.code_challenge_method.clone().unwrap_or_else(|| "plain".into()))
         });
-        code = match emulator.mint(CodeKind::OAuth, &app.id, user, Some(redirect_uri.clone()), challenge) {
+        let scope = params.scope.clone().unwrap_or_default();
+        code = match emulator.mint(CodeKind::OAuth, &app.id, user, Some(redirect_uri.clone()), challenge, scope) {
             Some(code) => code,
             None => return error_page(RATE_LIMITED, "too many codes outstanding: try again later"),
         };
@@ -536,6 +646,10 @@ struct TokenRequest {
     code: Option<String>,
     redirect_uri: Option<String>,
     code_verifier: Option<String>,
+    refresh_token: Option<String>,
+    /// Narrows the token's scopes to a subset of the granted ones (20067 duplicates, 20068 not
+    /// granted); without `offline_access` in it, no refresh token.
+    scope: Option<String>,
 }
 
 /// The answer of an armed fault, if one is armed: every token path takes them (OAuth token v2,
@@ -554,29 +668,33 @@ async fn injected_fault(emulator: &Emulator) -> Option<Response> {
     }
 }
 
+/// `authen/v2/oauth/token`: the `authorization_code` grant and the `refresh_token` grant, with the
+/// codes of Feishu's pages "获取 user_access_token" and "刷新 user_access_token".
 async fn oauth_token(State(emulator): State<Arc<Emulator>>, body: Option<Json<TokenRequest>>) -> Response {
     if let Some(fault) = injected_fault(&emulator).await {
         return fault;
     }
     let Json(request) = body.unwrap_or_default();
-    let (Some(grant_type), Some(client_id), Some(client_secret), Some(code)) =
-        (&request.grant_type, &request.client_id, &request.client_secret, &request.code)
+    let (Some(grant_type), Some(client_id), Some(client_secret)) =
+        (&request.grant_type, &request.client_id, &request.client_secret)
     else {
-        return feishu_error(
-            StatusCode::BAD_REQUEST,
-            20001,
-            "grant_type, client_id, client_secret and code are required",
-        );
+        return feishu_error(StatusCode::BAD_REQUEST, 20001, "grant_type, client_id and client_secret are required");
     };
-    if grant_type != "authorization_code" {
+    if grant_type != "authorization_code" && grant_type != "refresh_token" {
         return feishu_error(StatusCode::BAD_REQUEST, 20036, "unsupported grant_type");
     }
-    let Some(app) = emulator.config.app(client_id) else {
+    if emulator.config.app(client_id).is_none() {
         return feishu_error(StatusCode::BAD_REQUEST, 20048, "the app does not exist");
-    };
-    if !bool::from(client_secret.as_bytes().ct_eq(app.secret.as_bytes())) {
+    }
+    if !emulator.app_authenticated(client_id, client_secret) {
         return feishu_error(StatusCode::BAD_REQUEST, 20002, "client_secret is invalid");
     }
+    if grant_type == "refresh_token" {
+        return refresh_grant(&emulator, client_id, &request);
+    }
+    let Some(code) = &request.code else {
+        return feishu_error(StatusCode::BAD_REQUEST, 20001, "code is required");
+    };
     if emulator.was_used(code, CodeKind::OAuth) {
         return feishu_error(StatusCode::BAD_REQUEST, 20065, "the code has already been used");
     }
@@ -603,20 +721,104 @@ async fn oauth_token(State(emulator): State<Arc<Emulator>>, body: Option<Json<To
             return feishu_error(StatusCode::BAD_REQUEST, 20049, "PKCE verification failed");
         }
     }
+    let scope = match narrowed_scope(&grant.scope, request.scope.as_deref()) {
+        Ok(scope) => scope,
+        Err((code, message)) => return feishu_error(StatusCode::BAD_REQUEST, code, message),
+    };
     let user = grant.user;
     emulator.redeem(&mut grants, code);
     drop(grants);
-    let Some(access_token) = emulator.issue_user_token(user) else { return rate_limited() };
-    Json(json!({
-        "code": 0,
-        "access_token": access_token,
-        "expires_in": emulator.config.token_ttl.as_secs(),
-        "refresh_token": random_id("ur-"),
-        "refresh_token_expires_in": 604800,
-        "token_type": "Bearer",
-        "scope": "",
-    }))
-    .into_response()
+    match emulator.issue_tokens(client_id, user, &scope) {
+        Some((answer, _)) => Json(answer).into_response(),
+        None => rate_limited(),
+    }
+}
+
+/// The scopes of a new token: the granted ones, or the subset `requested` names.
+fn narrowed_scope(granted: &str, requested: Option<&str>) -> Result<String, (i64, &'static str)> {
+    let Some(requested) = requested.filter(|r| !r.trim().is_empty()) else { return Ok(granted.to_owned()) };
+    let scopes: Vec<&str> = requested.split(' ').filter(|s| !s.is_empty()).collect();
+    if scopes.iter().enumerate().any(|(i, s)| scopes[..i].contains(s)) {
+        return Err((20067, "the scope list contains duplicate scopes"));
+    }
+    if !scopes.iter().all(|s| granted.split(' ').any(|g| g == *s)) {
+        return Err((20068, "the scope list contains scopes that were not granted"));
+    }
+    Ok(scopes.join(" "))
+}
+
+/// The `refresh_token` grant. Refresh tokens are single use: spending one issues a new pair and
+/// leaves the old user token a minute of grace; presenting a spent one is 20073 and revokes the
+/// tokens issued from it (20064 for its successors).
+fn refresh_grant(emulator: &Emulator, client_id: &str, request: &TokenRequest) -> Response {
+    let Some(presented) = request.refresh_token.as_deref().filter(|t| !t.is_empty()) else {
+        return feishu_error(StatusCode::BAD_REQUEST, 20001, "refresh_token is required");
+    };
+    let mut refresh_tokens = emulator.refresh_tokens.lock().unwrap();
+    let Some(grant) = refresh_tokens.get_mut(presented) else {
+        return feishu_error(StatusCode::BAD_REQUEST, 20026, "the refresh token passed is invalid");
+    };
+    if grant.client_id != client_id {
+        return feishu_error(StatusCode::BAD_REQUEST, 20024, "the refresh token does not match the provided client ID");
+    }
+    if grant.revoked {
+        return feishu_error(StatusCode::BAD_REQUEST, 20064, "the refresh token has been revoked");
+    }
+    if grant.used {
+        // Reuse: one copy of the token leaked. Revoke what was issued from it.
+        let mut next = grant.successor.clone();
+        let mut revoked_access = Vec::new();
+        while let Some(key) = next {
+            match refresh_tokens.get_mut(&key) {
+                Some(successor) => {
+                    successor.revoked = true;
+                    revoked_access.push(successor.access_token.clone());
+                    next = successor.successor.clone();
+                }
+                None => next = None,
+            }
+        }
+        drop(refresh_tokens);
+        let mut user_tokens = emulator.user_tokens.lock().unwrap();
+        for token in revoked_access {
+            user_tokens.cut(&token, Duration::ZERO);
+        }
+        return feishu_error(
+            StatusCode::BAD_REQUEST,
+            20073,
+            "the refresh token has been used: a refresh token can only be used once",
+        );
+    }
+    if grant.issued.elapsed() >= grant.ttl {
+        return feishu_error(StatusCode::BAD_REQUEST, 20037, "the refresh token passed has expired");
+    }
+    let scope = match narrowed_scope(&grant.scope, request.scope.as_deref()) {
+        Ok(scope) => scope,
+        Err((code, message)) => return feishu_error(StatusCode::BAD_REQUEST, code, message),
+    };
+    // Spent under the lock, so two concurrent requests cannot both spend it.
+    grant.used = true;
+    let (user, old_access) = (grant.user, grant.access_token.clone());
+    drop(refresh_tokens);
+    let issued = emulator.issue_tokens(client_id, user, &scope);
+    let mut refresh_tokens = emulator.refresh_tokens.lock().unwrap();
+    match issued {
+        Some((answer, successor)) => {
+            if let Some(grant) = refresh_tokens.get_mut(presented) {
+                grant.successor = successor;
+            }
+            drop(refresh_tokens);
+            emulator.user_tokens.lock().unwrap().cut(&old_access, ROTATION_GRACE);
+            Json(answer).into_response()
+        }
+        None => {
+            // A full store spent nothing: the token stays usable.
+            if let Some(grant) = refresh_tokens.get_mut(presented) {
+                grant.used = false;
+            }
+            rate_limited()
+        }
+    }
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -655,7 +857,7 @@ async fn app_access_token(State(emulator): State<Arc<Emulator>>, Json(request): 
             .into_response();
     };
     let token = random_id("a-");
-    let ttl = emulator.config.token_ttl;
+    let ttl = TOKEN_TTL;
     if !emulator.app_tokens.lock().unwrap().insert(token.clone(), app.id.clone(), ttl, WhenFull::EvictOldest) {
         return rate_limited();
     }
@@ -685,10 +887,13 @@ async fn token_login_validate(
         return (StatusCode::BAD_REQUEST, Json(json!({ "code": 10213, "msg": "code has been used" }))).into_response();
     }
     let mut grants = emulator.grants.lock().unwrap();
-    // A code of another app is not found for this one.
-    let Some(grant) = grants.get_mut(&code).filter(|g| g.kind == CodeKind::Mina && g.client_id == app) else {
+    let Some(grant) = grants.get_mut(&code).filter(|g| g.kind == CodeKind::Mina) else {
         return (StatusCode::BAD_REQUEST, Json(json!({ "code": 10226, "msg": "invalid code" }))).into_response();
     };
+    if grant.client_id != app {
+        return (StatusCode::BAD_REQUEST, Json(json!({ "code": 10213, "msg": "the code was issued to another app" })))
+            .into_response();
+    }
     if grant.issued.elapsed() >= emulator.config.code_ttl {
         return (StatusCode::BAD_REQUEST, Json(json!({ "code": 10226, "msg": "code expired" }))).into_response();
     }
@@ -698,7 +903,7 @@ async fn token_login_validate(
     let Some(access_token) = emulator.issue_user_token(user) else { return rate_limited() };
     let expires_at =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-            + emulator.config.token_ttl.as_secs();
+            + emulator.lifetimes().user_token.as_secs();
     Json(json!({
         "code": 0,
         "msg": "success",
@@ -715,6 +920,8 @@ struct HostCodeRequest {
     user: Option<usize>,
     /// The app the code is for; the first configured app when absent.
     app_id: Option<String>,
+    /// The scopes the host's consent granted (`tt.requestAccess`'s `scopeList`, space-separated).
+    scope: Option<String>,
 }
 
 /// Emulator only: the code a Feishu host (doc widget, client, mini program) would hand out.
@@ -764,7 +971,8 @@ async fn host_code(State(emulator): State<Arc<Emulator>>, Json(request): Json<Ho
         None => &emulator.config.apps[0],
     };
     let (user, person) = emulator.user(request.user.unwrap_or(0));
-    let Some(code) = emulator.mint(kind, &app.id, user, None, None) else { return rate_limited() };
+    let scope = request.scope.clone().unwrap_or_default();
+    let Some(code) = emulator.mint(kind, &app.id, user, None, None, scope) else { return rate_limited() };
     eprintln!("[emulator] {} host code issued for {}", request.surface, person.en_name);
     Json(json!({ "code": code })).into_response()
 }
@@ -785,10 +993,102 @@ async fn set_faults(State(emulator): State<Arc<Emulator>>, Json(request): Json<F
     Json(json!({ "ok": true })).into_response()
 }
 
-/// Emulator only: the faults still armed (the demo shows them, also after a reload).
+/// Emulator only: the faults still armed, `{count, kind}` (issue #13: the demo shows them while
+/// they wait for a token call, also after a reload, instead of leaving them unseen).
 async fn armed_faults(State(emulator): State<Arc<Emulator>>) -> Response {
     let faults = emulator.faults.lock().unwrap().clone();
-    Json(json!({ "remaining": faults.remaining, "kind": faults.kind })).into_response()
+    let kind = if faults.remaining == 0 { Value::Null } else { json!(faults.kind) };
+    Json(json!({ "count": faults.remaining, "kind": kind })).into_response()
+}
+
+/// The longest user-token lifetime the settings accept (Feishu's own: about 2 hours).
+const MAX_USER_TOKEN_TTL_SECS: u64 = 7200;
+/// The longest refresh-token lifetime the settings accept (Feishu: 365 days after consent).
+const MAX_REFRESH_TOKEN_TTL_SECS: u64 = 365 * 24 * 3600;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SettingsRequest {
+    user_token_ttl_secs: Option<u64>,
+    refresh_token_ttl_secs: Option<u64>,
+}
+
+fn settings_answer(emulator: &Emulator) -> Response {
+    let lifetimes = emulator.lifetimes();
+    Json(json!({
+        "userTokenTtlSecs": lifetimes.user_token.as_secs(),
+        "refreshTokenTtlSecs": lifetimes.refresh_token.as_secs(),
+    }))
+    .into_response()
+}
+
+/// Emulator only: the token lifetimes in force.
+async fn settings(State(emulator): State<Arc<Emulator>>) -> Response {
+    settings_answer(&emulator)
+}
+
+/// Emulator only: shortens (or restores) the lifetimes of the tokens issued from now on, so that
+/// renewal can be watched in the demo: `{userTokenTtlSecs?, refreshTokenTtlSecs?}`.
+async fn set_settings(
+    State(emulator): State<Arc<Emulator>>,
+    body: Result<Json<SettingsRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Ok(Json(request)) = body else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "message": "expected JSON {userTokenTtlSecs?, refreshTokenTtlSecs?}" })),
+        )
+            .into_response();
+    };
+    let check = |value: Option<u64>, max: u64, name: &str| match value {
+        Some(secs) if !(1..=max).contains(&secs) => Err(format!("{name} must be from 1 to {max} seconds")),
+        other => Ok(other.map(Duration::from_secs)),
+    };
+    let user = check(request.user_token_ttl_secs, MAX_USER_TOKEN_TTL_SECS, "userTokenTtlSecs");
+    let refresh = check(request.refresh_token_ttl_secs, MAX_REFRESH_TOKEN_TTL_SECS, "refreshTokenTtlSecs");
+    let (user, refresh) = match (user, refresh) {
+        (Ok(user), Ok(refresh)) => (user, refresh),
+        (Err(message), _) | (_, Err(message)) => {
+            return (StatusCode::BAD_REQUEST, Json(json!({ "message": message }))).into_response()
+        }
+    };
+    {
+        let mut lifetimes = emulator.lifetimes.lock().unwrap();
+        lifetimes.user_token = user.unwrap_or(lifetimes.user_token);
+        lifetimes.refresh_token = refresh.unwrap_or(lifetimes.refresh_token);
+        eprintln!(
+            "[emulator] token lifetimes: user {} s, refresh {} s",
+            lifetimes.user_token.as_secs(),
+            lifetimes.refresh_token.as_secs()
+        );
+    }
+    settings_answer(&emulator)
+}
+
+#[derive(Deserialize)]
+struct RevokeRequest {
+    user: usize,
+}
+
+/// Emulator only: the user withdraws the apps' authorization: their refresh tokens answer 20064
+/// and their user access tokens stop working.
+async fn revoke_user(State(emulator): State<Arc<Emulator>>, Json(request): Json<RevokeRequest>) -> Response {
+    if request.user >= emulator.config.users.len() {
+        return (StatusCode::BAD_REQUEST, Json(json!({ "message": "no such user" }))).into_response();
+    }
+    let mut revoked = 0;
+    for (grant, _) in emulator.refresh_tokens.lock().unwrap().entries.values_mut() {
+        if grant.user == request.user && !grant.revoked {
+            grant.revoked = true;
+            revoked += 1;
+        }
+    }
+    emulator.user_tokens.lock().unwrap().entries.retain(|_, (user, _)| *user != request.user);
+    eprintln!(
+        "[emulator] {} withdrew the authorization ({revoked} refresh tokens revoked)",
+        emulator.config.users[request.user].en_name
+    );
+    Json(json!({ "revoked": revoked })).into_response()
 }
 
 #[cfg(test)]
@@ -820,7 +1120,8 @@ mod tests {
             }],
             users: demo_users(),
             code_ttl,
-            token_ttl: Duration::from_secs(7200),
+            user_token_ttl: DEFAULT_USER_TOKEN_TTL,
+            refresh_token_ttl: DEFAULT_REFRESH_TOKEN_TTL,
             control_key: None,
         })
     }
@@ -831,21 +1132,32 @@ mod tests {
         let lasting = emulator(Duration::from_secs(60));
         let first_token = lasting.issue_user_token(0).unwrap();
         for _ in 0..MAX_ENTRIES {
-            assert!(lasting.mint(CodeKind::Mina, "cli_test", 0, None, None).is_some());
+            assert!(lasting.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new()).is_some());
             lasting.issue_user_token(0).unwrap();
         }
-        assert_eq!(lasting.mint(CodeKind::Mina, "cli_test", 0, None, None), None, "full of live codes: rate limited");
+        assert_eq!(
+            lasting.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new()),
+            None,
+            "full of live codes: rate limited"
+        );
         assert!(lasting.issue_user_token(0).is_some(), "tokens make room by dropping the oldest");
         assert_eq!(lasting.stored()[..2], [MAX_ENTRIES, MAX_ENTRIES]);
         assert!(lasting.user_tokens.lock().unwrap().get_mut(&first_token).is_none(), "the oldest token went");
+        for _ in 0..=MAX_ENTRIES {
+            assert!(lasting.issue_tokens("cli_test", 0, OFFLINE_ACCESS).is_some(), "refresh tokens make room too");
+        }
+        assert_eq!(lasting.stored()[3], MAX_ENTRIES);
 
         let brief = emulator(Duration::from_millis(1));
         for _ in 0..MAX_ENTRIES {
-            brief.mint(CodeKind::Mina, "cli_test", 0, None, None).unwrap();
+            brief.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new()).unwrap();
         }
         std::thread::sleep(Duration::from_millis(10));
         for _ in 0..1024 {
-            assert!(brief.mint(CodeKind::Mina, "cli_test", 0, None, None).is_some(), "expired codes make room");
+            assert!(
+                brief.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new()).is_some(),
+                "expired codes make room"
+            );
         }
         assert!(brief.stored()[0] <= 1100, "expired codes are gone: {} kept", brief.stored()[0]);
     }
@@ -856,14 +1168,15 @@ mod tests {
     fn sustained_logins_never_fill_the_stores() {
         let emulator = emulator(Duration::from_secs(60));
         for i in 0..3 * MAX_ENTRIES {
-            let code =
-                emulator.mint(CodeKind::Mina, "cli_test", 0, None, None).unwrap_or_else(|| panic!("login {i} refused"));
+            let code = emulator
+                .mint(CodeKind::Mina, "cli_test", 0, None, None, String::new())
+                .unwrap_or_else(|| panic!("login {i} refused"));
             let mut grants = emulator.grants.lock().unwrap();
             emulator.redeem(&mut grants, &code);
             drop(grants);
             assert!(emulator.issue_user_token(0).is_some(), "login {i}: no token");
         }
-        let [outstanding, tokens, _] = emulator.stored();
+        let [outstanding, tokens, _, _] = emulator.stored();
         assert_eq!(outstanding, 0, "redeemed codes leave the outstanding store");
         assert!(tokens <= MAX_ENTRIES && emulator.used.lock().unwrap().entries.len() <= MAX_ENTRIES);
     }
@@ -871,7 +1184,7 @@ mod tests {
     #[test]
     fn a_redeemed_code_still_answers_already_used() {
         let emulator = emulator(Duration::from_secs(60));
-        let code = emulator.mint(CodeKind::OAuth, "cli_test", 0, None, None).unwrap();
+        let code = emulator.mint(CodeKind::OAuth, "cli_test", 0, None, None, String::new()).unwrap();
         assert!(!emulator.was_used(&code, CodeKind::OAuth));
         let mut grants = emulator.grants.lock().unwrap();
         emulator.redeem(&mut grants, &code);

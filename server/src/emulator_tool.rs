@@ -4,7 +4,8 @@
 //! ```toml
 //! listen = "127.0.0.1:8090"     # optional (default 127.0.0.1:8090)
 //! code_ttl_secs = 300           # optional: how long codes live (Feishu: 5 minutes)
-//! token_ttl_secs = 7200         # optional: user and app access tokens (Feishu: 2 hours)
+//! token_ttl_secs = 7200         # optional: user access tokens (Feishu: 2 hours)
+//! refresh_token_ttl_secs = 604800  # optional: refresh tokens (with the offline_access scope)
 //! control_key = "…"             # optional: /emulator/* controls need header x-emulator-key
 //!
 //! [[apps]]
@@ -31,7 +32,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::emulator::{demo_users, App, Brand, DemoUser, EmulatorConfig};
+use crate::emulator::{
+    demo_users, App, Brand, DemoUser, EmulatorConfig, DEFAULT_REFRESH_TOKEN_TTL, DEFAULT_USER_TOKEN_TTL,
+};
 
 /// Where the tool listens when neither the file nor `--listen` says.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8090";
@@ -49,7 +52,7 @@ usage: feishu-emulator [--config FILE] [--listen ADDR] [--app ID=SECRET]... [--r
   --redirect URL    a redirect URL of the --app apps (repeatable; exact match without query)
   --brand NAME      brand of the --app apps: feishu (default) or lark
   --code-ttl SECS   code lifetime (default 300)
-  --token-ttl SECS  user and app access token lifetime (default 7200)
+  --token-ttl SECS  user access token lifetime (default 7200; POST /emulator/settings changes it)
   --control-key KEY POST /emulator/host-code and /emulator/faults need header x-emulator-key: KEY
   --check           validate the configuration, print it (without secrets) and exit
 ";
@@ -61,6 +64,7 @@ struct File {
     listen: Option<String>,
     code_ttl_secs: Option<u64>,
     token_ttl_secs: Option<u64>,
+    refresh_token_ttl_secs: Option<u64>,
     control_key: Option<String>,
     #[serde(default)]
     apps: Vec<FileApp>,
@@ -163,15 +167,20 @@ pub fn parse(args: &[String], read_file: impl Fn(&str) -> Result<String, String>
         Some(secs) => lifetime("code_ttl_secs", secs, 3600)?,
         None => Duration::from_secs(300),
     };
-    let token_ttl = match token_ttl.or(file.token_ttl_secs) {
+    let user_token_ttl = match token_ttl.or(file.token_ttl_secs) {
         Some(secs) => lifetime("token_ttl_secs", secs, 30 * 24 * 3600)?,
-        None => Duration::from_secs(7200),
+        None => DEFAULT_USER_TOKEN_TTL,
+    };
+    let refresh_token_ttl = match file.refresh_token_ttl_secs {
+        Some(secs) => lifetime("refresh_token_ttl_secs", secs, 365 * 24 * 3600)?,
+        None => DEFAULT_REFRESH_TOKEN_TTL,
     };
     let control_key = control_key.or(file.control_key);
     if control_key.as_ref().is_some_and(|key| key.len() < 16 || !key.bytes().all(|b| b.is_ascii_graphic())) {
         return Err("the control key must be at least 16 printable ASCII characters without spaces".into());
     }
-    Ok(ToolConfig { listen, emulator: EmulatorConfig { apps, users, code_ttl, token_ttl, control_key }, check })
+    let emulator = EmulatorConfig { apps, users, code_ttl, user_token_ttl, refresh_token_ttl, control_key };
+    Ok(ToolConfig { listen, emulator, check })
 }
 
 fn seconds(flag: &str, value: &str) -> Result<u64, String> {
@@ -269,7 +278,9 @@ fn landing_page(config: &EmulatorConfig) -> String {
          <li><code>POST /open-apis/mina/v2/tokenLoginValidate</code></li>\
          <li><code>GET /emulator/doc-widget-host?url=…&amp;app=…</code>: a local Feishu Docs hosting your doc widget</li>\
          <li><code>POST /emulator/host-code</code> <code>{{surface, user?, appId?}}</code>: a code as a host API gives it</li>\
-         <li><code>POST /emulator/faults</code> <code>{{count, kind}}</code>: the next token calls fail</li></ul></body></html>"
+         <li><code>POST /emulator/faults</code> <code>{{count, kind}}</code>: the next token calls fail</li>\
+         <li><code>POST /emulator/settings</code> <code>{{userTokenTtlSecs?, refreshTokenTtlSecs?}}</code>: token lifetimes</li>\
+         <li><code>POST /emulator/revoke</code> <code>{{user}}</code>: the user withdraws the authorization</li></ul></body></html>"
     )
 }
 
@@ -292,7 +303,7 @@ pub fn summary(config: &ToolConfig) -> String {
         "  users: {}; codes live {} s, tokens {} s\n",
         users.join(", "),
         config.emulator.code_ttl.as_secs(),
-        config.emulator.token_ttl.as_secs()
+        config.emulator.user_token_ttl.as_secs()
     );
     if !config.listen.ip().is_loopback() {
         out +=
@@ -351,7 +362,7 @@ mod tests {
         assert_eq!(config.emulator.apps.len(), 2);
         assert_eq!(config.emulator.apps[0].brand, Brand::Lark);
         assert_eq!(config.emulator.users.len(), 1);
-        assert_eq!(config.emulator.token_ttl, Duration::from_secs(120));
+        assert_eq!(config.emulator.user_token_ttl, Duration::from_secs(120));
         let summary = summary(&config);
         assert!(summary.contains("cli_one (lark)") && !summary.contains("one\n") && !summary.contains("two,"));
     }
@@ -428,7 +439,7 @@ mod tests {
             .await
             .unwrap();
         let answer: serde_json::Value = response.json().await.unwrap();
-        assert_eq!(answer["code"].as_i64(), Some(10226), "{answer}");
+        assert_eq!(answer["code"].as_i64(), Some(10213), "another app's code: {answer}");
         let (status, _) =
             post("/emulator/host-code", serde_json::json!({ "surface": "client", "appId": "cli_nope" })).await;
         assert_eq!(status, 400);

@@ -4,15 +4,33 @@
 //!
 //! Environment: `PORT` (8080); `FEISHU_APP_ID`, `FEISHU_APP_SECRET`, `FEISHU_BRAND`
 //! (`feishu`|`lark`) for real mode; `SESSION_SECRET` (random per start otherwise);
-//! `SESSION_TTL_SECS` (3600); `FEISHU_LOGIN_ROOT` (the repository, for `www/` and `pkg/`).
+//! `SESSION_TTL_SECS` (3600); `FEISHU_LOGIN_ROOT` (the repository, for `www/` and `pkg/`);
+//! `REDIS_URL` (the session store shared by replicas; in memory otherwise);
+//! `EMULATOR_USER_TOKEN_TTL_SECS` (7200) and `EMULATOR_REFRESH_TOKEN_TTL_SECS` (604800), the
+//! lifetimes of the tokens the emulator issues (also `POST /emulator/settings`).
 //!
 //! Modules: [`emulator`] (the Feishu endpoints), [`backend`] (the reference app backend),
+//! [`store`] (the backend's session store: memory or Redis),
 //! [`emulator_tool`] (the `feishu-emulator` binary's TOML file and flags: the emulator in front
 //! of your own app).
 
 pub mod backend;
 pub mod emulator;
 pub mod emulator_tool;
+pub mod store;
+
+/// A lifetime in whole seconds from the environment variable `name`, checked at startup:
+/// `default` when unset, an error naming the variable when it is not from 1 to `max`.
+pub fn lifetime(name: &str, value: Option<&str>, default: u64, max: u64) -> Result<Duration, String> {
+    match value.map(|v| v.trim().parse::<u64>()) {
+        None => Ok(Duration::from_secs(default)),
+        Some(Ok(secs)) if (1..=max).contains(&secs) => Ok(Duration::from_secs(secs)),
+        Some(_) => Err(format!(
+            "{name} must be a whole number of seconds from 1 to {max}, got {:?}",
+            value.unwrap_or_default()
+        )),
+    }
+}
 
 /// The session lifetime from `SESSION_TTL_SECS` (default 3600 s), checked at startup: a value
 /// that cannot be a lifetime (0, not a number, beyond 10 years) stops the server with a clear
@@ -31,6 +49,7 @@ pub fn session_ttl(value: Option<&str>) -> Result<Duration, String> {
 
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -42,6 +61,7 @@ use serde_json::json;
 
 use crate::backend::{Backend, BackendConfig};
 use crate::emulator::{demo_users, App, Brand, Emulator, EmulatorConfig};
+use crate::store::Store;
 
 /// What the demo page needs to know (served as `/config.json`).
 #[derive(Clone)]
@@ -60,6 +80,10 @@ pub struct Settings {
     pub session_secret: Vec<u8>,
     pub session_ttl: Duration,
     pub code_ttl: Duration,
+    /// The lifetimes of the emulator's user access tokens and refresh tokens.
+    pub token_ttls: (Duration, Duration),
+    /// The backend's session store (revocations, Feishu grants, renewal locks).
+    pub store: Arc<dyn Store>,
 }
 
 /// The environment variable `name`, when set and not empty.
@@ -87,7 +111,8 @@ pub fn app(settings: &Settings, addr: SocketAddr) -> Router {
                 }],
                 users: demo_users(),
                 code_ttl: settings.code_ttl,
-                token_ttl: Duration::from_secs(7200),
+                user_token_ttl: settings.token_ttls.0,
+                refresh_token_ttl: settings.token_ttls.1,
                 control_key: None,
             });
             ("cli_emulator_demo".to_owned(), secret, "feishu".to_owned(), format!("http://{addr}"), Some(emulator))
@@ -99,6 +124,7 @@ pub fn app(settings: &Settings, addr: SocketAddr) -> Router {
         open_api_base,
         session_secret: settings.session_secret.clone(),
         session_ttl: settings.session_ttl,
+        store: settings.store.clone(),
     });
     let page = PageConfig { app_id, brand, emulator: emulator.is_some(), root: settings.root.clone() };
     let mut router = backend::routes(backend);
@@ -154,5 +180,7 @@ async fn static_file(State(page): State<PageConfig>, request: Request) -> Respon
     }
 }
 
+#[cfg(test)]
+mod lifecycle_tests;
 #[cfg(test)]
 mod tests;

@@ -1,9 +1,19 @@
 //! The feishu-login demo server: see the crate docs (`src/lib.rs`) for its environment.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
-use feishu_login_server::{app, env, session_ttl, Settings};
+use feishu_login_server::emulator::{DEFAULT_REFRESH_TOKEN_TTL, DEFAULT_USER_TOKEN_TTL};
+use feishu_login_server::store::{MemoryStore, RedisStore};
+use feishu_login_server::{app, env, lifetime, session_ttl, Settings};
+
+fn exit_on_error<T>(value: Result<T, String>) -> T {
+    value.unwrap_or_else(|message| {
+        eprintln!("{message}");
+        std::process::exit(2);
+    })
+}
 
 #[tokio::main]
 async fn main() {
@@ -29,6 +39,30 @@ async fn main() {
             }
         },
         code_ttl: Duration::from_secs(300),
+        token_ttls: (
+            exit_on_error(lifetime(
+                "EMULATOR_USER_TOKEN_TTL_SECS",
+                env("EMULATOR_USER_TOKEN_TTL_SECS").as_deref(),
+                DEFAULT_USER_TOKEN_TTL.as_secs(),
+                7200,
+            )),
+            exit_on_error(lifetime(
+                "EMULATOR_REFRESH_TOKEN_TTL_SECS",
+                env("EMULATOR_REFRESH_TOKEN_TTL_SECS").as_deref(),
+                DEFAULT_REFRESH_TOKEN_TTL.as_secs(),
+                365 * 24 * 3600,
+            )),
+        ),
+        store: match env("REDIS_URL") {
+            Some(url) => match RedisStore::connect(&url).await {
+                Ok(store) => Arc::new(store),
+                Err(error) => {
+                    eprintln!("REDIS_URL is set but Redis cannot be used: {error}");
+                    std::process::exit(2);
+                }
+            },
+            None => Arc::new(MemoryStore::default()),
+        },
     };
     let listener = match tokio::net::TcpListener::bind(("127.0.0.1", settings.port)).await {
         Ok(listener) => listener,
@@ -42,7 +76,7 @@ async fn main() {
         Some((id, _, brand)) => format!("real {brand} app {id}"),
         None => "local Feishu emulator (app cli_emulator_demo)".into(),
     };
-    println!("feishu-login demo: http://{addr}/  ({mode})");
+    println!("feishu-login demo: http://{addr}/  ({mode}; {} session store)", settings.store.kind());
     let app = app(&settings, addr);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

@@ -25,6 +25,8 @@ async fn start_with(code_ttl: Duration, session_ttl: Duration) -> Server {
         session_secret: b"test-secret".to_vec(),
         session_ttl,
         code_ttl,
+        token_ttls: (emulator::DEFAULT_USER_TOKEN_TTL, emulator::DEFAULT_REFRESH_TOKEN_TTL),
+        store: Arc::new(store::MemoryStore::default()),
     };
     let app = app(&settings, addr);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -234,9 +236,15 @@ async fn host_codes_route_to_their_endpoints() {
 async fn faults_are_relayed_with_feishu_status() {
     let server = start(Duration::from_secs(300)).await;
     server.post("/emulator/faults", json!({ "count": 1, "kind": "20072" })).await;
+    let armed: Value =
+        server.http.get(server.base.clone() + "/emulator/faults").send().await.unwrap().json().await.unwrap();
+    assert_eq!(armed, json!({ "count": 1, "kind": "20072" }), "armed faults can be shown");
     let code = server.authorize(&server.redirect(), Some((&s256(VERIFIER), "S256"))).await;
     let (status, error) = server.login(browser_login(&code, VERIFIER, &server.redirect())).await;
     assert_eq!((status, error["code"].as_i64()), (503, Some(20072)));
+    let armed: Value =
+        server.http.get(server.base.clone() + "/emulator/faults").send().await.unwrap().json().await.unwrap();
+    assert_eq!(armed, json!({ "count": 0, "kind": null }), "spent: nothing armed is shown");
     // The fault did not spend the code: the retry succeeds.
     let (status, _) = server.login(browser_login(&code, VERIFIER, &server.redirect())).await;
     assert_eq!(status, 200);

@@ -10,7 +10,7 @@
 //! Synchronous questions (clock, random bytes, web storage, URL parsing) go through
 //! [`Ports`](crate::ports::Ports).
 
-use crate::authorize::{build_authorize_request, LoginOptions, PendingLogin, PENDING_TTL_MS};
+use crate::authorize::{LoginOptions, PendingLogin, PENDING_TTL_MS};
 use crate::backend::{
     build_request, read_response, retry_delay, transport_error, ExchangeRequest, HttpRequest, HttpResponse,
     TransportError,
@@ -27,6 +27,13 @@ use crate::prelude::*;
 use crate::session::Session;
 use crate::storage::storage_key;
 use subtle::ConstantTimeEq;
+
+mod popup;
+pub use popup::{
+    build_passport_request, is_tmp_code, WindowEffect, WindowEvent, FEISHU_PASSPORT_URL, FEISHU_QR_SDK_URL,
+    LARK_PASSPORT_URL, LARK_QR_SDK_URL, MAX_TMP_CODE_LEN, POPUP_CLOSE_GRACE_MS, POPUP_MESSAGE_TYPE, POPUP_POLL_MS,
+    POPUP_TIMEOUT_MS,
+};
 
 /// Prints `[redacted]` for what can carry a secret, so a driver logging events leaks nothing.
 const REDACTED: &str = "[redacted]";
@@ -77,6 +84,7 @@ impl core::fmt::Debug for Event {
             Event::PageShown { persisted } => f.debug_struct("PageShown").field("persisted", persisted).finish(),
             Event::StorageChanged { key } => f.debug_struct("StorageChanged").field("key", key).finish(),
             Event::Tick => f.write_str("Tick"),
+            Event::Window(event) => f.debug_tuple("Window").field(event).finish(),
         }
     }
 }
@@ -198,6 +206,8 @@ pub enum Event {
     },
     /// The timer of [`Effect::Timer`] fired.
     Tick,
+    /// A popup or QR login's window reported something (`src/engine/popup.rs`).
+    Window(WindowEvent),
 }
 
 /// How a call settles when it succeeds.
@@ -309,6 +319,8 @@ pub enum Effect {
     ReplaceUrl(String),
     /// A problem that did not stop the SDK (`console.warn`). Never carries a secret.
     Warn(String),
+    /// Work on a popup or QR login's window (`src/engine/popup.rs`).
+    Window(WindowEffect),
 }
 
 /// What an attempt waits for.
@@ -316,6 +328,8 @@ pub enum Effect {
 enum Phase {
     /// A host call.
     Host(HostStep),
+    /// A popup login: its pending login (kept in memory only), and whether the popup closed.
+    Popup { pending: PendingLogin, closed: bool },
     /// The backend's answer, or the pause before retrying it.
     Exchange { request: HttpRequest, tries: u32, surface: Surface, finish: Finish },
     /// The page to unload after `location.assign`; `hidden` once `pagehide` fired.
@@ -397,6 +411,8 @@ pub struct Engine {
     sessions: Fallback,
     /// Pending logins sessionStorage refused, for `authorizeUrl()` flows that stay on this page.
     pending_memory: Fallback,
+    /// Popup and QR logins, `passport: true`.
+    windows: popup::Windows,
     /// The session listeners last heard of (`Some(None)`: signed out).
     announced: Option<Option<Session>>,
     attempts: Vec<Attempt>,
@@ -444,7 +460,9 @@ impl Engine {
         if !matches!(config.get("docMiniApp"), None | Some(Json::Null | Json::Object(_))) {
             return Err(Error::config("docMiniApp", "must be the object from new BlockitClient().initAPI()"));
         }
+        let json = config;
         let config = ConfigInput::from_json(config)?.validate(&env.href, ports)?;
+        let windows = popup::Windows::from_config(json, &config)?;
         let surface = detect_surface(config.surface, env.probe);
         let mut engine = Engine {
             session_key: storage_key(&config.app_id, "session"),
@@ -454,6 +472,7 @@ impl Engine {
             surface,
             sessions: Fallback::default(),
             pending_memory: Fallback::default(),
+            windows,
             announced: None,
             attempts: Vec::new(),
             next_op: 0,
@@ -492,6 +511,7 @@ impl Engine {
                         cancelled("the page did not navigate to Feishu's login page (a beforeunload handler kept it, or the authorize URL did not answer with a page): call login() again"),
                         out,
                     ),
+                    Phase::Popup { .. } => self.popup_slept(index, out),
                     // Unloading: the page is going away; nothing may settle now.
                     _ => {}
                 }
@@ -541,6 +561,7 @@ impl Engine {
                     self.refresh(ports, out);
                 }
             }
+            Event::Window(event) => self.window(event, ports, out),
             Event::Tick => {
                 let session = self.stored_session(ports, out);
                 let unchanged = !self.announce(session.clone(), ports, out);
@@ -657,7 +678,7 @@ impl Engine {
         out: &mut Vec<Effect>,
     ) -> Result<String, Error> {
         let now = ports.now_ms();
-        let request = build_authorize_request(&self.config, options, &Rng(ports), ports, now)?;
+        let request = self.authorize_request(options, ports, now)?;
         // Older pending logins stay: a callback in the address bar may still need one (item 4),
         // and that one is never the one dropped to keep the list short.
         let mut list = self.pending_list(ports, now);
@@ -853,6 +874,9 @@ impl Engine {
     ) -> Result<(), Error> {
         let now = ports.now_ms();
         let params = CallbackParams::parse(&url, ports)?;
+        if let Some(handed_over) = self.hand_over(&params, ports, out) {
+            return handed_over;
+        }
         let state = params.state.clone().unwrap_or_default();
         let mut list = self.pending_list(ports, now);
         let matching = list.iter().position(|p| bool::from(p.state.as_bytes().ct_eq(state.as_bytes())));
@@ -937,7 +961,13 @@ impl Engine {
         out: &mut Vec<Effect>,
     ) -> (Op, Phase) {
         let exchange = ExchangeRequest { code, surface, app_id: &self.config.app_id, pkce };
-        let request = build_request(&self.config.backend, &exchange);
+        let mut request = build_request(&self.config.backend, &exchange);
+        if self.windows.passport && surface == Surface::Browser {
+            // The backend redeems passport codes at the passport token endpoint (README, backend
+            // contract): it is told so in the body.
+            request.body.pop();
+            request.body += ",\"passport\":true}";
+        }
         let op = self.op();
         out.push(Effect::Fetch { op, request: request.clone() });
         (op, Phase::Exchange { request, tries: 0, surface, finish })

@@ -117,6 +117,11 @@ pub use config::{
     DEFAULT_TIMEOUT_MS, FEISHU_AUTHORIZE_URL, LARK_AUTHORIZE_URL, MAX_SCOPES,
 };
 pub use engine::{
+    build_passport_request, is_tmp_code, WindowEffect, WindowEvent, FEISHU_PASSPORT_URL, FEISHU_QR_SDK_URL,
+    LARK_PASSPORT_URL, LARK_QR_SDK_URL, MAX_TMP_CODE_LEN, POPUP_CLOSE_GRACE_MS, POPUP_MESSAGE_TYPE, POPUP_POLL_MS,
+    POPUP_TIMEOUT_MS,
+};
+pub use engine::{
     Call, CallId, Effect, Engine, Environment, Event, HostAnswer, HostCall, Op, Value, MAX_PENDING, NAVIGATION_GRACE_MS,
 };
 pub use error::{CodeSource, Error, ErrorKind};

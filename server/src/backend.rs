@@ -79,6 +79,8 @@ struct LoginRequest {
     app_id: Option<String>,
     code_verifier: Option<String>,
     redirect_uri: Option<String>,
+    /// `true`: a browser code of the passport endpoint (`passport: true` in the SDK's config).
+    passport: Option<bool>,
 }
 
 impl Backend {
@@ -169,6 +171,9 @@ async fn login(State(backend): State<Arc<Backend>>, Json(request): Json<LoginReq
         Some(name @ ("browser" | "client" | "docWidget" | "miniProgram")) => name.to_owned(),
         _ => return bad_request("surface must be browser, client, docWidget or miniProgram").into_response(),
     };
+    if request.passport == Some(true) && surface == "browser" {
+        return crate::emulator::passport::login(&backend, &code, request.redirect_uri.as_deref()).await;
+    }
     eprintln!("[backend] {surface}: redeeming a login code");
     let user_token = match backend.redeem(&request, &code).await {
         Ok(token) => token,

@@ -14,12 +14,14 @@
 //! | `navfail`, `pagehide`, `tick` | — |
 //! | `pageshow` | `persisted` |
 //! | `storage` | `key` (`null`: the store was cleared) |
+//! | `window` | popup and QR logins: `m` and its fields (see `window_event`) |
 //!
 //! Effects (`"e"` names the effect) mirror [`Effect`]: `ready` `{surface, watch}`, `settle`
 //! `{id, session: true}` / `{id, value}` / `{id, error: {kind, message, code?, status?,
 //! retryable}}`, `session` `{session, headers}`, `timer` `{ms}`, `fetch` `{op, url, headers,
 //! body, credentials, timeoutMs}`, `sleep` `{op, ms}`, `host` `{op, api, appId?, scope?, state?,
-//! timeoutMs}`, `navigate` `{url}`, `replace` `{url}`, `warn` `{message}`.
+//! timeoutMs}`, `navigate` `{url}`, `replace` `{url}`, `warn` `{message}`; the window effects of
+//! popup and QR logins `popup`, `handover`, `qrmount`, `qrready`, `qrunmount` (see `Writer::window`).
 
 use crate::backend::{HttpResponse, TransportError};
 use crate::config::Credentials;
@@ -391,7 +393,7 @@ impl Writer {
 
 impl Writer {
     /// A [`WindowEffect`]: `popup` `{id, url, pollMs}`, `handover` `{origin, data: {type, code?,
-    /// state, error?}}`, `qrmount` `{mount, goto, sdkUrl, width?, height?, style?}`, `qrready`
+    /// state, error?}}`, `qrmount` `{mount, goto, sdkUrl, timeoutMs, width?, height?, style?}`, `qrready`
     /// `{mount, error?}`, `qrunmount` `{mount, error}`.
     fn window(&mut self, effect: &WindowEffect) {
         match effect {
@@ -408,8 +410,9 @@ impl Writer {
                 }
                 self.0.push('}');
             }
-            WindowEffect::MountQr { mount, goto, sdk_url, width, height, style } => {
+            WindowEffect::MountQr { mount, goto, sdk_url, width, height, style, timeout_ms } => {
                 self.open("qrmount").int("mount", (*mount).into()).text("goto", goto).text("sdkUrl", sdk_url);
+                self.int("timeoutMs", (*timeout_ms).into());
                 for (name, value) in [("width", width), ("height", height), ("style", style)] {
                     if let Some(value) = value {
                         self.text(name, value);

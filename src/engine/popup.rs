@@ -20,7 +20,7 @@
 //!   URL-safe characters; it is used once, with the `goto` this engine built.
 
 use super::{Attempt, Engine, Finish, Phase, Purpose, Rng};
-use crate::authorize::{build_authorize_request, AuthorizeRequest, LoginOptions, PENDING_TTL_MS};
+use crate::authorize::{build_authorize_request, build_request_at, AuthorizeRequest, LoginOptions, PENDING_TTL_MS};
 use crate::callback::{validate_callback, CallbackParams};
 use crate::config::{Brand, Config, FEISHU_AUTHORIZE_URL, LARK_AUTHORIZE_URL};
 use crate::engine::{CallId, Effect, Value};
@@ -29,7 +29,7 @@ use crate::host::Surface;
 use crate::json::Json;
 use crate::ports::{Area, Ports, UrlParser};
 use crate::prelude::*;
-use crate::url::{append_query, remove_query_params};
+use crate::url::append_query;
 use subtle::ConstantTimeEq;
 
 /// Feishu's historical authorize endpoint (seed 001): no `scope`, no PKCE.
@@ -186,6 +186,8 @@ pub enum WindowEffect {
         height: Option<String>,
         /// See `width`.
         style: Option<String>,
+        /// How long the script may take to load before `ready` rejects (`hostTimeoutMs`).
+        timeout_ms: u32,
     },
     /// Settle `mount`'s `ready` (a mount already settled ignores it).
     QrReady {
@@ -281,13 +283,7 @@ pub fn build_passport_request(
     if options.scope.is_some() {
         return Err(Error::config("options.scope", "cannot be used with passport: true (the endpoint takes no scope)"));
     }
-    let mut config = config.clone();
-    config.authorize_url = passport_endpoint(&config);
-    config.scope.clear();
-    let mut request = build_authorize_request(&config, options, random, urls, now)?;
-    let (base, query) = request.url.split_once('?').unwrap_or((&request.url, ""));
-    request.url = String::from(base) + "?" + &remove_query_params(query, &["code_challenge", "code_challenge_method"]);
-    Ok(request)
+    build_request_at(config, &passport_endpoint(config), false, options, random, urls, now)
 }
 
 /// Whether the authorize endpoint is the brand's default (not an emulator or gateway).
@@ -364,7 +360,7 @@ impl Engine {
                         ErrorKind::Host,
                         String::from("the Feishu QR SDK could not be loaded from ")
                             + &qr.sdk_url
-                            + ": check options.sdkUrl, the network and the page's Content-Security-Policy (script-src)",
+                            + " (or not within hostTimeoutMs): check options.sdkUrl, the network and the page's Content-Security-Policy (script-src)",
                     )),
                     (true, false) => Err(Error::new(
                         ErrorKind::Host,
@@ -598,6 +594,7 @@ impl Engine {
             width,
             height,
             style,
+            timeout_ms: self.config.host_timeout_ms,
         }));
         self.windows.qr = Some(QrMount { mount, goto, sdk_url, origins, ready: false, used: false });
         Ok(())

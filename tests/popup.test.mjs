@@ -134,7 +134,8 @@ test("popup: blocked is kind popup; closed by the user is kind cancelled; nothin
   const blocked = await page.evaluate(() => {
     const open = window.open;
     window.open = () => null;
-    const p = t.settle(t.newLogin("cli_popup_blocked").loginWithPopup());
+    // Bounded: a broken engine would wait for a popup that never opened.
+    const p = t.bounded(t.newLogin("cli_popup_blocked").loginWithPopup(), 3000);
     window.open = open;
     return p;
   });
@@ -142,7 +143,7 @@ test("popup: blocked is kind popup; closed by the user is kind cancelled; nothin
 
   const popupOpened = context.waitForEvent("page");
   await page.evaluate(() => {
-    window.closedResult = t.settle(t.newLogin("cli_popup_closed").loginWithPopup());
+    window.closedResult = t.bounded(t.newLogin("cli_popup_closed").loginWithPopup(), 8000);
   });
   const popup = await popupOpened;
   await popup.waitForLoadState("domcontentloaded").catch(() => {});

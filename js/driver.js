@@ -444,7 +444,7 @@ export function makeFeishuLogin(Engine) {
       };
       promise.then(done, done);
       try {
-        this.#run(read(options, { t: "window", m: "popup", opened: !!win, href: href() }), id);
+        this.#run(read(options, { t: "window", m: "popup", opened: !!win }), id);
       } catch (thrown) {
         this.#calls.delete(id);
         done();

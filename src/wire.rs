@@ -188,7 +188,7 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
 /// | `m` | fields |
 /// | --- | --- |
 /// | `opener` | — (the page has a same-origin opener) |
-/// | `popup` | `id`, `arg` (options), `href`, `opened` (`window.open` returned a window) |
+/// | `popup` | `id`, `arg` (options), `opened` (`window.open` returned a window) |
 /// | `popupclosed` | — |
 /// | `popupmsg` | `fromPopup`, `origin`, `data` (JSON text of `event.data`) |
 /// | `qr` | `id`, `target` (an element was found), `arg` (options), `href` |
@@ -212,7 +212,7 @@ fn window_event(json: &Json) -> Option<Result<Incoming, (u32, Error)>> {
         "popup" => {
             let id = id()?;
             match options(id) {
-                Ok(options) => WindowEvent::LoginWithPopup { id, options, opened: flag(json, "opened"), href: href() },
+                Ok(options) => WindowEvent::LoginWithPopup { id, options, opened: flag(json, "opened") },
                 Err(error) => return Some(Err(error)),
             }
         }

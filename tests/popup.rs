@@ -223,8 +223,7 @@ fn popup(tab: &mut Tab) -> (CallId, String) {
     tab.next_id += 1;
     let id = tab.next_id;
     let mark = tab.mark();
-    let href = tab.href.clone();
-    window(tab, WindowEvent::LoginWithPopup { id, options: Json::Null, opened: true, href });
+    window(tab, WindowEvent::LoginWithPopup { id, options: Json::Null, opened: true });
     let url = window_effects(tab.since(mark))
         .into_iter()
         .find_map(|w| if let WindowEffect::Popup { url, .. } = w { Some(url.clone()) } else { None })
@@ -279,8 +278,7 @@ fn popup_answering_with_a_foreign_state_is_a_state_error_and_posts_nothing() {
 #[test]
 fn popup_blocked_closed_or_timed_out_settles() {
     let mut tab = Tab::browser(&Browser::new());
-    let href = tab.href.clone();
-    window(&mut tab, WindowEvent::LoginWithPopup { id: 50, options: Json::Null, opened: false, href });
+    window(&mut tab, WindowEvent::LoginWithPopup { id: 50, options: Json::Null, opened: false });
     assert_eq!(tab.kind(50), ErrorKind::Popup);
 
     let (id, url) = popup(&mut tab);
@@ -364,16 +362,14 @@ fn copied_pending_record_in_another_tab_cannot_complete_a_popup_login() {
 #[test]
 fn popup_login_is_for_the_browser_and_logout_cancels_it() {
     let mut widget = widget_tab(&Browser::new());
-    let href = widget.href.clone();
-    window(&mut widget, WindowEvent::LoginWithPopup { id: 1, options: Json::Null, opened: true, href });
+    window(&mut widget, WindowEvent::LoginWithPopup { id: 1, options: Json::Null, opened: true });
     assert_eq!(widget.kind(1), ErrorKind::Unsupported);
 
     let mut tab = Tab::browser(&Browser::new());
     let (id, _) = popup(&mut tab);
     let (second, _) = {
-        let href = tab.href.clone();
         let mark = tab.mark();
-        window(&mut tab, WindowEvent::LoginWithPopup { id: 77, options: Json::Null, opened: true, href });
+        window(&mut tab, WindowEvent::LoginWithPopup { id: 77, options: Json::Null, opened: true });
         assert!(window_effects(tab.since(mark)).is_empty(), "a second call shares the popup in flight");
         (77, ())
     };

@@ -67,8 +67,6 @@ pub enum WindowEvent {
         options: Json,
         /// `window.open` returned a window.
         opened: bool,
-        /// `location.href`.
-        href: String,
     },
     /// The popup's `closed` became true.
     PopupClosed,
@@ -328,7 +326,7 @@ impl Engine {
     pub(crate) fn window<P: Ports>(&mut self, event: WindowEvent, ports: &P, out: &mut Vec<Effect>) {
         match event {
             WindowEvent::Opener => self.windows.opener = true,
-            WindowEvent::LoginWithPopup { id, options, opened, .. } => {
+            WindowEvent::LoginWithPopup { id, options, opened } => {
                 if let Err(error) = self.login_with_popup(id, &options, opened, ports, out) {
                     out.push(Effect::Settle { id, result: Err(error) });
                 }

@@ -54,6 +54,8 @@ function passportExtra() {
   };
 }
 const auth = makeAuth(passportMode ? passportExtra() : {});
+// The OAuth flows (redirect, popup) even on the page a passport login came back to.
+const oauth = () => (passportMode ? makeAuth() : auth);
 window.demo = { auth, FeishuLoginError };
 $("surface").textContent = auth.surface;
 
@@ -97,8 +99,9 @@ document.body.dataset.ready = "yes";
 
 $("login").onclick = () => {
   clearError();
+  sessionStorage.removeItem("demo/passport");
   step("redirecting to the authorize page (PKCE S256 + state)");
-  auth.loginWithRedirect().catch(showError);
+  oauth().loginWithRedirect().catch(showError);
 };
 $("logout").onclick = () => {
   auth.logout();
@@ -176,8 +179,11 @@ $("qr-show").onclick = () => {
   clearError();
   step("QR: mounting Feishu's QR code (goto = a fresh authorize URL with PKCE + state)");
   try {
-    // In emulator mode the QR SDK is this server's stand-in; in real mode Feishu's CDN build.
-    qr = auth.mountQrLogin("qr-box", { width: 280, height: 340, ...(config.emulator ? { sdkUrl: "/emulator/qr-sdk.js" } : {}) });
+    // In emulator mode the QR SDK is this server's stand-in (goto: the emulator's OAuth endpoint,
+    // with PKCE); in real mode Feishu's CDN build, whose goto must be the passport endpoint.
+    if (!config.emulator) sessionStorage.setItem("demo/passport", "1");
+    const qrAuth = config.emulator ? oauth() : makeAuth(passportExtra());
+    qr = qrAuth.mountQrLogin("qr-box", { width: 280, height: 340, ...(config.emulator ? { sdkUrl: "/emulator/qr-sdk.js" } : {}) });
   } catch (e) {
     return showError(e);
   }
@@ -187,6 +193,7 @@ $("qr-show").onclick = () => {
   );
 };
 $("qr-hide").onclick = () => {
+  sessionStorage.removeItem("demo/passport");
   qr?.dispose();
   qr = null;
   step("QR: disposed (listener and iframe removed)");
@@ -195,7 +202,8 @@ $("popup-login").onclick = () => {
   clearError();
   step("popup: opening the authorize page in a popup (PKCE + state; this page stays)");
   // Called in the click's task: the popup opens before anything is awaited.
-  auth.loginWithPopup().then(
+  sessionStorage.removeItem("demo/passport");
+  oauth().loginWithPopup().then(
     () => step("popup: the popup handed code + state back; state checked, code exchanged, session stored"),
     showError,
   );

@@ -546,7 +546,10 @@ export function makeFeishuLogin(Engine) {
             n.loaded = true;
             let api = false;
             try {
-              const obj = ok && g.QRLogin({ id: el.id, goto: e.goto, width: e.width, height: e.height, style: e.style });
+              // QRLogin takes strings (`width: "300"`); numbers are written as such.
+              const o = e.options ?? {};
+              const str = (v) => (typeof v === "number" ? String(v) : v);
+              const obj = ok && g.QRLogin({ id: el.id, goto: e.goto, width: str(o.width), height: str(o.height), style: o.style });
               if (obj && typeof obj === "object") {
                 n.obj = obj;
                 api = true;

@@ -393,7 +393,7 @@ impl Writer {
 
 impl Writer {
     /// A [`WindowEffect`]: `popup` `{id, url, pollMs}`, `handover` `{origin, data: {type, code?,
-    /// state, error?}}`, `qrmount` `{mount, goto, sdkUrl, timeoutMs, width?, height?, style?}`, `qrready`
+    /// state, error?}}`, `qrmount` `{mount, goto, sdkUrl, timeoutMs, options}`, `qrready`
     /// `{mount, error?}`, `qrunmount` `{mount, error}`.
     fn window(&mut self, effect: &WindowEffect) {
         match effect {
@@ -410,14 +410,9 @@ impl Writer {
                 }
                 self.0.push('}');
             }
-            WindowEffect::MountQr { mount, goto, sdk_url, width, height, style, timeout_ms } => {
+            WindowEffect::MountQr { mount, goto, sdk_url, options, timeout_ms } => {
                 self.open("qrmount").int("mount", (*mount).into()).text("goto", goto).text("sdkUrl", sdk_url);
-                self.int("timeoutMs", (*timeout_ms).into());
-                for (name, value) in [("width", width), ("height", height), ("style", style)] {
-                    if let Some(value) = value {
-                        self.text(name, value);
-                    }
-                }
+                self.int("timeoutMs", (*timeout_ms).into()).json("options", options);
             }
             WindowEffect::QrReady { mount, result } => {
                 self.open("qrready").int("mount", (*mount).into());

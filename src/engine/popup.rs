@@ -178,12 +178,9 @@ pub enum WindowEffect {
         goto: String,
         /// Where the QR SDK script is.
         sdk_url: String,
-        /// `width`, `height`, `style` as given (strings).
-        width: Option<String>,
-        /// See `width`.
-        height: Option<String>,
-        /// See `width`.
-        style: Option<String>,
+        /// The app's options, whose `width`, `height` and `style` go to `QRLogin` as given (they
+        /// only shape Feishu's iframe).
+        options: Json,
         /// How long the script may take to load before `ready` rejects (`hostTimeoutMs`).
         timeout_ms: u32,
     },
@@ -306,19 +303,6 @@ fn qr_origins(config: &Config, urls: &dyn UrlParser) -> Vec<String> {
     }
     let domain = if config.brand == Brand::Lark { "larksuite.com" } else { "feishu.cn" };
     vec![String::from("https://passport.") + domain, String::from("https://accounts.") + domain]
-}
-
-/// `width`/`height`/`style` of the QR options: a string, or a number written as one.
-fn qr_option(options: &Json, key: &str) -> Result<Option<String>, Error> {
-    match options.get(key) {
-        None | Some(Json::Null) => Ok(None),
-        Some(Json::String(s)) => Ok(Some(s.clone())),
-        Some(Json::Number(n)) if key != "style" => Ok(Some(n.as_str().to_owned())),
-        Some(_) => Err(Error::config(
-            if key == "style" { "options.style" } else { "options.width/height" },
-            "must be a string (or a number for width and height)",
-        )),
-    }
 }
 
 impl Engine {
@@ -565,8 +549,6 @@ impl Engine {
         if !matches!(options, Json::Null | Json::Object(_)) {
             return Err(Error::config("options", "must be an object { width?, height?, style?, sdkUrl? }"));
         }
-        let (width, height, style) =
-            (qr_option(options, "width")?, qr_option(options, "height")?, qr_option(options, "style")?);
         let sdk_url = match options.get("sdkUrl") {
             None | Some(Json::Null) if self.config.brand == Brand::Lark => LARK_QR_SDK_URL.to_owned(),
             None | Some(Json::Null) => FEISHU_QR_SDK_URL.to_owned(),
@@ -589,9 +571,7 @@ impl Engine {
             mount,
             goto: goto.clone(),
             sdk_url: sdk_url.clone(),
-            width,
-            height,
-            style,
+            options: options.clone(),
             timeout_ms: self.config.host_timeout_ms,
         }));
         self.windows.qr = Some(QrMount { mount, goto, sdk_url, origins, ready: false, used: false });

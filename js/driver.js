@@ -192,6 +192,9 @@ export function makeFeishuLogin(Engine) {
     #timers = new Map(); // op (or "expiry") → setTimeout handle
     #fetches = new Set(); // AbortControllers of requests in flight
     #locks = new Map(); // op → release function of a held Web Lock
+    #popups = new Map(); // loginWithPopup call id → { win, stop? }
+    #qr = null; // the mounted QR login: { mount, el, ready, pending, stop, obj? }
+    #qrTarget = null;
     #stepping = false;
     #off = [];
 
@@ -226,6 +229,12 @@ export function makeFeishuLogin(Engine) {
         this.#engine = null;
         throw failed;
       }
+      // A popup's callback page hands the login to a same-origin opener (the engine decides).
+      let opener = false;
+      try {
+        opener = !!g.opener && g.opener !== g && g.opener.location.origin === g.location.origin;
+      } catch {}
+      if (opener) this.#feed({ t: "window", m: "opener" });
     }
 
     // Steps the engine and performs what it returns. Listener calls wait until the batch is done,
@@ -249,6 +258,10 @@ export function makeFeishuLogin(Engine) {
       let settled;
       for (const e of JSON.parse(text)) {
         switch (e.e) {
+          // Popup and QR login effects (src/engine/popup.rs); the other cases below.
+          default:
+            this.#window(e);
+            break;
           case "ready":
             this.#surface = e.surface;
             if (g.addEventListener) {
@@ -438,6 +451,175 @@ export function makeFeishuLogin(Engine) {
 
     loginWithRedirect(options) {
       return this.#async("loginWithRedirect", options);
+    }
+
+    /** Opens the authorize page in a popup; call it in a click handler, before any await. */
+    loginWithPopup(options) {
+      let win = null;
+      // Opened now, in the click's task (popup blockers allow only that), and navigated once
+      // the engine has made the URL.
+      try {
+        win = g.open("", "_blank", "popup,width=520,height=680") ?? null;
+      } catch {}
+      const id = this.#next++;
+      const promise = new Promise((resolve, reject) => this.#calls.set(id, { resolve, reject }));
+      const entry = { win };
+      this.#popups.set(id, entry);
+      const done = () => {
+        this.#popups.delete(id);
+        entry.stop?.();
+        try {
+          if (win && !win.closed) win.close();
+        } catch {}
+      };
+      promise.then(done, done);
+      try {
+        this.#run(read(options, { t: "window", m: "popup", opened: !!win }), id);
+      } catch (thrown) {
+        this.#calls.delete(id);
+        done();
+        return Promise.reject(thrown);
+      }
+      // Settled at once, or sharing a popup login in flight: this call's window is not needed.
+      if (!entry.stop) done();
+      return promise;
+    }
+
+    /** Renders Feishu's QR code into `target` (an element or its id); returns `{ ready, dispose() }`. */
+    mountQrLogin(target, options) {
+      this.#live();
+      let el = null;
+      try {
+        el = typeof target === "string" ? g.document.getElementById(target) : target instanceof g.Element ? target : null;
+      } catch {}
+      this.#qrTarget = el;
+      const settled = this.#run(read(options, { t: "window", m: "qr", target: !!el, href: href() }), 0);
+      if (settled instanceof Error) throw settled;
+      const q = this.#qr;
+      return {
+        ready: q.ready,
+        dispose: () => {
+          if (this.#qr === q) this.#feed({ t: "window", m: "qrdispose", mount: q.mount });
+        },
+      };
+    }
+
+    // Performs a popup or QR login effect.
+    #window(e) {
+      const q = this.#qr?.mount === e.mount ? this.#qr : null;
+      switch (e.e) {
+        case "popup": {
+          const entry = this.#popups.get(e.id);
+          const win = entry?.win;
+          if (!win) break;
+          try {
+            win.location.href = e.url;
+          } catch {}
+          const onMessage = (ev) => this.#feed(read(ev.data, { t: "window", m: "popupmsg", fromPopup: ev.source === win, origin: ev.origin }, "data"));
+          g.addEventListener("message", onMessage);
+          const timer = setInterval(() => {
+            let closed = true;
+            try {
+              closed = win.closed;
+            } catch {}
+            if (closed) {
+              clearInterval(timer);
+              this.#feed({ t: "window", m: "popupclosed" });
+            }
+          }, e.pollMs);
+          entry.stop = () => {
+            clearInterval(timer);
+            g.removeEventListener("message", onMessage);
+          };
+          this.#off.push(entry.stop);
+          break;
+        }
+        case "handover":
+          // To this page's origin exactly: a cross-origin opener never receives the code.
+          try {
+            g.opener.postMessage(e.data, e.origin);
+          } catch {}
+          try {
+            g.close();
+          } catch {}
+          break;
+        case "qrmount": {
+          const el = this.#qrTarget;
+          if (!el.id) el.id = "feishu-login-qr-" + e.mount;
+          const before = new Set(el.children);
+          const n = { mount: e.mount, el, pending: true };
+          n.ready = new Promise((resolve, reject) => Object.assign(n, { resolve, reject }));
+          n.ready.catch(() => {}); // an app that never awaits `ready` gets no unhandled rejection
+          const onMessage = (ev) => {
+            let matchOrigin = false;
+            let matchData = true;
+            try {
+              matchOrigin = !!n.obj?.matchOrigin?.(ev.origin);
+            } catch {}
+            try {
+              if (typeof n.obj?.matchData === "function") matchData = !!n.obj.matchData(ev.data);
+            } catch {
+              matchData = false;
+            }
+            this.#feed(read(ev.data, { t: "window", m: "qrmsg", mount: n.mount, origin: ev.origin, matchOrigin, matchData }, "data"));
+          };
+          g.addEventListener("message", onMessage);
+          n.stop = () => {
+            g.removeEventListener("message", onMessage);
+            for (const child of [...el.children]) if (!before.has(child)) child.remove();
+          };
+          this.#off.push(n.stop);
+          this.#qr = n;
+          const loaded = (ok) => {
+            clearTimeout(n.timer);
+            if (this.#qr !== n || n.loaded) return;
+            n.loaded = true;
+            let api = false;
+            try {
+              // QRLogin takes strings (`width: "300"`); numbers are written as such.
+              const o = e.options ?? {};
+              const str = (v) => (typeof v === "number" ? String(v) : v);
+              const obj = ok && g.QRLogin({ id: el.id, goto: e.goto, width: str(o.width), height: str(o.height), style: o.style });
+              if (obj && typeof obj === "object") {
+                n.obj = obj;
+                api = true;
+              }
+            } catch {}
+            this.#feed({ t: "window", m: "qrloaded", mount: n.mount, loaded: ok, api });
+          };
+          if (typeof g.QRLogin === "function") queueMicrotask(() => loaded(true));
+          else {
+            // A script that neither loads nor fails must not leave `ready` pending for ever.
+            n.timer = setTimeout(() => loaded(false), e.timeoutMs);
+            const script = g.document.createElement("script");
+            script.src = e.sdkUrl;
+            script.onload = () => loaded(true);
+            script.onerror = () => loaded(false);
+            g.document.head.append(script);
+          }
+          break;
+        }
+        case "qrready":
+          if (q?.pending) {
+            q.pending = false;
+            e.error ? q.reject(error(e.error)) : q.resolve();
+          }
+          if (q && e.error) {
+            q.stop();
+            this.#qr = null;
+          }
+          break;
+        case "qrunmount":
+          if (q) {
+            this.#qr = null;
+            q.stop();
+            if (q.pending) {
+              q.pending = false;
+              q.reject(error(e.error));
+            }
+          }
+          break;
+      }
     }
 
     isCallback(url) {

@@ -7,7 +7,8 @@ export type Surface = "docWidget" | "client" | "miniProgram" | "browser";
 /** The stable `kind` of a `FeishuLoginError`. */
 export type FeishuLoginErrorKind =
   | "config" | "unsupported" | "denied" | "host" | "state" | "callback"
-  | "network" | "timeout" | "backend" | "response" | "storage" | "crypto" | "cancelled";
+  | "network" | "timeout" | "backend" | "response" | "storage" | "crypto" | "cancelled"
+  | "popup";
 
 /** A synchronous string store, like `localStorage`. */
 export interface StorageLike {
@@ -51,6 +52,12 @@ export interface FeishuLoginConfig {
   brand?: "feishu" | "lark";
   /** Override of the brand's authorize endpoint (gateway, local emulator). */
   authorizeUrl?: string;
+  /**
+   * Browser flow on the historical passport endpoint (`passport.feishu.cn/suite/passport/oauth/authorize`,
+   * or `authorizeUrl` when set): no scope, no PKCE, state still enforced; the backend is told with
+   * `"passport": true`. The goto Feishu's real QR SDK accepts. Default false.
+   */
+  passport?: boolean;
   /** Where the session persists; default "local". Falls back to memory when storage throws. */
   storage?: "local" | "session" | "memory" | StorageLike;
   /** The object from `new BlockitClient().initAPI()`; default `globalThis.DocMiniApp`. */
@@ -107,6 +114,26 @@ export interface LoginOptions {
   returnTo?: string;
 }
 
+/** Options of `mountQrLogin` (login options too: `scope`, `returnTo`). */
+export interface QrLoginOptions extends LoginOptions {
+  /** Width of the QR area (the QR code itself is 250×250). */
+  width?: number | string;
+  /** Height of the QR area. */
+  height?: number | string;
+  /** CSS of the QR iframe. */
+  style?: string;
+  /** Where to load the QR SDK from when `window.QRLogin` is absent; default Feishu's CDN build (Lark's for brand "lark"). */
+  sdkUrl?: string;
+}
+
+/** A mounted QR login. */
+export interface QrLoginHandle {
+  /** Resolves when the QR code is rendered; rejects with kind "host" (script not loaded, no `QRLogin`) or "cancelled" (disposed or replaced first). */
+  readonly ready: Promise<void>;
+  /** Removes the QR iframe and the message listener. */
+  dispose(): void;
+}
+
 /** `{ Authorization: "Bearer …" }` when signed in, else `{}` (frozen). */
 export type AuthHeaders = Readonly<{ Authorization: string } | Record<string, never>>;
 
@@ -128,6 +155,13 @@ export declare class FeishuLogin<User = unknown> {
   authorizeUrl(options?: LoginOptions): Promise<string>;
   /** Sends the browser to Feishu's authorize page. */
   loginWithRedirect(options?: LoginOptions): Promise<void>;
+  /**
+   * Logs in in a popup (call it in a click handler, before the first await); the page does not unload.
+   * Rejects with kind "popup" when the browser blocked it, "cancelled" when the user closed it.
+   */
+  loginWithPopup(options?: Omit<LoginOptions, "returnTo">): Promise<Session<User>>;
+  /** Renders Feishu's QR code into `target` (an element or its id); a scan completes the login by redirect. */
+  mountQrLogin(target: Element | string, options?: QrLoginOptions): QrLoginHandle;
   /** Whether `url` (default `location.href`) carries `code`+`state` or `error`+`state`. */
   isCallback(url?: string): boolean;
   /** Validates the callback in `url` (default `location.href`) and exchanges its code; concurrent calls share one attempt. */

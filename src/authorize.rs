@@ -108,6 +108,20 @@ pub fn build_authorize_request(
     urls: &dyn UrlParser,
     now: i64,
 ) -> Result<AuthorizeRequest, Error> {
+    build_request_at(config, &config.authorize_url, true, options, random, urls, now)
+}
+
+/// [`build_authorize_request`] at `endpoint`; without `oauth` (the passport endpoint, issue #10)
+/// neither `scope` nor the PKCE challenge is sent.
+pub(crate) fn build_request_at(
+    config: &Config,
+    endpoint: &str,
+    oauth: bool,
+    options: &LoginOptions,
+    random: &dyn RandomSource,
+    urls: &dyn UrlParser,
+    now: i64,
+) -> Result<AuthorizeRequest, Error> {
     let redirect_uri = config
         .redirect_uri
         .clone()
@@ -123,11 +137,14 @@ pub fn build_authorize_request(
     let scope = scope.join(" ");
     let mut params: Vec<(&str, &str)> =
         vec![("client_id", &config.app_id), ("response_type", "code"), ("redirect_uri", &redirect_uri)];
-    if !scope.is_empty() {
+    if oauth && !scope.is_empty() {
         params.push(("scope", &scope));
     }
-    params.extend([("state", state.as_str()), ("code_challenge", &challenge), ("code_challenge_method", "S256")]);
-    let url = append_query(&config.authorize_url, &params);
+    params.push(("state", &state));
+    if oauth {
+        params.extend([("code_challenge", challenge.as_str()), ("code_challenge_method", "S256")]);
+    }
+    let url = append_query(endpoint, &params);
     Ok(AuthorizeRequest { url, pending: PendingLogin { state, verifier, redirect_uri, return_to, created_at: now } })
 }
 

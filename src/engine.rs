@@ -10,7 +10,7 @@
 //! Synchronous questions (clock, random bytes, web storage, URL parsing) go through
 //! [`Ports`](crate::ports::Ports).
 
-use crate::authorize::{build_authorize_request, LoginOptions, PendingLogin, PENDING_TTL_MS};
+use crate::authorize::{LoginOptions, PendingLogin, PENDING_TTL_MS};
 use crate::backend::{
     build_request, read_response, retry_delay, transport_error, ExchangeRequest, HttpRequest, HttpResponse,
     TransportError,
@@ -28,6 +28,13 @@ use crate::prelude::*;
 use crate::session::Session;
 use crate::storage::storage_key;
 use subtle::ConstantTimeEq;
+
+mod popup;
+pub use popup::{
+    build_passport_request, is_tmp_code, WindowEffect, WindowEvent, FEISHU_PASSPORT_URL, FEISHU_QR_SDK_URL,
+    LARK_PASSPORT_URL, LARK_QR_SDK_URL, MAX_TMP_CODE_LEN, POPUP_CLOSE_GRACE_MS, POPUP_MESSAGE_TYPE, POPUP_POLL_MS,
+    POPUP_TIMEOUT_MS,
+};
 
 /// Prints `[redacted]` for what can carry a secret, so a driver logging events leaks nothing.
 const REDACTED: &str = "[redacted]";
@@ -82,6 +89,7 @@ impl core::fmt::Debug for Event {
             Event::Visibility { visible } => f.debug_struct("Visibility").field("visible", visible).finish(),
             Event::Online => f.write_str("Online"),
             Event::Locked { op, held } => f.debug_struct("Locked").field("op", op).field("held", held).finish(),
+            Event::Window(event) => f.debug_tuple("Window").field(event).finish(),
         }
     }
 }
@@ -221,6 +229,8 @@ pub enum Event {
         /// Whether this tab holds the lock now.
         held: bool,
     },
+    /// A popup or QR login's window reported something (`src/engine/popup.rs`).
+    Window(WindowEvent),
 }
 
 /// How a call settles when it succeeds.
@@ -345,6 +355,8 @@ pub enum Effect {
         /// The op of [`Effect::Lock`].
         op: Op,
     },
+    /// Work on a popup or QR login's window (`src/engine/popup.rs`).
+    Window(WindowEffect),
 }
 
 /// What an attempt waits for.
@@ -352,6 +364,8 @@ pub enum Effect {
 enum Phase {
     /// A host call.
     Host(HostStep),
+    /// A popup login: its pending login (kept in memory only), and whether the popup closed.
+    Popup { pending: PendingLogin, closed: bool },
     /// The backend's answer, or the pause before retrying it.
     Exchange { request: HttpRequest, tries: u32, surface: Surface, finish: Finish },
     /// The page to unload after `location.assign`; `hidden` once `pagehide` fired.
@@ -441,6 +455,8 @@ pub struct Engine {
     sessions: Fallback,
     /// Pending logins sessionStorage refused, for `authorizeUrl()` flows that stay on this page.
     pending_memory: Fallback,
+    /// Popup and QR logins, `passport: true`.
+    windows: popup::Windows,
     /// The session listeners last heard of (`Some(None)`: signed out).
     announced: Option<Option<Session>>,
     attempts: Vec<Attempt>,
@@ -491,7 +507,9 @@ impl Engine {
             return Err(Error::config("docMiniApp", "must be the object from new BlockitClient().initAPI()"));
         }
         let lifecycle = Lifecycle::from_json(config, &env.href, ports)?;
+        let json = config;
         let config = ConfigInput::from_json(config)?.validate(&env.href, ports)?;
+        let windows = popup::Windows::from_config(json, &config)?;
         let surface = detect_surface(config.surface, env.probe);
         let mut engine = Engine {
             session_key: storage_key(&config.app_id, "session"),
@@ -502,6 +520,7 @@ impl Engine {
             surface,
             sessions: Fallback::default(),
             pending_memory: Fallback::default(),
+            windows,
             announced: None,
             attempts: Vec::new(),
             next_op: 0,
@@ -540,6 +559,7 @@ impl Engine {
                         cancelled("the page did not navigate to Feishu's login page (a beforeunload handler kept it, or the authorize URL did not answer with a page): call login() again"),
                         out,
                     ),
+                    Phase::Popup { .. } => self.popup_slept(index, out),
                     // Unloading: the page is going away; nothing may settle now.
                     _ => {}
                 }
@@ -589,6 +609,7 @@ impl Engine {
                     self.refresh(ports, out);
                 }
             }
+            Event::Window(event) => self.window(event, ports, out),
             Event::Tick => {
                 let session = self.stored_session(ports, out);
                 let unchanged = !self.announce(session.clone(), ports, out);
@@ -700,7 +721,7 @@ impl Engine {
         out: &mut Vec<Effect>,
     ) -> Result<String, Error> {
         let now = ports.now_ms();
-        let request = build_authorize_request(&self.config, options, &Rng(ports), ports, now)?;
+        let request = self.authorize_request(options, ports, now)?;
         // Older pending logins stay: a callback in the address bar may still need one (item 4),
         // and that one is never the one dropped to keep the list short.
         let mut list = self.pending_list(ports, now);
@@ -896,6 +917,9 @@ impl Engine {
     ) -> Result<(), Error> {
         let now = ports.now_ms();
         let params = CallbackParams::parse(&url, ports)?;
+        if let Some(handed_over) = self.hand_over(&params, ports, out) {
+            return handed_over;
+        }
         let state = params.state.clone().unwrap_or_default();
         let mut list = self.pending_list(ports, now);
         let matching = list.iter().position(|p| bool::from(p.state.as_bytes().ct_eq(state.as_bytes())));
@@ -980,7 +1004,13 @@ impl Engine {
         out: &mut Vec<Effect>,
     ) -> (Op, Phase) {
         let exchange = ExchangeRequest { code, surface, app_id: &self.config.app_id, pkce };
-        let request = build_request(&self.config.backend, &exchange);
+        let mut request = build_request(&self.config.backend, &exchange);
+        if self.windows.passport && surface == Surface::Browser {
+            // The backend redeems passport codes at the passport token endpoint (README, backend
+            // contract): it is told so in the body.
+            request.body.pop();
+            request.body += ",\"passport\":true}";
+        }
         let op = self.op();
         out.push(Effect::Fetch { op, request: request.clone() });
         (op, Phase::Exchange { request, tries: 0, surface, finish })

@@ -39,6 +39,8 @@ pub enum ErrorKind {
     /// The login was abandoned: the page did not navigate to Feishu, or the user came back
     /// without logging in (api.md v1).
     Cancelled,
+    /// The login popup could not be opened (blocked by the browser) (api.md v1).
+    Popup,
 }
 
 impl ErrorKind {
@@ -58,6 +60,7 @@ impl ErrorKind {
             ErrorKind::Storage => "storage",
             ErrorKind::Crypto => "crypto",
             ErrorKind::Cancelled => "cancelled",
+            ErrorKind::Popup => "popup",
         }
     }
 }

@@ -119,6 +119,11 @@ pub use config::{
 };
 pub use config::{Lifecycle, DEFAULT_RENEW_BEFORE_MS};
 pub use engine::{
+    build_passport_request, is_tmp_code, WindowEffect, WindowEvent, FEISHU_PASSPORT_URL, FEISHU_QR_SDK_URL,
+    LARK_PASSPORT_URL, LARK_QR_SDK_URL, MAX_TMP_CODE_LEN, POPUP_CLOSE_GRACE_MS, POPUP_MESSAGE_TYPE, POPUP_POLL_MS,
+    POPUP_TIMEOUT_MS,
+};
+pub use engine::{
     Call, CallId, Effect, Engine, Environment, Event, HostAnswer, HostCall, Op, Value, MAX_PENDING, NAVIGATION_GRACE_MS,
 };
 pub use engine::{DEFAULT_MIN_VALIDITY_MS, LEASE_SETTLE_MS, MIN_TIMER_MS, RENEW_RETRY_MS};

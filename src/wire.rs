@@ -17,17 +17,20 @@
 //! | `visibility` | `visible` (`visibilitychange`) |
 //! | `online` | — |
 //! | `locked` | `op`, `held` (the Web Lock was granted; `false`: no Web Locks, or the request failed) |
+//! | `window` | popup and QR logins: `m` and its fields (see `window_event`) |
 //!
 //! Effects (`"e"` names the effect) mirror [`Effect`]: `ready` `{surface, watch}`, `settle`
 //! `{id, session: true}` / `{id, value}` / `{id, error: {kind, message, code?, status?,
 //! retryable}}`, `session` `{session, headers}`, `timer` `{ms}`, `fetch` `{op, url, headers,
 //! body, credentials, timeoutMs}`, `sleep` `{op, ms}`, `host` `{op, api, appId?, scope?, state?,
 //! timeoutMs}`, `navigate` `{url}`, `replace` `{url}`, `warn` `{message}`, `lock` `{op, name}`,
-//! `unlock` `{op}`.
+//! `unlock` `{op}`; the window effects of popup and QR logins `popup`, `handover`, `qrmount`,
+//! `qrready`, `qrunmount` (see `Writer::window`).
 
 use crate::backend::{HttpResponse, TransportError};
 use crate::config::Credentials;
 use crate::engine::{Call, Effect, Engine, Environment, Event, HostAnswer, HostCall, Value};
+use crate::engine::{WindowEffect, WindowEvent, POPUP_MESSAGE_TYPE};
 use crate::error::decimal;
 use crate::error::{Error, ErrorKind};
 use crate::host::{HostFailure, HostProbe};
@@ -104,6 +107,9 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
     let json = Json::parse(text_in)?;
     let kind = json.get("t")?.as_str()?;
     let op = || number(&json, "op").map(|n| n as u32);
+    if kind == "window" {
+        return window_event(&json);
+    }
     let event = match kind {
         "init" => {
             let env = json.get("env")?;
@@ -183,6 +189,62 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
         _ => return None,
     };
     Some(Ok(Incoming::Event(event)))
+}
+
+/// Reads a `window` event (popup and QR logins, [`WindowEvent`]): `m` names it.
+///
+/// | `m` | fields |
+/// | --- | --- |
+/// | `opener` | — (the page has a same-origin opener) |
+/// | `popup` | `id`, `arg` (options), `opened` (`window.open` returned a window) |
+/// | `popupclosed` | — |
+/// | `popupmsg` | `fromPopup`, `origin`, `data` (JSON text of `event.data`) |
+/// | `qr` | `id`, `target` (an element was found), `arg` (options), `href` |
+/// | `qrloaded` | `mount`, `loaded`, `api` |
+/// | `qrmsg` | `mount`, `origin`, `matchOrigin`, `matchData`, `data` |
+/// | `qrdispose` | `mount` |
+fn window_event(json: &Json) -> Option<Result<Incoming, (u32, Error)>> {
+    let id = || number(json, "id").map(|n| n as u32);
+    let mount = || number(json, "mount").map(|n| n as u32);
+    // Data that is not plain JSON (a function, a cycle) reads as null: never a usable message.
+    let data = || argument(json, "data").unwrap_or(Json::Null);
+    let href = || text(json, "href").unwrap_or_default();
+    let origin = || text(json, "origin").unwrap_or_default();
+    let options = |id: u32| match argument(json, "arg") {
+        Ok(arg) if !flag(json, "threw") => Ok(arg),
+        Ok(_) => Err((id, unreadable("options"))),
+        Err(error) => Err((id, error)),
+    };
+    let event = match json.get("m")?.as_str()? {
+        "opener" => WindowEvent::Opener,
+        "popup" => {
+            let id = id()?;
+            match options(id) {
+                Ok(options) => WindowEvent::LoginWithPopup { id, options, opened: flag(json, "opened") },
+                Err(error) => return Some(Err(error)),
+            }
+        }
+        "popupclosed" => WindowEvent::PopupClosed,
+        "popupmsg" => WindowEvent::PopupMessage { from_popup: flag(json, "fromPopup"), origin: origin(), data: data() },
+        "qr" => {
+            let id = id()?;
+            match options(id) {
+                Ok(options) => WindowEvent::MountQr { id, target: flag(json, "target"), options, href: href() },
+                Err(error) => return Some(Err(error)),
+            }
+        }
+        "qrloaded" => WindowEvent::QrLoaded { mount: mount()?, loaded: flag(json, "loaded"), api: flag(json, "api") },
+        "qrmsg" => WindowEvent::QrMessage {
+            mount: mount()?,
+            origin: origin(),
+            match_origin: flag(json, "matchOrigin"),
+            match_data: flag(json, "matchData"),
+            data: data(),
+        },
+        "qrdispose" => WindowEvent::DisposeQr { mount: mount()? },
+        _ => return None,
+    };
+    Some(Ok(Incoming::Event(Event::Window(event))))
 }
 
 /// Writes effects as JSON text directly: building a `Json` tree per effect only to serialize it
@@ -337,8 +399,45 @@ impl Writer {
             Effect::Unlock { op } => {
                 self.open("unlock").int("op", (*op).into());
             }
+            Effect::Window(effect) => self.window(effect),
         }
         self.0.push('}');
+    }
+}
+
+impl Writer {
+    /// A [`WindowEffect`]: `popup` `{id, url, pollMs}`, `handover` `{origin, data: {type, code?,
+    /// state, error?}}`, `qrmount` `{mount, goto, sdkUrl, timeoutMs, options}`, `qrready`
+    /// `{mount, error?}`, `qrunmount` `{mount, error}`.
+    fn window(&mut self, effect: &WindowEffect) {
+        match effect {
+            WindowEffect::Popup { id, url, poll_ms } => {
+                self.open("popup").int("id", (*id).into()).text("url", url).int("pollMs", (*poll_ms).into());
+            }
+            WindowEffect::HandOver { origin, params } => {
+                self.open("handover").text("origin", origin).key("data").0.push('{');
+                self.text("type", POPUP_MESSAGE_TYPE);
+                for (name, value) in [("code", &params.code), ("state", &params.state), ("error", &params.error)] {
+                    if let Some(value) = value {
+                        self.text(name, value);
+                    }
+                }
+                self.0.push('}');
+            }
+            WindowEffect::MountQr { mount, goto, sdk_url, options, timeout_ms } => {
+                self.open("qrmount").int("mount", (*mount).into()).text("goto", goto).text("sdkUrl", sdk_url);
+                self.int("timeoutMs", (*timeout_ms).into()).json("options", options);
+            }
+            WindowEffect::QrReady { mount, result } => {
+                self.open("qrready").int("mount", (*mount).into());
+                if let Err(error) = result {
+                    self.error(error);
+                }
+            }
+            WindowEffect::UnmountQr { mount, error } => {
+                self.open("qrunmount").int("mount", (*mount).into()).error(error);
+            }
+        }
     }
 }
 

@@ -69,7 +69,19 @@ function makeAuth(extra = {}) {
   });
 }
 
-const auth = makeAuth();
+// The passport flow's callback comes back to this page: the demo remembers which flow it started.
+const passportMode = sessionStorage.getItem("demo/passport") === "1";
+function passportExtra() {
+  // The passport endpoint takes no scope; in emulator mode it is this server's.
+  return {
+    passport: true,
+    scope: [],
+    ...(config.emulator ? { authorizeUrl: location.origin + "/suite/passport/oauth/authorize" } : {}),
+  };
+}
+const auth = makeAuth(passportMode ? passportExtra() : {});
+// The OAuth flows (redirect, popup) even on the page a passport login came back to.
+const oauth = () => (passportMode ? makeAuth() : auth);
 window.demo = { auth, FeishuLoginError };
 $("surface").textContent = auth.surface;
 
@@ -108,16 +120,18 @@ if (auth.isCallback()) {
   }
   render(auth.session);
 }
+sessionStorage.removeItem("demo/passport");
 document.body.dataset.ready = "yes";
 if (config.emulator) addEventListener("focus", showFaults);
 
 $("login").onclick = () => {
   clearError();
   busy(true);
+  sessionStorage.removeItem("demo/passport");
   step("redirecting to the authorize page (PKCE S256 + state)");
   // Settles once the browser took the navigation (the buttons stay off while the page leaves),
   // or rejects when it refused: then they come back.
-  auth.loginWithRedirect().catch((e) => {
+  oauth().loginWithRedirect().catch((e) => {
     showError(e);
     busy(false);
   });
@@ -208,3 +222,48 @@ $("fault-once").onclick = () => fault(1);
 $("fault-many").onclick = () => fault(5);
 $("fault-clear").onclick = () => fault(0);
 await showFaults();
+
+// --- Scan to log in, popup, passport (issue #10) ---------------------------------------------
+let qr = null;
+$("qr-show").onclick = () => {
+  clearError();
+  step("QR: mounting Feishu's QR code (goto = a fresh authorize URL with PKCE + state)");
+  try {
+    // In emulator mode the QR SDK is this server's stand-in (goto: the emulator's OAuth endpoint,
+    // with PKCE); in real mode Feishu's CDN build, whose goto must be the passport endpoint.
+    if (!config.emulator) sessionStorage.setItem("demo/passport", "1");
+    const qrAuth = config.emulator ? oauth() : makeAuth(passportExtra());
+    qr = qrAuth.mountQrLogin("qr-box", { width: 280, height: 340, ...(config.emulator ? { sdkUrl: "/emulator/qr-sdk.js" } : {}) });
+  } catch (e) {
+    return showError(e);
+  }
+  qr.ready.then(
+    () => step("QR: the QR SDK is ready; scan it (emulator: pick a user): the tmp_code is checked (origin, charset, length), then the page goes to goto&tmp_code=…"),
+    (e) => (e.kind === "cancelled" ? step("QR: " + e.message) : showError(e)),
+  );
+};
+$("qr-hide").onclick = () => {
+  sessionStorage.removeItem("demo/passport");
+  qr?.dispose();
+  qr = null;
+  step("QR: disposed (listener and iframe removed)");
+};
+$("popup-login").onclick = () => {
+  clearError();
+  step("popup: opening the authorize page in a popup (PKCE + state; this page stays)");
+  // Called in the click's task: the popup opens before anything is awaited.
+  sessionStorage.removeItem("demo/passport");
+  oauth().loginWithPopup().then(
+    () => step("popup: the popup handed code + state back; state checked, code exchanged, session stored"),
+    showError,
+  );
+};
+$("passport-login").onclick = () => {
+  clearError();
+  sessionStorage.setItem("demo/passport", "1");
+  step("passport: redirecting to the passport endpoint (no scope, no PKCE, state enforced)");
+  makeAuth(passportExtra()).loginWithRedirect().catch((e) => {
+    sessionStorage.removeItem("demo/passport");
+    showError(e);
+  });
+};

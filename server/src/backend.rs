@@ -179,6 +179,8 @@ struct LoginRequest {
     app_id: Option<String>,
     code_verifier: Option<String>,
     redirect_uri: Option<String>,
+    /// `true`: a browser code of the passport endpoint (`passport: true` in the SDK's config).
+    passport: Option<bool>,
 }
 
 impl Backend {
@@ -443,14 +445,33 @@ async fn login(State(backend): State<Arc<Backend>>, Json(request): Json<LoginReq
         Some(name @ ("browser" | "client" | "docWidget" | "miniProgram")) => name.to_owned(),
         _ => return bad_request("surface must be browser, client, docWidget or miniProgram").into_response(),
     };
-    eprintln!("[backend] {surface}: redeeming a login code");
-    let grant = match backend.redeem(&request, &code).await {
-        Ok(grant) => grant,
-        Err(failure) => return failure.into_response(),
-    };
-    let user = match backend.feishu("/open-apis/authen/v1/user_info", Some(&grant.access_token), None).await {
-        Ok(info) => info["data"].clone(),
-        Err(failure) => return failure.into_response(),
+    let (grant, user) = if request.passport == Some(true) && surface == "browser" {
+        // The historical passport endpoint (issue #10): its own token and userinfo calls, and no
+        // refresh token the v2 refresh grant accepts, so such a session is not renewable.
+        match crate::emulator::passport::redeem(&backend, &code, request.redirect_uri.as_deref()).await {
+            Ok((access_token, lifetime, user)) => {
+                let now = now_secs();
+                let grant = FeishuGrant {
+                    access_token,
+                    access_expires_at: now.saturating_add(lifetime),
+                    access_lifetime: lifetime,
+                    refresh_token: None,
+                    refresh_expires_at: 0,
+                };
+                (grant, user)
+            }
+            Err(response) => return response,
+        }
+    } else {
+        eprintln!("[backend] {surface}: redeeming a login code");
+        let grant = match backend.redeem(&request, &code).await {
+            Ok(grant) => grant,
+            Err(failure) => return failure.into_response(),
+        };
+        match backend.feishu("/open-apis/authen/v1/user_info", Some(&grant.access_token), None).await {
+            Ok(info) => (grant, info["data"].clone()),
+            Err(failure) => return failure.into_response(),
+        }
     };
     let sid = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>());
     if let Err(failure) = backend.put_grant(&sid, &grant).await {

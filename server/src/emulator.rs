@@ -21,6 +21,10 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+/// Issue #10: the QR SDK stand-in, `tmp_code`, the passport endpoints (and the backend's half).
+#[path = "passport.rs"]
+pub(crate) mod passport;
+
 /// The local Feishu Docs that hosts a doc widget under development (issue #13).
 #[path = "widget_host.rs"]
 mod widget_host;
@@ -483,7 +487,13 @@ impl Emulator {
 
 pub fn routes(emulator: Arc<Emulator>) -> Router {
     Router::new()
-        .route("/open-apis/authen/v1/authorize", get(authorize_page).post(authorize_decision))
+        .route("/open-apis/authen/v1/authorize", get(passport::authorize).post(authorize_decision))
+        .route("/suite/passport/oauth/authorize", get(passport::passport_authorize))
+        .route("/suite/passport/oauth/token", post(passport::passport_token))
+        .route("/suite/passport/oauth/userinfo", get(passport::passport_userinfo))
+        .route("/emulator/qr-sdk.js", get(passport::qr_sdk))
+        .route("/emulator/qr", get(passport::qr_frame))
+        .route("/emulator/qr-scan", post(passport::qr_scan))
         .route("/open-apis/authen/v2/oauth/token", post(oauth_token))
         .route("/open-apis/authen/v1/user_info", get(user_info))
         .route("/open-apis/auth/v3/app_access_token/internal", post(app_access_token))

@@ -28,7 +28,7 @@ export async function usage(): Promise<string> {
     return surface + token + String(expires);
   } catch (e) {
     if (e instanceof FeishuLoginError) {
-      const kind: "config" | "unsupported" | "denied" | "host" | "state" | "callback" | "network" | "timeout" | "backend" | "response" | "storage" | "crypto" | "cancelled" = e.kind;
+      const kind: "config" | "unsupported" | "denied" | "host" | "state" | "callback" | "network" | "timeout" | "backend" | "response" | "storage" | "crypto" | "cancelled" | "popup" = e.kind;
       const code: number | undefined = e.code;
       const retryable: boolean = e.retryable;
       const asError: Error = e;
@@ -50,4 +50,20 @@ export function kinds(e: FeishuLoginError) {
   // @ts-expect-error kind is a closed union
   const k: "oops" = e.kind;
   return k;
+}
+
+// Issue #10: popup and QR logins, the passport endpoint.
+export async function otherWindows(auth: FeishuLogin<{ name: string }>): Promise<string> {
+  const session = await auth.loginWithPopup({ scope: [] });
+  const name: string | undefined = session.user?.name;
+  const qr = auth.mountQrLogin("qr-box", { width: 260, height: "300", style: "border:0", sdkUrl: "/qr.js" });
+  await qr.ready;
+  qr.dispose();
+  new FeishuLogin({ appId: "cli_x", backend: "/x", passport: true });
+  // @ts-expect-error returnTo moves the address bar of a redirect; a popup leaves the page alone
+  auth.loginWithPopup({ returnTo: "/" });
+  // @ts-expect-error the target is an element or its id
+  auth.mountQrLogin(42);
+  const kind: FeishuLoginError["kind"] = "popup";
+  return String(name) + kind;
 }

@@ -53,7 +53,7 @@ usage: feishu-emulator [--config FILE] [--listen ADDR] [--app ID=SECRET]... [--r
   --brand NAME      brand of the --app apps: feishu (default) or lark
   --code-ttl SECS   code lifetime (default 300)
   --token-ttl SECS  user access token lifetime (default 7200; POST /emulator/settings changes it)
-  --control-key KEY POST /emulator/host-code and /emulator/faults need header x-emulator-key: KEY
+  --control-key KEY the /emulator/* controls (host-code, faults, settings, revoke) need header x-emulator-key: KEY
   --check           validate the configuration, print it (without secrets) and exit
 ";
 

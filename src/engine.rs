@@ -1705,11 +1705,14 @@ impl Engine {
         while !self.attempts.is_empty() {
             self.fail(0, cancelled("logout() was called while this login was in flight"), out);
         }
-        if let (Some(endpoint), Some(session), None) = (&self.life.config.logout, &session, &self.life.logout) {
+        if let (Some(endpoint), Some(session)) = (&self.life.config.logout, &session) {
             let request = crate::backend::bearer_request(endpoint, &session.token);
             let op = self.op();
             out.push(Effect::Fetch { op, request });
-            self.life.logout = Some((op, Vec::new()));
+            // A logout still in flight ended an older session (another tab or a popup signed in
+            // meanwhile): its callers now wait for this answer, and this token is ended too.
+            let waiters = self.life.logout.take().map_or_else(Vec::new, |(_, waiters)| waiters);
+            self.life.logout = Some((op, waiters));
         }
         self.write_session(None, ports, out);
         self.announce(None, ports, out);

@@ -668,6 +668,13 @@ export function makeFeishuLogin(Engine) {
       const freed = misuse("this FeishuLogin was freed (free() was called) while the call was in flight");
       this.#calls.forEach((call) => call.reject(freed));
       this.#calls.clear();
+      // A QR script still loading would never report back to a freed engine: `ready` ends here.
+      const q = this.#qr;
+      this.#qr = null;
+      if (q?.pending) {
+        q.pending = false;
+        q.reject(freed);
+      }
     }
   }
   // Minifiers rename classes; devtools and error reports should say FeishuLogin.

@@ -129,6 +129,25 @@ test("QR: dispose removes the iframe and the listener; a script that fails rejec
   await context.close();
 });
 
+test("free() while a QR script is still loading rejects ready (review finding: it hung for ever)", async () => {
+  const { context, page } = await fresh(harness);
+  const result = await page.evaluate(async () => {
+    delete window.QRLogin;
+    const box = document.createElement("div");
+    box.id = "box-free";
+    document.body.append(box);
+    // The script never answers and hostTimeoutMs is long: only free() can end `ready`.
+    const auth = t.newLogin("cli_qr_free", { hostTimeoutMs: 60000 });
+    const qr = auth.mountQrLogin("box-free", { sdkUrl: "/hanging-sdk.js" });
+    auth.free();
+    return t.bounded(qr.ready, 2000);
+  });
+  assert.notEqual(result.pending, true, "ready settles after free()");
+  assertSdkError(rejected(result, "ready after free()"), "config", "ready after free()");
+  assert.match(result.error.message, /free\(\)/);
+  await context.close();
+});
+
 test("popup: blocked is kind popup; closed by the user is kind cancelled; nothing is posted", async () => {
   const { context, page } = await fresh(harness);
   const blocked = await page.evaluate(() => {

@@ -376,3 +376,16 @@ fn popup_login_is_for_the_browser_and_logout_cancels_it() {
     tab.call(Call::Logout(Json::Null));
     assert_eq!((tab.kind(id), tab.kind(second)), (ErrorKind::Cancelled, ErrorKind::Cancelled));
 }
+
+#[test]
+fn debug_of_the_qr_navigation_never_shows_the_tmp_code() {
+    // Review finding: Effect::Navigate's derived Debug printed the URL with the scan's
+    // tmp_code, a one-time login code (messages and their data are redacted already).
+    let mut tab = Tab::browser(&Browser::new());
+    let (mount, _) = mount_qr(&mut tab, json!({}));
+    let urls = qr_message(&mut tab, mount, "https://passport.feishu.cn", true, json!("tmp-SECRET_1"));
+    assert_eq!(urls.len(), 1);
+    let printed = format!("{:?}", tab.all());
+    assert!(!printed.contains("tmp-SECRET_1"), "{printed}");
+    assert!(printed.contains("Navigate"), "{printed}");
+}

@@ -561,7 +561,11 @@ export function makeFeishuLogin(Engine) {
             } catch {
               matchData = false;
             }
-            this.#feed(read(ev.data, { t: "window", m: "qrmsg", mount: n.mount, origin: ev.origin, matchOrigin, matchData }, "data"));
+            // Whether it comes from the QR iframe in this QR's element (another instance's QR
+            // posts to the same window).
+            let fromFrame = false;
+            for (const f of el.querySelectorAll("iframe")) fromFrame ||= f.contentWindow === ev.source;
+            this.#feed(read(ev.data, { t: "window", m: "qrmsg", mount: n.mount, origin: ev.origin, matchOrigin, matchData, fromFrame }, "data"));
           };
           g.addEventListener("message", onMessage);
           n.stop = () => {

@@ -33,12 +33,24 @@ fn mount_qr(tab: &mut Tab, options: serde_json::Value) -> (u32, String) {
 }
 
 fn qr_message(tab: &mut Tab, mount: u32, origin: &str, sdk: bool, data: serde_json::Value) -> Vec<String> {
+    qr_message_from(tab, mount, origin, sdk, true, data)
+}
+
+fn qr_message_from(
+    tab: &mut Tab,
+    mount: u32,
+    origin: &str,
+    sdk: bool,
+    from_frame: bool,
+    data: serde_json::Value,
+) -> Vec<String> {
     let mark = tab.mark();
     let event = WindowEvent::QrMessage {
         mount,
         origin: origin.into(),
         match_origin: sdk,
         match_data: true,
+        from_frame,
         data: codec::to_json(&data),
     };
     window(tab, event);
@@ -71,6 +83,8 @@ fn qr_message_needs_the_sdk_and_our_origins_and_a_sane_tmp_code() {
     assert!(qr_message(&mut tab, mount, feishu, true, json!("")).is_empty());
     // Another mount's listener.
     assert!(qr_message(&mut tab, mount + 1, feishu, true, json!("tmp1")).is_empty());
+    // Not from inside this QR's element: another instance's QR on the page (review finding).
+    assert!(qr_message_from(&mut tab, mount, feishu, true, false, json!("tmp1")).is_empty());
 
     let urls = qr_message(&mut tab, mount, feishu, true, json!("tmp-1_OK"));
     assert_eq!(urls, vec![format!("{goto}&tmp_code=tmp-1_OK")]);

@@ -80,7 +80,8 @@ async function post(page, origin, data) {
         const frame = document.createElement("iframe");
         frame.onload = () => setTimeout(resolve, 150);
         frame.src = origin + "/poster.html?data=" + encodeURIComponent(JSON.stringify(data));
-        document.body.append(frame);
+        // Inside the QR's element, where Feishu's QR iframe is.
+        (document.getElementById("box") ?? document.body).append(frame);
       }),
     [origin, data],
   );
@@ -103,6 +104,45 @@ test("QR: messages from a foreign origin or with a bad tmp_code are ignored; a g
   const url = new URL(page.url());
   assert.equal(url.searchParams.get("tmp_code"), "tmp-good_1");
   assert.equal(url.searchParams.get("state"), new URL(goto).searchParams.get("state"));
+  await context.close();
+});
+
+test("QR: two instances on one page: a scan in one QR navigates with that QR's goto only (review finding)", async () => {
+  const { context, page } = await fresh(harness);
+  const gotos = await page.evaluate(async () => {
+    const gotos = {};
+    window.QRLogin = ({ id, goto }) => {
+      gotos[id] = goto;
+      const frame = document.createElement("iframe");
+      document.getElementById(id).append(frame);
+      return { matchOrigin: () => true };
+    };
+    const mounts = [];
+    for (const app of ["cli_qr_two_a", "cli_qr_two_b"]) {
+      const box = document.createElement("div");
+      box.id = "box-" + app;
+      document.body.append(box);
+      const auth = t.newLogin(app, { authorizeUrl: location.origin + "/fake/authorize" });
+      mounts.push(auth.mountQrLogin(box.id).ready);
+    }
+    await Promise.all(mounts);
+    return gotos;
+  });
+  const navigated = page.waitForURL(/\/fake\/authorize\?/);
+  // Feishu's QR page posts from inside the QR box of instance A.
+  await Promise.all([
+    navigated,
+    page.evaluate((origin) => {
+      const frame = document.createElement("iframe");
+      frame.src = origin + "/poster.html?data=" + encodeURIComponent(JSON.stringify("tmp-two_1"));
+      document.getElementById("box-cli_qr_two_a").append(frame);
+    }, harness.base),
+  ]);
+  await new Promise((r) => setTimeout(r, 300));
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get("tmp_code"), "tmp-two_1");
+  assert.equal(url.searchParams.get("client_id"), "cli_qr_two_a", "B's listener must not navigate with A's tmp_code: " + url);
+  assert.equal(url.searchParams.get("state"), new URL(gotos["box-cli_qr_two_a"]).searchParams.get("state"));
   await context.close();
 });
 

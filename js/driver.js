@@ -561,10 +561,11 @@ export function makeFeishuLogin(Engine) {
             } catch {
               matchData = false;
             }
-            // Whether it comes from the QR iframe in this QR's element (another instance's QR
-            // posts to the same window).
+            // Whether it comes from the QR iframe in this QR's element, or a frame inside it
+            // (another instance's QR posts to the same window).
+            const frames = [...el.querySelectorAll("iframe")].map((f) => f.contentWindow);
             let fromFrame = false;
-            for (const f of el.querySelectorAll("iframe")) fromFrame ||= f.contentWindow === ev.source;
+            for (let w = ev.source; w && w !== g && !fromFrame; w = w.parent === w ? null : w.parent) fromFrame = frames.includes(w);
             this.#feed(read(ev.data, { t: "window", m: "qrmsg", mount: n.mount, origin: ev.origin, matchOrigin, matchData, fromFrame }, "data"));
           };
           g.addEventListener("message", onMessage);

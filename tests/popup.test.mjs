@@ -16,13 +16,20 @@ let harness, server, base;
 // A page that posts `data` (from its query) to its parent, for messages from a chosen origin.
 const POSTER = `<!doctype html><script>
 const q = new URLSearchParams(location.search);
-parent.postMessage(JSON.parse(q.get("data")), "*");
+(q.has("top") ? top : parent).postMessage(JSON.parse(q.get("data")), "*");
+</script>`;
+// A frame around another (a QR page whose message comes from a frame inside it).
+const WRAPPER = `<!doctype html><script>
+const f = document.createElement("iframe");
+f.src = new URLSearchParams(location.search).get("inner");
+document.documentElement.append(f);
 </script>`;
 
 before(async () => {
   harness = await startHarness({
     routes: {
       "/poster.html": (req, res) => res.writeHead(200, { "Content-Type": "text/html" }).end(POSTER),
+      "/wrapper.html": (req, res) => res.writeHead(200, { "Content-Type": "text/html" }).end(WRAPPER),
       // Where a QR login's goto points in these tests: a page that records it was reached.
       "/fake/authorize": (req, res) => res.writeHead(200, { "Content-Type": "text/html" }).end("<title>authorize</title>"),
       "/missing-sdk.js": (req, res) => res.writeHead(404).end(),
@@ -129,12 +136,13 @@ test("QR: two instances on one page: a scan in one QR navigates with that QR's g
     return gotos;
   });
   const navigated = page.waitForURL(/\/fake\/authorize\?/);
-  // Feishu's QR page posts from inside the QR box of instance A.
+  // Feishu's QR page posts from inside the QR box of instance A (here from a frame nested in it).
   await Promise.all([
     navigated,
     page.evaluate((origin) => {
       const frame = document.createElement("iframe");
-      frame.src = origin + "/poster.html?data=" + encodeURIComponent(JSON.stringify("tmp-two_1"));
+      const inner = origin + "/poster.html?top&data=" + encodeURIComponent(JSON.stringify("tmp-two_1"));
+      frame.src = origin + "/wrapper.html?inner=" + encodeURIComponent(inner);
       document.getElementById("box-cli_qr_two_a").append(frame);
     }, harness.base),
   ]);

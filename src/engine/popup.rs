@@ -111,9 +111,9 @@ pub enum WindowEvent {
         match_origin: bool,
         /// The QR SDK's `matchData(event.data)` (true when it has none).
         match_data: bool,
-        /// `event.source` is the window of an iframe inside the mount's element (the QR SDK's):
-        /// every listener on the page hears every message, so another instance's QR is told
-        /// apart by where its message comes from.
+        /// `event.source` is the window of an iframe inside the mount's element (the QR SDK's),
+        /// or of a frame inside that: every listener on the page hears every message, so another
+        /// instance's QR is told apart by where its message comes from.
         from_frame: bool,
         /// `event.data` as JSON.
         data: Json,

@@ -561,7 +561,12 @@ export function makeFeishuLogin(Engine) {
             } catch {
               matchData = false;
             }
-            this.#feed(read(ev.data, { t: "window", m: "qrmsg", mount: n.mount, origin: ev.origin, matchOrigin, matchData }, "data"));
+            // Whether it comes from the QR iframe in this QR's element, or a frame inside it
+            // (another instance's QR posts to the same window).
+            const frames = [...el.querySelectorAll("iframe")].map((f) => f.contentWindow);
+            let fromFrame = false;
+            for (let w = ev.source; w && w !== g && !fromFrame; w = w.parent === w ? null : w.parent) fromFrame = frames.includes(w);
+            this.#feed(read(ev.data, { t: "window", m: "qrmsg", mount: n.mount, origin: ev.origin, matchOrigin, matchData, fromFrame }, "data"));
           };
           g.addEventListener("message", onMessage);
           n.stop = () => {
@@ -668,6 +673,13 @@ export function makeFeishuLogin(Engine) {
       const freed = misuse("this FeishuLogin was freed (free() was called) while the call was in flight");
       this.#calls.forEach((call) => call.reject(freed));
       this.#calls.clear();
+      // A QR script still loading would never report back to a freed engine: `ready` ends here.
+      const q = this.#qr;
+      this.#qr = null;
+      if (q?.pending) {
+        q.pending = false;
+        q.reject(freed);
+      }
     }
   }
   // Minifiers rename classes; devtools and error reports should say FeishuLogin.

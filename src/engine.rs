@@ -67,6 +67,32 @@ impl core::fmt::Debug for HostAnswer {
     }
 }
 
+impl core::fmt::Debug for Effect {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Effect::Ready { surface, watch_storage } => {
+                f.debug_struct("Ready").field("surface", surface).field("watch_storage", watch_storage).finish()
+            }
+            Effect::Settle { id, result } => f.debug_struct("Settle").field("id", id).field("result", result).finish(),
+            Effect::Session(session) => f.debug_tuple("Session").field(session).finish(),
+            Effect::Timer(ms) => f.debug_tuple("Timer").field(ms).finish(),
+            Effect::Fetch { op, request } => f.debug_struct("Fetch").field("op", op).field("request", request).finish(),
+            Effect::Sleep { op, ms } => f.debug_struct("Sleep").field("op", op).field("ms", ms).finish(),
+            Effect::Host { op, call, timeout_ms } => {
+                f.debug_struct("Host").field("op", op).field("call", call).field("timeout_ms", timeout_ms).finish()
+            }
+            Effect::Navigate { call, .. } => {
+                f.debug_struct("Navigate").field("url", &REDACTED).field("call", call).finish()
+            }
+            Effect::ReplaceUrl(url) => f.debug_tuple("ReplaceUrl").field(url).finish(),
+            Effect::Warn(message) => f.debug_tuple("Warn").field(message).finish(),
+            Effect::Lock { op, name } => f.debug_struct("Lock").field("op", op).field("name", name).finish(),
+            Effect::Unlock { op } => f.debug_struct("Unlock").field("op", op).finish(),
+            Effect::Window(effect) => f.debug_tuple("Window").field(effect).finish(),
+        }
+    }
+}
+
 impl core::fmt::Debug for Event {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
@@ -286,7 +312,9 @@ impl HostCall {
 }
 
 /// Something the driver must do.
-#[derive(Debug, PartialEq)]
+/// # Security
+/// `Debug` leaves out the URL of [`Effect::Navigate`] (a QR login's carries the `tmp_code`).
+#[derive(PartialEq)]
 pub enum Effect {
     /// The constructor succeeded: the detected (or forced) surface. The first effect.
     Ready {
@@ -1705,11 +1733,14 @@ impl Engine {
         while !self.attempts.is_empty() {
             self.fail(0, cancelled("logout() was called while this login was in flight"), out);
         }
-        if let (Some(endpoint), Some(session), None) = (&self.life.config.logout, &session, &self.life.logout) {
+        if let (Some(endpoint), Some(session)) = (&self.life.config.logout, &session) {
             let request = crate::backend::bearer_request(endpoint, &session.token);
             let op = self.op();
             out.push(Effect::Fetch { op, request });
-            self.life.logout = Some((op, Vec::new()));
+            // A logout still in flight ended an older session (another tab or a popup signed in
+            // meanwhile): its callers now wait for this answer, and this token is ended too.
+            let waiters = self.life.logout.take().map_or_else(Vec::new, |(_, waiters)| waiters);
+            self.life.logout = Some((op, waiters));
         }
         self.write_session(None, ports, out);
         self.announce(None, ports, out);

@@ -201,7 +201,7 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
 /// | `popupmsg` | `fromPopup`, `origin`, `data` (JSON text of `event.data`) |
 /// | `qr` | `id`, `target` (an element was found), `arg` (options), `href` |
 /// | `qrloaded` | `mount`, `loaded`, `api` |
-/// | `qrmsg` | `mount`, `origin`, `matchOrigin`, `matchData`, `data` |
+/// | `qrmsg` | `mount`, `origin`, `matchOrigin`, `matchData`, `fromFrame`, `data` |
 /// | `qrdispose` | `mount` |
 fn window_event(json: &Json) -> Option<Result<Incoming, (u32, Error)>> {
     let id = || number(json, "id").map(|n| n as u32);
@@ -239,6 +239,7 @@ fn window_event(json: &Json) -> Option<Result<Incoming, (u32, Error)>> {
             origin: origin(),
             match_origin: flag(json, "matchOrigin"),
             match_data: flag(json, "matchData"),
+            from_frame: flag(json, "fromFrame"),
             data: data(),
         },
         "qrdispose" => WindowEvent::DisposeQr { mount: mount()? },

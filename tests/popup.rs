@@ -33,12 +33,24 @@ fn mount_qr(tab: &mut Tab, options: serde_json::Value) -> (u32, String) {
 }
 
 fn qr_message(tab: &mut Tab, mount: u32, origin: &str, sdk: bool, data: serde_json::Value) -> Vec<String> {
+    qr_message_from(tab, mount, origin, sdk, true, data)
+}
+
+fn qr_message_from(
+    tab: &mut Tab,
+    mount: u32,
+    origin: &str,
+    sdk: bool,
+    from_frame: bool,
+    data: serde_json::Value,
+) -> Vec<String> {
     let mark = tab.mark();
     let event = WindowEvent::QrMessage {
         mount,
         origin: origin.into(),
         match_origin: sdk,
         match_data: true,
+        from_frame,
         data: codec::to_json(&data),
     };
     window(tab, event);
@@ -71,6 +83,8 @@ fn qr_message_needs_the_sdk_and_our_origins_and_a_sane_tmp_code() {
     assert!(qr_message(&mut tab, mount, feishu, true, json!("")).is_empty());
     // Another mount's listener.
     assert!(qr_message(&mut tab, mount + 1, feishu, true, json!("tmp1")).is_empty());
+    // Not from inside this QR's element: another instance's QR on the page (review finding).
+    assert!(qr_message_from(&mut tab, mount, feishu, true, false, json!("tmp1")).is_empty());
 
     let urls = qr_message(&mut tab, mount, feishu, true, json!("tmp-1_OK"));
     assert_eq!(urls, vec![format!("{goto}&tmp_code=tmp-1_OK")]);
@@ -375,4 +389,17 @@ fn popup_login_is_for_the_browser_and_logout_cancels_it() {
     };
     tab.call(Call::Logout(Json::Null));
     assert_eq!((tab.kind(id), tab.kind(second)), (ErrorKind::Cancelled, ErrorKind::Cancelled));
+}
+
+#[test]
+fn debug_of_the_qr_navigation_never_shows_the_tmp_code() {
+    // Review finding: Effect::Navigate's derived Debug printed the URL with the scan's
+    // tmp_code, a one-time login code (messages and their data are redacted already).
+    let mut tab = Tab::browser(&Browser::new());
+    let (mount, _) = mount_qr(&mut tab, json!({}));
+    let urls = qr_message(&mut tab, mount, "https://passport.feishu.cn", true, json!("tmp-SECRET_1"));
+    assert_eq!(urls.len(), 1);
+    let printed = format!("{:?}", tab.all());
+    assert!(!printed.contains("tmp-SECRET_1"), "{printed}");
+    assert!(printed.contains("Navigate"), "{printed}");
 }

@@ -16,13 +16,20 @@ let harness, server, base;
 // A page that posts `data` (from its query) to its parent, for messages from a chosen origin.
 const POSTER = `<!doctype html><script>
 const q = new URLSearchParams(location.search);
-parent.postMessage(JSON.parse(q.get("data")), "*");
+(q.has("top") ? top : parent).postMessage(JSON.parse(q.get("data")), "*");
+</script>`;
+// A frame around another (a QR page whose message comes from a frame inside it).
+const WRAPPER = `<!doctype html><script>
+const f = document.createElement("iframe");
+f.src = new URLSearchParams(location.search).get("inner");
+document.documentElement.append(f);
 </script>`;
 
 before(async () => {
   harness = await startHarness({
     routes: {
       "/poster.html": (req, res) => res.writeHead(200, { "Content-Type": "text/html" }).end(POSTER),
+      "/wrapper.html": (req, res) => res.writeHead(200, { "Content-Type": "text/html" }).end(WRAPPER),
       // Where a QR login's goto points in these tests: a page that records it was reached.
       "/fake/authorize": (req, res) => res.writeHead(200, { "Content-Type": "text/html" }).end("<title>authorize</title>"),
       "/missing-sdk.js": (req, res) => res.writeHead(404).end(),
@@ -80,7 +87,8 @@ async function post(page, origin, data) {
         const frame = document.createElement("iframe");
         frame.onload = () => setTimeout(resolve, 150);
         frame.src = origin + "/poster.html?data=" + encodeURIComponent(JSON.stringify(data));
-        document.body.append(frame);
+        // Inside the QR's element, where Feishu's QR iframe is.
+        (document.getElementById("box") ?? document.body).append(frame);
       }),
     [origin, data],
   );
@@ -106,6 +114,46 @@ test("QR: messages from a foreign origin or with a bad tmp_code are ignored; a g
   await context.close();
 });
 
+test("QR: two instances on one page: a scan in one QR navigates with that QR's goto only (review finding)", async () => {
+  const { context, page } = await fresh(harness);
+  const gotos = await page.evaluate(async () => {
+    const gotos = {};
+    window.QRLogin = ({ id, goto }) => {
+      gotos[id] = goto;
+      const frame = document.createElement("iframe");
+      document.getElementById(id).append(frame);
+      return { matchOrigin: () => true };
+    };
+    const mounts = [];
+    for (const app of ["cli_qr_two_a", "cli_qr_two_b"]) {
+      const box = document.createElement("div");
+      box.id = "box-" + app;
+      document.body.append(box);
+      const auth = t.newLogin(app, { authorizeUrl: location.origin + "/fake/authorize" });
+      mounts.push(auth.mountQrLogin(box.id).ready);
+    }
+    await Promise.all(mounts);
+    return gotos;
+  });
+  const navigated = page.waitForURL(/\/fake\/authorize\?/);
+  // Feishu's QR page posts from inside the QR box of instance A (here from a frame nested in it).
+  await Promise.all([
+    navigated,
+    page.evaluate((origin) => {
+      const frame = document.createElement("iframe");
+      const inner = origin + "/poster.html?top&data=" + encodeURIComponent(JSON.stringify("tmp-two_1"));
+      frame.src = origin + "/wrapper.html?inner=" + encodeURIComponent(inner);
+      document.getElementById("box-cli_qr_two_a").append(frame);
+    }, harness.base),
+  ]);
+  await new Promise((r) => setTimeout(r, 300));
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get("tmp_code"), "tmp-two_1");
+  assert.equal(url.searchParams.get("client_id"), "cli_qr_two_a", "B's listener must not navigate with A's tmp_code: " + url);
+  assert.equal(url.searchParams.get("state"), new URL(gotos["box-cli_qr_two_a"]).searchParams.get("state"));
+  await context.close();
+});
+
 test("QR: dispose removes the iframe and the listener; a script that fails rejects ready with host", async () => {
   const { context, page } = await fresh(harness);
   const hits = harness.hits("/fake/authorize");
@@ -126,6 +174,25 @@ test("QR: dispose removes the iframe and the listener; a script that fails rejec
   }
   const sync = await page.evaluate(() => t.attempt(() => t.newLogin("cli_qr_target").mountQrLogin("no-such-element")));
   assertSdkError(rejected(sync), "config");
+  await context.close();
+});
+
+test("free() while a QR script is still loading rejects ready (review finding: it hung for ever)", async () => {
+  const { context, page } = await fresh(harness);
+  const result = await page.evaluate(async () => {
+    delete window.QRLogin;
+    const box = document.createElement("div");
+    box.id = "box-free";
+    document.body.append(box);
+    // The script never answers and hostTimeoutMs is long: only free() can end `ready`.
+    const auth = t.newLogin("cli_qr_free", { hostTimeoutMs: 60000 });
+    const qr = auth.mountQrLogin("box-free", { sdkUrl: "/hanging-sdk.js" });
+    auth.free();
+    return t.bounded(qr.ready, 2000);
+  });
+  assert.notEqual(result.pending, true, "ready settles after free()");
+  assertSdkError(rejected(result, "ready after free()"), "config", "ready after free()");
+  assert.match(result.error.message, /free\(\)/);
   await context.close();
 });
 

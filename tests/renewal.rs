@@ -619,3 +619,31 @@ fn renewal_settings_are_checked() {
         assert!(error.message().contains(field), "{}", error.message());
     }
 }
+
+#[test]
+fn a_second_logout_while_the_first_is_in_flight_ends_the_newer_session_server_side() {
+    // Review finding: logout() waits for logoutUrl's answer; a session that arrived meanwhile
+    // (another tab logged in, or a popup login here) was removed by a second logout() without
+    // its token ever reaching logoutUrl, so the server kept honouring it.
+    let browser = Browser::new();
+    sign_in(&browser, START + HOUR);
+    let mut tab = renewing_tab(&browser, json!({}));
+    let first = logout(&mut tab, json!({}));
+    let (first_op, request) = tab.pending_fetch();
+    assert_eq!(header(request, "Authorization"), Some("Bearer tok-1"));
+    // Another tab signs in before the logout endpoint answered.
+    tab.store_session(&session("tok-3", Some(START + HOUR)));
+    tab.feed(Event::StorageChanged { key: Some(SESSION_KEY.into()) });
+    let second = logout(&mut tab, json!({}));
+    assert_eq!(browser.stored_session(), None);
+    let posted: Vec<_> = fetches(tab.all()).into_iter().filter(|r| r.url == LOGOUT).collect();
+    assert_eq!(posted.len(), 2, "the newer session's token is posted too: {:?}", tab.all());
+    assert_eq!(header(posted[1], "Authorization"), Some("Bearer tok-3"));
+    // Both calls settle once the server answered; neither hangs.
+    tab.answered.push(first_op);
+    tab.feed(Event::Fetched { op: first_op, result: Ok(HttpResponse { status: 204, body: String::new() }) });
+    tab.answer_fetch(204, "");
+    assert_eq!(tab.result(first), &Ok(Value::Unit));
+    assert_eq!(tab.result(second), &Ok(Value::Unit));
+    assert_eq!(browser.stored_session(), None);
+}

@@ -15,9 +15,11 @@
 //!   (localStorage), so that the callback page in the popup knows it is one.
 //! - The popup hands over with `postMessage` to its own origin, exactly; the opener accepts only
 //!   messages from that popup window and that origin, with the state it sent, once.
-//! - A QR `message` is accepted only when the QR SDK's own `matchOrigin` (and `matchData`, when the
-//!   SDK has one) *and* this SDK's list of origins agree, and its `tmp_code` is short and made of
-//!   URL-safe characters; it is used once, with the `goto` this engine built.
+//! - A QR `message` is accepted only when it comes from inside the mount's element (every listener
+//!   on the page hears every message, another instance's QR included), the QR SDK's own
+//!   `matchOrigin` (and `matchData`, when the SDK has one) *and* this SDK's list of origins agree,
+//!   and its `tmp_code` is short and made of URL-safe characters; it is used once, with the `goto`
+//!   this engine built.
 
 use super::{Attempt, Engine, Finish, Phase, Purpose, Rng};
 use crate::authorize::{build_authorize_request, build_request_at, AuthorizeRequest, LoginOptions, PENDING_TTL_MS};
@@ -109,6 +111,10 @@ pub enum WindowEvent {
         match_origin: bool,
         /// The QR SDK's `matchData(event.data)` (true when it has none).
         match_data: bool,
+        /// `event.source` is the window of an iframe inside the mount's element (the QR SDK's),
+        /// or of a frame inside that: every listener on the page hears every message, so another
+        /// instance's QR is told apart by where its message comes from.
+        from_frame: bool,
         /// `event.data` as JSON.
         data: Json,
     },
@@ -357,8 +363,8 @@ impl Engine {
                     self.windows.qr = None;
                 }
             }
-            WindowEvent::QrMessage { mount, origin, match_origin, match_data, data } => {
-                self.qr_message(mount, &origin, match_origin && match_data, &data, out);
+            WindowEvent::QrMessage { mount, origin, match_origin, match_data, from_frame, data } => {
+                self.qr_message(mount, &origin, match_origin && match_data && from_frame, &data, out);
             }
             WindowEvent::DisposeQr { mount } => {
                 if self.windows.qr.as_ref().is_some_and(|q| q.mount == mount) {

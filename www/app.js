@@ -37,14 +37,17 @@ function busy(on) {
   for (const b of document.querySelectorAll("button.attempt")) b.disabled = on;
 }
 
-// Log each request the page makes (method, path, status: no bodies, no query).
+// Log each request the page makes (method, path, status: no bodies, no query). The status of
+// the last renewal request tells a refused renewal (401: the session ended) from other sign-outs.
 const realFetch = window.fetch.bind(window);
+let lastRenewal = null;
 window.fetch = async (input, init = {}) => {
   const url = new URL(input instanceof Request ? input.url : String(input), location.href);
   const shown = `${init.method || "GET"} ${url.origin === location.origin ? url.pathname : url.origin + url.pathname}`;
   try {
     const response = await realFetch(input, init);
     step(`${shown} → ${response.status}`, !response.ok);
+    if (url.pathname === "/api/feishu/refresh") lastRenewal = response.status;
     return response;
   } catch (e) {
     step(`${shown} → ${e.name}`, true);
@@ -57,14 +60,33 @@ const config = await (await realFetch("/config.json")).json();
 $("mode").textContent = config.emulator ? "local Feishu emulator" : `real ${config.brand} app ${config.appId}`;
 $("simulate").hidden = !config.emulator;
 
+// How long Feishu's user tokens live: the emulator's setting (the buttons below change it), or
+// Feishu's own 2 hours.
+const tokenTtlSecs = config.emulator ? (await (await realFetch("/emulator/settings")).json()).userTokenTtlSecs : 7200;
+// When the SDK renews: a third of the token lifetime before expiry, at most the SDK's default
+// minute. Why: the reference backend spends Feishu's refresh token only once the user token has
+// less than half its lifetime left (at most 5 minutes), and a session never outlives that token,
+// so a renewal asked earlier hands back the same expiry (and the SDK, which never renews in the
+// first half of a session, would ask again at half of what is left). And renewBeforeMs must stay
+// below the session's lifetime: 60 s before a 30 s session would be "now" for ever, were it not
+// for that half-life floor. A third lands inside the backend's window with time left for the
+// request (and for expiresIn being whole seconds). 30 s tokens: 10 s; 2 h: 60 s.
+const renewBeforeMs = Math.min(60_000, Math.floor((tokenTtlSecs * 1000) / 3));
+
 function makeAuth(extra = {}) {
   return new FeishuLogin({
     appId: config.appId,
     brand: config.brand,
     backend: "/api/feishu/login",
+    // Renewal before expiry and a logout the server honours (the reference backend's endpoints).
+    refreshUrl: "/api/feishu/refresh",
+    logoutUrl: "/api/logout",
+    renewBeforeMs,
     // In emulator mode the authorize page is this server's; in real mode the brand's default.
     ...(config.emulator ? { authorizeUrl: location.origin + "/open-apis/authen/v1/authorize" } : {}),
-    scope: ["contact:user.base:readonly"],
+    // offline_access: Feishu hands the backend a refresh token, so the session can be renewed
+    // past the user token's lifetime (without it the backend's renewal answers 401).
+    scope: ["contact:user.base:readonly", "offline_access"],
     ...extra,
   });
 }
@@ -85,12 +107,26 @@ const oauth = () => (passportMode ? makeAuth() : auth);
 window.demo = { auth, FeishuLoginError };
 $("surface").textContent = auth.surface;
 
+let shown = null;
 function render(session) {
+  shown = session;
   $("status").textContent = session ? `signed in (${session.surface})` : "signed out";
   $("user").textContent = session?.user ? `${session.user.name} (${session.user.enName ?? ""})` : "–";
   $("expires").textContent = session?.expiresAt ? new Date(session.expiresAt).toLocaleString() : "–";
   document.body.dataset.session = session ? "yes" : "no";
+  countdown();
 }
+// "session expires in N s", live. The SDK itself ends the session at expiresAt (onChange(null))
+// and renews it renewBeforeMs before.
+function countdown() {
+  const at = shown?.expiresAt;
+  $("expires-in").textContent = !shown
+    ? "–"
+    : at
+      ? `session expires in ${Math.max(0, Math.ceil((at - Date.now()) / 1000))} s`
+      : "session does not expire";
+}
+setInterval(countdown, 500);
 function showError(e) {
   const text = e instanceof FeishuLoginError
     ? `${e.kind}${e.code !== undefined ? " · code " + e.code : ""}${e.status !== undefined ? " · HTTP " + e.status : ""}\n${e.message}`
@@ -104,9 +140,20 @@ function clearError() {
   $("error").hidden = true;
   delete $("error").dataset.kind;
 }
+const until = (session) => (session.expiresAt ? new Date(session.expiresAt).toLocaleTimeString() : "no expiry");
 auth.onChange((session) => {
+  const before = shown;
   render(session);
-  step(session ? "onChange: signed in" : "onChange: signed out");
+  if (before && session && before.token !== session.token && before.user?.openId === session.user?.openId) {
+    // The same user with a new token: a renewal (in this tab, or another tab's it picked up).
+    step(`renewed: new session until ${until(session)}`);
+  } else if (before && !session && lastRenewal === 401) {
+    step("onChange: signed out (the backend refused the renewal: the session has ended)", true);
+    lastRenewal = null;
+  } else {
+    lastRenewal = null;
+    step(session ? "onChange: signed in" : "onChange: signed out");
+  }
 });
 render(auth.session);
 
@@ -138,9 +185,17 @@ $("login").onclick = () => {
 };
 // Back from the back/forward cache: the page is live again.
 addEventListener("pageshow", (e) => e.persisted && busy(false));
-$("logout").onclick = () => {
-  auth.logout();
+$("logout").onclick = async () => {
   clearError();
+  step("logout: POST /api/logout revokes the session on the server; every tab forgets it now");
+  try {
+    // Signed out locally at once; settles once the backend answered (a failure is only a
+    // console warning: the session is gone all the same).
+    await auth.logout();
+    step("logged out: the backend refuses the old token from now on");
+  } catch (e) {
+    showError(e);
+  }
 };
 $("me").onclick = async () => {
   const response = await fetch("/api/me", { headers: auth.authHeaders() });
@@ -218,6 +273,55 @@ async function fault(count) {
   step(count ? `emulator: the next ${count} token call(s) fail with 20050` : "emulator: faults cleared");
   await showFaults();
 }
+// --- Renewal and revocation (issue #12) ---------------------------------------------------------
+$("lifetimes").textContent = `User tokens live ${tokenTtlSecs >= 3600 ? tokenTtlSecs / 3600 + " h" : tokenTtlSecs + " s"}; the SDK renews ${renewBeforeMs / 1000} s before a session expires.`;
+for (const button of [$("ttl-short"), $("ttl-long")]) {
+  button.onclick = async () => {
+    const ttl = Number(button.dataset.ttl);
+    await realFetch("/emulator/settings", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ userTokenTtlSecs: ttl }),
+    });
+    // renewBeforeMs is fixed when the SDK is constructed: the page reloads to fit the new
+    // lifetime. The current session keeps its own; tokens issued from now on get the new one.
+    step(`emulator: user tokens issued from now on live ${button.textContent.replace("Tokens live ", "")}: sign in again to get one`);
+    location.reload();
+  };
+}
+$("renew-now").onclick = async () => {
+  clearError();
+  const session = auth.session;
+  if (!session) return step("renew now: not signed in", true);
+  step("renew now: getSession() with a minValidityMs longer than the session has left");
+  try {
+    const renewed = await auth.getSession({ minValidityMs: Math.max(0, (session.expiresAt ?? Date.now()) - Date.now()) + 1000 });
+    // The backend checks the user with Feishu each time; it answers the same token when nothing
+    // changed (same second, same expiry), else a new one (onChange logged "renewed").
+    step(
+      renewed
+        ? `renew now: done, ${renewed.token === session.token ? "the same session" : "a new session"} until ${until(renewed)}`
+        : "renew now: the session has ended",
+      !renewed,
+    );
+  } catch (e) {
+    showError(e);
+  }
+};
+$("revoke").onclick = async () => {
+  clearError();
+  const openId = auth.session?.user?.openId;
+  if (!openId) return step("revoke: sign in first (the emulator revokes the signed-in user)", true);
+  const response = await realFetch("/emulator/revoke", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ openId }),
+  });
+  if (!response.ok) return step(`revoke: the emulator answered ${response.status}`, true);
+  const { revoked } = await response.json();
+  step(`emulator: ${auth.session?.user?.name ?? "the user"} withdrew consent (${revoked} refresh token(s) revoked): the next renewal is refused (401) and ends the session`);
+};
+
 $("fault-once").onclick = () => fault(1);
 $("fault-many").onclick = () => fault(5);
 $("fault-clear").onclick = () => fault(0);

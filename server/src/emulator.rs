@@ -1075,29 +1075,38 @@ async fn set_settings(
     settings_answer(&emulator)
 }
 
+/// Names the user by index (`user`, as host codes do) or by `openId` (what a page knows from its
+/// session: the demo's "Revoke" button).
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct RevokeRequest {
-    user: usize,
+    user: Option<usize>,
+    open_id: Option<String>,
 }
 
 /// Emulator only: the user withdraws the apps' authorization: their refresh tokens answer 20064
 /// and their user access tokens stop working.
 async fn revoke_user(State(emulator): State<Arc<Emulator>>, Json(request): Json<RevokeRequest>) -> Response {
-    if request.user >= emulator.config.users.len() {
+    let users = &emulator.config.users;
+    let index = match (request.user, request.open_id.as_deref()) {
+        (Some(index), None) => Some(index).filter(|i| *i < users.len()),
+        (None, Some(open_id)) => users.iter().position(|u| u.open_id == open_id),
+        _ => {
+            return (StatusCode::BAD_REQUEST, Json(json!({ "message": "expected {user} or {openId}" }))).into_response()
+        }
+    };
+    let Some(index) = index else {
         return (StatusCode::BAD_REQUEST, Json(json!({ "message": "no such user" }))).into_response();
-    }
+    };
     let mut revoked = 0;
     for (grant, _) in emulator.refresh_tokens.lock().unwrap().entries.values_mut() {
-        if grant.user == request.user && !grant.revoked {
+        if grant.user == index && !grant.revoked {
             grant.revoked = true;
             revoked += 1;
         }
     }
-    emulator.user_tokens.lock().unwrap().entries.retain(|_, (user, _)| *user != request.user);
-    eprintln!(
-        "[emulator] {} withdrew the authorization ({revoked} refresh tokens revoked)",
-        emulator.config.users[request.user].en_name
-    );
+    emulator.user_tokens.lock().unwrap().entries.retain(|_, (user, _)| *user != index);
+    eprintln!("[emulator] {} withdrew the authorization ({revoked} refresh tokens revoked)", users[index].en_name);
     Json(json!({ "revoked": revoked })).into_response()
 }
 

@@ -280,7 +280,7 @@ fn landing_page(config: &EmulatorConfig) -> String {
          <li><code>POST /emulator/host-code</code> <code>{{surface, user?, appId?}}</code>: a code as a host API gives it</li>\
          <li><code>POST /emulator/faults</code> <code>{{count, kind}}</code>: the next token calls fail</li>\
          <li><code>POST /emulator/settings</code> <code>{{userTokenTtlSecs?, refreshTokenTtlSecs?}}</code>: token lifetimes</li>\
-         <li><code>POST /emulator/revoke</code> <code>{{user}}</code>: the user withdraws the authorization</li></ul></body></html>"
+         <li><code>POST /emulator/revoke</code> <code>{{user}}</code> or <code>{{openId}}</code>: the user withdraws the authorization</li></ul></body></html>"
     )
 }
 

@@ -243,6 +243,24 @@ async fn a_user_token_feishu_no_longer_accepts_ends_the_session_at_renewal() {
 }
 
 #[tokio::test]
+async fn revoke_names_the_user_by_open_id_and_spares_the_others() {
+    let c = cluster(Arc::new(MemoryStore::default()), 1).await;
+    let (revoked, _) = c.login(0, 1, "offline_access").await;
+    let (spared, _) = c.login(0, 2, "offline_access").await;
+    let open_id = crate::emulator::demo_users()[1].open_id.clone();
+    let (status, answer) = c.post(&c.feishu, "/emulator/revoke", None, json!({ "openId": open_id })).await;
+    assert_eq!((status, answer["revoked"].as_u64()), (200, Some(1)), "{answer}");
+    assert_eq!(c.refresh(0, &revoked).await.0, 401);
+    assert_eq!(c.refresh(0, &spared).await.0, 200, "another user's sign-in stays");
+    for bad in
+        [json!({ "openId": "ou_nobody" }), json!({ "user": 3 }), json!({}), json!({ "user": 0, "openId": open_id })]
+    {
+        let (status, answer) = c.post(&c.feishu, "/emulator/revoke", None, bad.clone()).await;
+        assert_eq!(status, 400, "{bad} → {answer}");
+    }
+}
+
+#[tokio::test]
 async fn a_renewal_lock_left_by_a_dead_replica_delays_renewal_until_it_lapses_and_no_longer() {
     let c = cluster(Arc::new(MemoryStore::default()), 1).await;
     c.post(&c.feishu, "/emulator/settings", None, json!({ "userTokenTtlSecs": 60 })).await;

@@ -400,6 +400,10 @@ enum Phase {
     Navigating { hidden: bool },
     /// A renewal waits for the Web Lock that makes it the one renewing tab.
     Locking,
+    /// A renewal holds the Web Lock and waits [`LEASE_SETTLE_MS`] before deciding: the grant
+    /// and the previous holder's localStorage write reach this page by different routes, so
+    /// the renewed session may arrive just after the lock.
+    Locked,
     /// A renewal wrote the cross-tab lease and waits [`LEASE_SETTLE_MS`] to see whether it kept it.
     Lease,
     /// Another tab holds the renewal lease: wait for its session, or for the lease to run out.
@@ -1311,9 +1315,14 @@ impl Engine {
                         self.take_lease(index, ports, out);
                     } else {
                         self.life.lock = Some(op);
-                        // The tab that held the lock before may have renewed already.
+                        // The tab that held the lock before may have renewed already (its
+                        // session may still be on its way: settle first).
                         if !self.adopt_if_renewed(index, ports, out) {
-                            self.renew_now(index, out);
+                            let op = self.op();
+                            let attempt = &mut self.attempts[index];
+                            attempt.op = op;
+                            attempt.phase = Phase::Locked;
+                            out.push(Effect::Sleep { op, ms: LEASE_SETTLE_MS });
                         }
                     }
                 }
@@ -1333,6 +1342,11 @@ impl Engine {
             Event::Slept { op } => match self.attempt_index(op) {
                 Some(index) if matches!(self.attempts[index].phase, Phase::Lease) => {
                     self.lease_settled(index, ports, out)
+                }
+                Some(index) if matches!(self.attempts[index].phase, Phase::Locked) => {
+                    if !self.adopt_if_renewed(index, ports, out) {
+                        self.renew_now(index, out);
+                    }
                 }
                 Some(index) if matches!(self.attempts[index].phase, Phase::Watching) => {
                     // The lease ran out without a new session: its holder is gone. Take over.

@@ -21,7 +21,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { startListening } from "../tests/support/listening.mjs";
+import { startDemo } from "../tests/support/listening.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: args } = parseArgs({
@@ -45,9 +45,8 @@ const b64url = (buf) => buf.toString("base64url");
 
 /** Starts the server on a free port; resolves with its base URL and process. */
 async function startServer() {
-  const env = { ...process.env, PORT: "0", FEISHU_APP_ID: "", FEISHU_APP_SECRET: "", FEISHU_LOGIN_ROOT: root };
   // stderr: one log line per login, not wanted here.
-  const started = startListening(args.server, [], { env, stderr: "ignore" });
+  const started = startDemo(root, { binary: args.server, stderr: "ignore" });
   const { child, base } = await started.catch((e) => {
     throw new Error(`${e.message} (build it first: cargo build --release -p feishu-login-server)`);
   });

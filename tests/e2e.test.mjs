@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium } from "./support/chromium.mjs";
-import { startListening } from "./support/listening.mjs";
+import { startDemo } from "./support/listening.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const artifacts = join(root, "tests", "artifacts");
@@ -15,9 +15,7 @@ let server, browser, base;
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
-  ({ child: server, base } = await startListening(join(root, "target", "debug", "feishu-login-server"), [], {
-    env: { ...process.env, PORT: "0", FEISHU_APP_ID: "", FEISHU_APP_SECRET: "", FEISHU_LOGIN_ROOT: root },
-  }));
+  ({ child: server, base } = await startDemo(root));
   browser = await launchChromium();
 });
 

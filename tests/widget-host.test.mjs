@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium } from "./support/chromium.mjs";
-import { startListening } from "./support/listening.mjs";
+import { startDemo } from "./support/listening.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const addonApi = join(root, "node_modules", "@lark-opdev", "block-docs-addon-api", "dist", "es", "index.js");
@@ -32,9 +32,7 @@ document.body.dataset.ready = "yes";
 </script>`;
 
 before(async () => {
-  ({ child: server, base: demoBase } = await startListening(join(root, "target", "debug", "feishu-login-server"), [], {
-    env: { ...process.env, PORT: "0", FEISHU_APP_ID: "", FEISHU_APP_SECRET: "", FEISHU_LOGIN_ROOT: root },
-  }));
+  ({ child: server, base: demoBase } = await startDemo(root));
   // The widget's own origin (as a Vite dev server would be), with the package and the addon API.
   widgetServer = createServer(async (req, res) => {
     const path = new URL(req.url, "http://x").pathname;

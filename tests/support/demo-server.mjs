@@ -4,15 +4,12 @@
 import { mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startListening } from "./listening.mjs";
+import { startDemo } from "./listening.mjs";
 
 export async function startDemoServer(root, www) {
   const fakeRoot = mkdtempSync(join(tmpdir(), "feishu-login-root-"));
   symlinkSync(www, join(fakeRoot, "www"));
-  const { child: server, base } = await startListening(join(root, "target", "debug", "feishu-login-server"), [], {
-    env: { ...process.env, PORT: "0", FEISHU_APP_ID: "", FEISHU_APP_SECRET: "", FEISHU_LOGIN_ROOT: fakeRoot },
-    stderr: "ignore",
-  });
+  const { child: server, base } = await startDemo(root, { feishuRoot: fakeRoot, stderr: "ignore" });
   return { base, stop: () => server.kill() };
 }
 

@@ -429,31 +429,10 @@ mod tests {
         assert_eq!(passport_base("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
     }
 
-    use crate::{app, Settings};
-    use std::path::Path;
-
-    struct Server {
-        base: String,
-        http: reqwest::Client,
-    }
+    use crate::tests::{start as start_demo, Server};
 
     async fn start() -> Server {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let settings = Settings {
-            port: addr.port(),
-            root: Path::new(env!("CARGO_MANIFEST_DIR")).join(".."),
-            real: None,
-            session_secret: b"test-secret".to_vec(),
-            session_ttl: Duration::from_secs(60),
-            code_ttl: Duration::from_secs(60),
-            token_ttls: (super::super::DEFAULT_USER_TOKEN_TTL, super::super::DEFAULT_REFRESH_TOKEN_TTL),
-            store: std::sync::Arc::new(crate::store::MemoryStore::default()),
-        };
-        let app = app(&settings, addr);
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Server { base: format!("http://{addr}"), http }
+        start_demo(Duration::from_secs(60)).await
     }
 
     impl Server {

@@ -6,12 +6,14 @@ use base64::Engine;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-struct Server {
-    base: String,
-    http: reqwest::Client,
+/// A demo server (emulator and reference backend) on a free 127.0.0.1 port, and a client that
+/// does not follow redirects. Also used by the emulator's passport tests.
+pub(crate) struct Server {
+    pub(crate) base: String,
+    pub(crate) http: reqwest::Client,
 }
 
-async fn start(code_ttl: Duration) -> Server {
+pub(crate) async fn start(code_ttl: Duration) -> Server {
     start_with(code_ttl, Duration::from_secs(60)).await
 }
 

@@ -705,19 +705,11 @@ async fn oauth_token(State(emulator): State<Arc<Emulator>>, body: Option<Json<To
     let Some(code) = &request.code else {
         return feishu_error(StatusCode::BAD_REQUEST, 20001, "code is required");
     };
-    if emulator.was_used(code, CodeKind::OAuth) {
-        return feishu_error(StatusCode::BAD_REQUEST, 20065, "the code has already been used");
-    }
-    let mut grants = emulator.grants.lock().unwrap();
-    let Some(grant) = grants.get_mut(code).filter(|g| g.kind == CodeKind::OAuth) else {
-        return feishu_error(StatusCode::BAD_REQUEST, 20003, "the code was not found");
+    let mut grants = match oauth_code(&emulator, code, client_id) {
+        Ok(grants) => grants,
+        Err((code, message)) => return feishu_error(StatusCode::BAD_REQUEST, code, message),
     };
-    if grant.issued.elapsed() >= emulator.config.code_ttl {
-        return feishu_error(StatusCode::BAD_REQUEST, 20004, "the code has expired");
-    }
-    if &grant.client_id != client_id {
-        return feishu_error(StatusCode::BAD_REQUEST, 20024, "the code was issued to another app");
-    }
+    let grant = grants.get_mut(code).expect("oauth_code found it");
     if let Some(expected) = &grant.redirect_uri {
         if request.redirect_uri.as_deref() != Some(expected.as_str()) {
             return feishu_error(StatusCode::BAD_REQUEST, 20071, "redirect_uri differs from the authorization request");
@@ -742,6 +734,31 @@ async fn oauth_token(State(emulator): State<Arc<Emulator>>, body: Option<Json<To
         Some((answer, _)) => Json(answer).into_response(),
         None => rate_limited(),
     }
+}
+
+/// The checks every redemption of an OAuth code makes (OAuth token v2 and the passport token
+/// endpoint): not used yet (20065), known (20003), unexpired (20004), issued to `client_id`
+/// (20024). The store, locked, for the caller's own checks and [`Emulator::redeem`]; the grant
+/// is in it under `code`. Else Feishu's code and message (HTTP 400).
+fn oauth_code<'e>(
+    emulator: &'e Emulator,
+    code: &str,
+    client_id: &str,
+) -> Result<std::sync::MutexGuard<'e, Bounded<Grant>>, (i64, &'static str)> {
+    if emulator.was_used(code, CodeKind::OAuth) {
+        return Err((20065, "the code has already been used"));
+    }
+    let mut grants = emulator.grants.lock().unwrap();
+    let Some(grant) = grants.get_mut(code).filter(|g| g.kind == CodeKind::OAuth) else {
+        return Err((20003, "the code was not found"));
+    };
+    if grant.issued.elapsed() >= emulator.config.code_ttl {
+        return Err((20004, "the code has expired"));
+    }
+    if grant.client_id != client_id {
+        return Err((20024, "the code was issued to another app"));
+    }
+    Ok(grants)
 }
 
 /// The scopes of a new token: the granted ones, or the subset `requested` names.

@@ -290,19 +290,11 @@ pub(super) async fn passport_token(
     if !emulator.app_authenticated(client_id, client_secret) {
         return feishu_error(StatusCode::BAD_REQUEST, 20002, "client_secret is invalid");
     }
-    if emulator.was_used(code, CodeKind::OAuth) {
-        return feishu_error(StatusCode::BAD_REQUEST, 20065, "the code has already been used");
-    }
-    let mut grants = emulator.grants.lock().unwrap();
-    let Some(grant) = grants.get_mut(code).filter(|g| g.kind == CodeKind::OAuth) else {
-        return feishu_error(StatusCode::BAD_REQUEST, 20003, "the code was not found");
+    let mut grants = match super::oauth_code(&emulator, code, client_id) {
+        Ok(grants) => grants,
+        Err((code, message)) => return feishu_error(StatusCode::BAD_REQUEST, code, message),
     };
-    if &grant.client_id != client_id {
-        return feishu_error(StatusCode::BAD_REQUEST, 20024, "the code was issued to another app");
-    }
-    if grant.issued.elapsed() >= emulator.config.code_ttl {
-        return feishu_error(StatusCode::BAD_REQUEST, 20004, "the code has expired");
-    }
+    let grant = grants.get_mut(code).expect("oauth_code found it");
     if grant.challenge.is_some() {
         return feishu_error(
             StatusCode::BAD_REQUEST,

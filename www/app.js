@@ -144,8 +144,12 @@ const until = (session) => (session.expiresAt ? new Date(session.expiresAt).toLo
 auth.onChange((session) => {
   const before = shown;
   render(session);
-  if (before && session && before.token !== session.token && before.user?.openId === session.user?.openId) {
-    // The same user with a new token: a renewal (in this tab, or another tab's it picked up).
+  if (
+    before && session && before.token !== session.token &&
+    before.user?.openId === session.user?.openId && before.surface === session.surface
+  ) {
+    // The same user on the same surface with a new token: a renewal (in this tab, or another
+    // tab's it picked up); a host simulation signing in again is a new login, not a renewal.
     step(`renewed: new session until ${until(session)}`);
   } else if (before && !session && lastRenewal === 401) {
     step("onChange: signed out (the backend refused the renewal: the session has ended)", true);

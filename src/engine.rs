@@ -1069,15 +1069,7 @@ impl Engine {
         let reply = match outcome {
             Ok(reply) => reply,
             Err(error) => match retry_delay(&error, tries, backend, source) {
-                Some(ms) => {
-                    let op = self.op();
-                    let attempt = &mut self.attempts[index];
-                    attempt.op = op;
-                    if let Phase::Exchange { tries, .. } = &mut attempt.phase {
-                        *tries += 1;
-                    }
-                    return out.push(Effect::Sleep { op, ms });
-                }
+                Some(ms) => return self.retry_after(index, ms, out),
                 None => return self.fail(index, error, out),
             },
         };
@@ -1098,6 +1090,18 @@ impl Engine {
         for id in attempt.waiters {
             out.push(Effect::Settle { id, result: Ok(Value::Session) });
         }
+    }
+
+    /// Retries the exchange of the attempt at `index` (a login's or a renewal's) after `ms`: a
+    /// new op, so that a late answer to the failed try is ignored, and one more try counted.
+    fn retry_after(&mut self, index: usize, ms: u32, out: &mut Vec<Effect>) {
+        let op = self.op();
+        let attempt = &mut self.attempts[index];
+        attempt.op = op;
+        if let Phase::Exchange { tries, .. } = &mut attempt.phase {
+            *tries += 1;
+        }
+        out.push(Effect::Sleep { op, ms });
     }
 
     fn fail(&mut self, index: usize, error: Error, out: &mut Vec<Effect>) {
@@ -1669,15 +1673,7 @@ impl Engine {
                 return;
             }
             Err(error) => match retry_delay(&error, tries, endpoint, source) {
-                Some(ms) => {
-                    let op = self.op();
-                    let attempt = &mut self.attempts[index];
-                    attempt.op = op;
-                    if let Phase::Exchange { tries, .. } = &mut attempt.phase {
-                        *tries += 1;
-                    }
-                    return out.push(Effect::Sleep { op, ms });
-                }
+                Some(ms) => return self.retry_after(index, ms, out),
                 None => return self.fail(index, error, out),
             },
         };

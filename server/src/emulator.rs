@@ -284,6 +284,8 @@ pub struct Emulator {
     /// Refresh tokens, kept twice their lifetime (see [`RefreshGrant`]).
     refresh_tokens: Mutex<Bounded<RefreshGrant>>,
     lifetimes: Mutex<Lifetimes>,
+    /// QR scans waiting for their `tmp_code` (issue #10, [`passport`]).
+    scans: Mutex<Bounded<passport::Scan>>,
     faults: Mutex<Faults>,
 }
 
@@ -359,6 +361,7 @@ impl Emulator {
             config,
             refresh_tokens: Mutex::default(),
             lifetimes: Mutex::new(lifetimes),
+            scans: Mutex::default(),
             grants: Mutex::default(),
             used: Mutex::default(),
             user_tokens: Mutex::default(),

@@ -17,7 +17,7 @@
 //!
 //! A child of the emulator module, so that it shares the emulator's stores without widening them.
 
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use axum::extract::rejection::FormRejection;
@@ -30,19 +30,16 @@ use serde_json::json;
 
 use super::{
     authorize_page, bearer, check_authorize, feishu_error, injected_fault, random_id, rate_limited, redirect_with,
-    AuthorizeParams, Bounded, CodeKind, Emulator, WhenFull,
+    AuthorizeParams, CodeKind, Emulator, WhenFull,
 };
 use crate::backend::Backend;
 
-/// A scan of the QR code: who scanned, for which app.
-struct Scan {
+/// A scan of the QR code: who scanned, for which app; kept by the emulator until its
+/// `tmp_code` comes back through an authorize URL.
+pub(super) struct Scan {
     user: usize,
     client_id: String,
 }
-
-/// Scans waiting for their `tmp_code` to come back through an authorize URL. One store for the
-/// process (tmp_codes are random), bounded like the emulator's own.
-static SCANS: LazyLock<Mutex<Bounded<Scan>>> = LazyLock::new(Mutex::default);
 
 /// How long a `tmp_code` is valid.
 const TMP_CODE_TTL: Duration = Duration::from_secs(300);
@@ -177,7 +174,7 @@ pub(super) async fn qr_scan(State(emulator): State<Arc<Emulator>>, Json(request)
     let (user, person) = emulator.user(request.user.unwrap_or(0));
     let tmp_code = random_id("tmp-");
     let scan = Scan { user, client_id };
-    if !SCANS.lock().unwrap().insert(tmp_code.clone(), scan, TMP_CODE_TTL, WhenFull::Refuse) {
+    if !emulator.scans.lock().unwrap().insert(tmp_code.clone(), scan, TMP_CODE_TTL, WhenFull::Refuse) {
         return rate_limited();
     }
     eprintln!("[emulator] {} scanned the QR code", person.en_name);
@@ -185,14 +182,9 @@ pub(super) async fn qr_scan(State(emulator): State<Arc<Emulator>>, Json(request)
 }
 
 /// The scan a `tmp_code` stands for, taken (single use).
-fn take_scan(tmp_code: &str) -> Option<Scan> {
-    SCANS
-        .lock()
-        .unwrap()
-        .entries
-        .remove(tmp_code)
-        .filter(|(_, until)| *until > std::time::Instant::now())
-        .map(|(s, _)| s)
+fn take_scan(emulator: &Emulator, tmp_code: &str) -> Option<Scan> {
+    let (scan, until) = emulator.scans.lock().unwrap().remove(tmp_code)?;
+    (until > std::time::Instant::now()).then_some(scan)
 }
 
 /// With a `tmp_code`: the scanned user is signed in, back to `redirect_uri` with a code at once.
@@ -201,7 +193,7 @@ async fn scanned(emulator: &Emulator, params: &AuthorizeParams, tmp_code: &str, 
         Ok(checked) => checked,
         Err((code, message)) => return super::error_page(code, message),
     };
-    let Some(scan) = take_scan(tmp_code).filter(|s| s.client_id == app.id) else {
+    let Some(scan) = take_scan(emulator, tmp_code).filter(|s| s.client_id == app.id) else {
         return super::error_page(20003, "the tmp_code is unknown, used or expired: scan again");
     };
     let challenge = params

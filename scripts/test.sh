@@ -17,6 +17,10 @@ cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
 cargo clippy --no-default-features --target wasm32-unknown-unknown -- -D warnings  # the shipped no_std build
 cargo clippy -p feishu-login-server --all-targets -- -D warnings
 
+step "the declared rust-version builds (cargo +$msrv check, native and the shipped wasm32 build)"
+cargo "+$msrv" check --lib --quiet
+cargo "+$msrv" check --lib --quiet --no-default-features --target wasm32-unknown-unknown
+
 step "rustdoc (native and wasm32, -D warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet --target wasm32-unknown-unknown

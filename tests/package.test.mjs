@@ -172,3 +172,50 @@ test("the packed entry runs the full redirect flow with PKCE in Chromium", async
   assert.equal(replay.url, `${base}/app/index.html`);
   await page.close();
 });
+
+test("a plain page's wasm preload is taken by init(), whose warm-up leaves storage, listeners and the URL alone", async () => {
+  const page = await browser.newPage();
+  // The plain-page preload of the README, and feishu-login/wasm-url naming the same file.
+  await page.route(`${base}/plain.html?x=1`, (route) => route.fulfill({ contentType: "text/html", body: `<!doctype html>
+    <link rel="preload" href="/pkg/feishu_login_bg.wasm" as="fetch" type="application/wasm" crossorigin>
+    <script type="module">
+      import init from "/pkg/index.js";
+      import { wasmUrl } from "/pkg/wasm-url.js";
+      localStorage.setItem("app", "1");
+      sessionStorage.setItem("tab", "2");
+      const seen = () => JSON.stringify([{ ...localStorage }, { ...sessionStorage }, location.href]);
+      const before = seen();
+      await init();
+      window.result = { wasmUrl, before, after: seen(), wasm: performance.getEntriesByType("resource").filter((e) => e.name.endsWith(".wasm")).map((e) => e.initiatorType) };
+    </script>` }));
+  await page.goto(`${base}/plain.html?x=1`);
+  await page.waitForFunction(() => window.result);
+  const result = await page.evaluate(() => window.result);
+  assert.equal(result.wasmUrl, `${base}/pkg/feishu_login_bg.wasm`);
+  assert.deepEqual(result.wasm, ["link"], "one request for the wasm: the preload's");
+  assert.equal(result.after, result.before);
+  // The warm-up instance was freed: no listener of it is left on the window.
+  const cdp = await page.context().newCDPSession(page);
+  const { result: win } = await cdp.send("Runtime.evaluate", { expression: "window" });
+  const { listeners } = await cdp.send("DOMDebugger.getEventListeners", { objectId: win.objectId });
+  const sdkEvents = ["pagehide", "pageshow", "storage", "visibilitychange", "online", "message"];
+  assert.deepEqual(listeners.map((l) => l.type).filter((t) => sdkEvents.includes(t)), []);
+  await page.close();
+});
+
+test("init() where localStorage refuses: its warm-up prints no storage warning", async () => {
+  const page = await browser.newPage();
+  const warnings = [];
+  page.on("console", (m) => m.type() === "warning" && warnings.push(m.text()));
+  await page.route(`${base}/refusing.html`, (route) => route.fulfill({ contentType: "text/html", body: `<!doctype html>
+    <script type="module">
+      Object.defineProperty(window, "localStorage", { get() { throw new DOMException("blocked", "SecurityError"); } });
+      const { default: init } = await import("/pkg/index.js");
+      await init();
+      window.done = true;
+    </script>` }));
+  await page.goto(`${base}/refusing.html`);
+  await page.waitForFunction(() => window.done);
+  assert.deepEqual(warnings, []);
+  await page.close();
+});

@@ -59,7 +59,9 @@ export function RequireLogin({ children, fallback = null, loginOptions }) {
   const { status, error, login } = useFeishuLogin();
   // This visit: whether it asked for a login, and whether a logout happened during it (the
   // store's logout count moved, or a logout was under way when it mounted).
-  const [visit] = useState(() => ({ asked: false, logouts: store.logouts(), loggedOut: status === "signingOut" }));
+  const ref = useRef(null);
+  ref.current ??= { asked: false, logouts: store.logouts(), loggedOut: status === "signingOut" };
+  const visit = ref.current;
   useEffect(() => {
     if (status === "signingOut" || store.logouts() !== visit.logouts) visit.loggedOut = true;
     if (status === "signedIn") {

@@ -5,5 +5,12 @@ import { FeishuLoginError, makeFeishuLogin, wrapInit } from "./__DRIVER_MODULE__
 
 export { FeishuLoginError };
 export const FeishuLogin = makeFeishuLogin(Engine);
-export default wrapInit(glueInit, FeishuLogin);
+const load = wrapInit(glueInit, FeishuLogin);
+// Without an argument init() fetches the wasm next to this module, which Node's fetch cannot
+// (a file: URL): there the answer is initSync.
+export default (input) => load(input).catch((e) => {
+  throw input == null && globalThis.process?.versions?.node
+    ? new FeishuLoginError("unsupported", "in Node, use initSync (README: Node): " + e.message)
+    : e;
+});
 export const initSync = (module) => void glueInitSync(module);

@@ -163,7 +163,7 @@ cpSync(join(template, "bundler-index.d.ts"), join(pkg, "bundler", "index.d.ts"))
 // The framework entries (feishu-login/react, feishu-login/vue) and the store they share, as
 // written: readable ES modules that the app's bundler minifies with React or Vue. They import
 // the web entry (./index.js), not a copy of it.
-const bindings = ["framework.js", "react.js", "react.d.ts", "vue.js", "vue.d.ts"];
+const bindings = ["framework.js", "framework.d.ts", "react.js", "react.d.ts", "vue.js", "vue.d.ts"];
 for (const f of bindings) cpSync(join(template, f), join(pkg, f));
 // The wasm's URL for a preload link (feishu-login/wasm-url, next to the wasm it names) and the
 // Vite plugin that writes that link into built HTML (feishu-login/vite): tools, not loaded by

@@ -37,5 +37,6 @@ cargo build -p feishu-login-server
 # Every browser test runs the built package through its public JS API, as users do:
 # browser/hosts (the v0 contract), defects (issue #9's regressions), package, e2e, bindings
 # (feishu-login/react and /vue) and examples (examples/*, built from the packed package; their
-# npm dependencies are installed on the first run and kept), readme (README.zh-CN.md in step).
+# npm dependencies are installed on the first run and kept), readme (README.zh-CN.md in step),
+# readme-snippets (every JS/TS snippet of both READMEs under tsc --strict).
 node --test tests/*.test.mjs

@@ -27,7 +27,7 @@ before(async () => {
   installWith(dir, packPkg(root));
   rmSync(www, { recursive: true, force: true });
   mkdirSync(www, { recursive: true });
-  for (const [app, mode] of [["react", "development"], ["vue", "production"]]) {
+  for (const [app, mode] of [["react", "development"], ["vue", "production"], ["react-guard", "development"], ["vue-guard", "production"]]) {
     buildSync({
       entryPoints: [join(dir, `${app}-app.js`)], outfile: join(www, `${app}.js`), absWorkingDir: dir,
       bundle: true, format: "esm", target: "es2022", logLevel: "warning",
@@ -48,16 +48,16 @@ after(async () => {
 const seen = (page) => page.evaluate(() => window.seen);
 const statusIs = (page, status) => page.waitForFunction((s) => document.getElementById("status")?.textContent === s, status);
 
-async function open(app, mode) {
+async function open(app, mode, { key = "mode", path = "/" } = {}) {
   serve(app);
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(server.base + "/");
-  if (mode) {
-    await page.evaluate((m) => sessionStorage.setItem("mode", m), mode);
-    await page.reload();
+  if (mode !== undefined) {
+    await page.evaluate(([k, m]) => sessionStorage.setItem(k, m), [key, mode]);
+    await page.goto(server.base + path);
   }
   return { context, page, errors };
 }
@@ -136,7 +136,7 @@ test("the entries are declared: exports, optional peers, and no window at import
   // Plain `node -e "import('feishu-login/react')"`, as a server bundle would.
   for (const entry of ["feishu-login/react", "feishu-login/vue"]) {
     const keys = execFileSync(process.execPath, ["-e", `import("${entry}").then((m) => console.log(Object.keys(m).sort().join()))`], { cwd: dir, encoding: "utf8" }).trim();
-    assert.equal(keys, entry.endsWith("react") ? "FeishuLoginProvider,RequireLogin,useFeishuLogin" : "FeishuLoginPlugin,useFeishuLogin");
+    assert.equal(keys, entry.endsWith("react") ? "FeishuLoginProvider,RequireLogin,isSignedIn,useFeishuLogin" : "FeishuLoginPlugin,createLoginGuard,isSignedIn,useFeishuLogin");
   }
 });
 
@@ -157,4 +157,189 @@ test("README's Node section runs as written: initSync from the installed package
   const file = join(www, "readme-node.mjs"); // inside tests/bindings: resolves the installed package
   writeFileSync(file, code + "\nconsole.log(JSON.stringify([auth.surface, auth.session, auth.authHeaders()]));\n");
   assert.deepEqual(JSON.parse(execFileSync(process.execPath, [file], { encoding: "utf8" })), ["browser", null, {}]);
+});
+
+// ---- the guards' rules, around a scripted FeishuLogin (tests/bindings/fake-sdk.js) ------------
+// The fake has the SDK's statuses ("redirecting", "signingOut") and lets a test hold a logout or a
+// navigation as long as it likes: what happens meanwhile is what these tests pin.
+
+const fakeApp = (app, settings = "", path) => open(app, settings, { key: "fake", path });
+const logins = (page) => page.evaluate(() => window.fake.logins.length);
+const fallbackIs = (page, status) => page.waitForFunction((s) => document.getElementById("fallback")?.textContent === s, status);
+const run = (page, script) => page.evaluate(script);
+
+test("react: RequireLogin logs in once per visit, when signed out, never because of a logout", async () => {
+  const { context, page, errors } = await fakeApp("react-guard", "signedIn");
+  await page.waitForSelector("#secret");
+  // A logout through the hook: "signingOut" while it runs, then signed out; no login.
+  await run(page, () => void window.api.logout());
+  await fallbackIs(page, "signingOut");
+  await run(page, () => window.fake.finishLogout());
+  await fallbackIs(page, "signedOut");
+  assert.equal(await logins(page), 0, "no login because of the logout");
+  // A new visit (the guard mounted again) signed out: one login, also in StrictMode.
+  await run(page, () => window.setGuard(false));
+  await run(page, () => window.setGuard(true));
+  await fallbackIs(page, "redirecting");
+  assert.equal(await logins(page), 1);
+  assert.deepEqual(await run(page, () => window.fake.logins[0]), { returnTo: "/" }, "back to this page");
+  // The navigation to Feishu is cancelled: the login failed, and the guard does not start another.
+  await run(page, () => window.fake.cancelNavigation());
+  await statusIs(page, "error");
+  // Signed in from another tab, then logged out there: signingOut and signedOut in one step.
+  await run(page, () => window.fake.signIn());
+  await page.waitForSelector("#secret");
+  await run(page, () => window.fake.logoutInAnotherTab());
+  await fallbackIs(page, "signedOut");
+  // Signed in again and expired: not a logout, but this visit already asked once.
+  await run(page, () => window.fake.signIn());
+  await page.waitForSelector("#secret");
+  await run(page, () => window.fake.expire());
+  await fallbackIs(page, "signedOut");
+  assert.equal(await logins(page), 1, "one login in this visit");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("react: RequireLogin mounted while signing out does not log in when the logout ends", async () => {
+  const { context, page } = await fakeApp("react-guard", "signedIn&noGuard");
+  await statusIs(page, "signedIn");
+  await run(page, () => void window.api.logout());
+  await statusIs(page, "signingOut");
+  await run(page, () => window.setGuard(true));
+  await fallbackIs(page, "signingOut");
+  await run(page, () => window.fake.finishLogout());
+  await fallbackIs(page, "signedOut");
+  assert.equal(await logins(page), 0);
+  await context.close();
+});
+
+test("react: RequireLogin logs in when a session expires during a visit that has not asked yet", async () => {
+  const { context, page } = await fakeApp("react-guard", "signedIn");
+  await page.waitForSelector("#secret");
+  await run(page, () => window.fake.expire());
+  await fallbackIs(page, "redirecting");
+  assert.equal(await logins(page), 1);
+  await context.close();
+});
+
+test("react: a refused consent is an error, and no visit logs in again by itself", async () => {
+  const { context, page } = await fakeApp("react-guard", "noGuard");
+  await statusIs(page, "signedOut");
+  await run(page, () => {
+    window.fake.next = "deny";
+    window.setGuard(true);
+  });
+  await fallbackIs(page, "error");
+  await run(page, () => window.setGuard(false));
+  await run(page, () => window.setGuard(true));
+  await fallbackIs(page, "error");
+  assert.equal(await logins(page), 1);
+  await context.close();
+});
+
+test("react: after a callback the router's navigation ends before the signed-in state renders", async () => {
+  const { context, page, errors } = await fakeApp("react-guard", "noGuard&slowRouter&callback=/guarded", "/?code=c&state=s");
+  await statusIs(page, "loading");
+  await run(page, () => window.fake.finishCallback());
+  assert.deepEqual(await run(page, () => window.redirects), [["/guarded", "loading"]]);
+  assert.deepEqual(await run(page, () => window.commits), ["loading"], "still loading while the router navigates");
+  await run(page, () => window.finishNavigation());
+  await statusIs(page, "signedIn");
+  assert.deepEqual(await run(page, () => window.commits), ["loading", "signedIn"]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("react: an onRedirectCallback that throws is reported as the app's error, not a login failure", async () => {
+  const { context, page } = await fakeApp("react-guard", "noGuard&throwRedirect&callback=/guarded", "/?code=c&state=s");
+  await statusIs(page, "loading");
+  await run(page, () => window.fake.finishCallback());
+  await statusIs(page, "signedIn");
+  assert.deepEqual(await run(page, () => window.commits), ["loading", "signedIn"]);
+  assert.deepEqual(await run(page, () => window.reported), ["the router broke"]);
+  await context.close();
+});
+
+test("react: a failure that is not a FeishuLoginError is kind config with the original as cause", async () => {
+  const { context, page } = await fakeApp("react-guard", "noGuard");
+  await statusIs(page, "signedOut");
+  const rejected = await run(page, () => {
+    window.fake.next = "throw";
+    return window.api.login().catch((e) => e.name);
+  });
+  assert.equal(rejected, "TypeError", "the caller gets the original");
+  await statusIs(page, "error");
+  assert.deepEqual(await run(page, () => [window.api.error.kind, window.api.error.cause?.name, /FeishuLogin/.test(window.api.error.message)]), ["config", "TypeError", true]);
+  await context.close();
+});
+
+test("vue: createLoginGuard logs in once per navigation when signed out, never while redirecting", async () => {
+  const { context, page, errors } = await fakeApp("vue-guard");
+  await statusIs(page, "signedOut");
+  await run(page, () => window.router.push("/guarded"));
+  assert.deepEqual(await run(page, () => window.routes), ["/", "refused /guarded"], "the page stays while it leaves for Feishu");
+  assert.deepEqual(await run(page, () => window.fake.logins), [{ returnTo: "/guarded" }]);
+  await statusIs(page, "redirecting");
+  await run(page, () => window.router.push("/other"));
+  assert.equal(await logins(page), 1, "nothing while redirecting");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("vue: createLoginGuard lets signed-in users through and starts nothing while signing out", async () => {
+  const { context, page } = await fakeApp("vue-guard", "signedIn");
+  await statusIs(page, "signedIn");
+  await run(page, () => window.router.push("/guarded"));
+  await page.waitForSelector("#guarded");
+  await run(page, () => void window.api.logout());
+  await statusIs(page, "signingOut");
+  await run(page, () => window.router.push("/other"));
+  await run(page, () => window.fake.finishLogout());
+  await statusIs(page, "signedOut");
+  await run(page, () => window.router.push("/"));
+  assert.deepEqual(await run(page, () => window.routes), ["/", "/guarded", "refused /other", "/"]);
+  assert.deepEqual(await run(page, () => window.mounted), ["home:signedIn", "guarded:signedIn", "home:signedOut"]);
+  assert.equal(await logins(page), 0);
+  await context.close();
+});
+
+test("vue: createLoginGuard does not loop on a refused consent", async () => {
+  const { context, page } = await fakeApp("vue-guard");
+  await statusIs(page, "signedOut");
+  await run(page, () => {
+    window.fake.next = "deny";
+    return window.router.push("/guarded");
+  });
+  await statusIs(page, "error");
+  await run(page, () => window.router.push("/guarded"));
+  assert.equal(await logins(page), 1);
+  assert.deepEqual(await run(page, () => window.routes), ["/", "refused /guarded", "refused /guarded"]);
+  await context.close();
+});
+
+test("vue: createLoginGuard on a Feishu host waits for the login and lets the navigation through", async () => {
+  const { context, page } = await fakeApp("vue-guard");
+  await statusIs(page, "signedOut");
+  await run(page, () => {
+    window.fake.surface = "client";
+    window.fake.next = "host";
+    return window.router.push("/guarded");
+  });
+  await page.waitForSelector("#guarded");
+  assert.deepEqual(await run(page, () => window.mounted), ["home:signedOut", "guarded:signedIn"]);
+  await context.close();
+});
+
+test("vue: createLoginGuard holds the first navigation during a callback, then goes to returnTo", async () => {
+  const { context, page, errors } = await fakeApp("vue-guard", "callback=/guarded", "/?code=c&state=s");
+  await statusIs(page, "loading");
+  assert.deepEqual(await run(page, () => window.mounted), [], "the callback's page is not rendered");
+  await run(page, () => window.fake.finishCallback());
+  await page.waitForSelector("#guarded");
+  assert.deepEqual(await run(page, () => window.mounted), ["guarded:signedIn"]);
+  assert.deepEqual(await run(page, () => window.routes), ["/guarded"]);
+  assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, "/guarded", "the used code stays out of the address bar");
+  assert.deepEqual(errors, []);
+  await context.close();
 });

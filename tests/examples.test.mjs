@@ -14,22 +14,24 @@ import { sharedBytes } from "./support/bundle-share.mjs";
 import { packPkg, installWith } from "./support/npm.mjs";
 import { startDemoServer, countBackendPosts, consent } from "./support/demo-server.mjs";
 import { recordRequests } from "./support/requests.mjs";
+import { sdkHasStatuses, WAITS_FOR_STATUSES } from "./support/sdk-statuses.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const examples = join(root, "examples");
-let tarball, browser;
+let tarball, browser, statuses;
 
 before(async () => {
   tarball = packPkg(root);
+  statuses = await sdkHasStatuses(root);
   browser = await launchChromium();
 });
 after(() => browser?.close());
 
 /** Installs (once) and builds an example; prints the JS and wasm it ships, gzip -9. */
-function build(name, command) {
+function build(name, command, { env = {} } = {}) {
   const dir = join(examples, name);
   installWith(dir, tarball);
-  execFileSync(join(dir, "node_modules", ".bin", command[0]), command.slice(1), { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+  execFileSync(join(dir, "node_modules", ".bin", command[0]), command.slice(1), { cwd: dir, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
   const dist = join(dir, "dist");
   const files = [];
   const walk = (d) => readdirSync(d).forEach((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : files.push(join(d, f))));
@@ -39,13 +41,15 @@ function build(name, command) {
   // feishu-login's part of the JS, by the source maps (its wasm is all feishu-login's).
   const ours = files.filter((f) => f.endsWith(".js") && files.includes(f + ".map"))
     .reduce((n, f) => n + sharedBytes(f, (source) => source.includes("node_modules/feishu-login/")), 0);
-  console.log(`# ${name}: ships ${sum(".js")} B JS + ${sum(".wasm")} B wasm gzip -9 (${listed}); feishu-login adds ${ours} B JS + the wasm`);
+  const mode = env.NODE_ENV === "development" ? " (development build)" : "";
+  console.log(`# ${name}${mode}: ships ${sum(".js")} B JS + ${sum(".wasm")} B wasm gzip -9 (${listed}); feishu-login adds ${ours} B JS + the wasm`);
   return dist;
 }
 
-async function withApp(dist, run) {
+async function withApp(dist, run, { prepare } = {}) {
   const server = await startDemoServer(root, dist);
   const context = await browser.newContext();
+  await prepare?.(context, server.base);
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(String(e)));
@@ -134,7 +138,7 @@ test("webpack 5: the web entry (init()) and the bundler entry (asyncWebAssembly)
   });
 });
 
-test("doc-widget: the real @lark-opdev/block-docs-addon-api in the emulator's local Docs host (issue #13)", async () => {
+test("doc-widget: the real @lark-opdev/block-docs-addon-api in the emulator's local Docs host", async () => {
   await withApp(build("doc-widget", ["vite", "build"]), async (page, base) => {
     const backend = countBackendPosts(page);
     await page.goto(`${base}/emulator/doc-widget-host?url=${encodeURIComponent(base + "/widget.html")}`);
@@ -151,5 +155,108 @@ test("doc-widget: the real @lark-opdev/block-docs-addon-api in the emulator's lo
     await widget.locator("#me-result", { hasText: "张三" }).waitFor();
     await widget.locator("#logout").click();
     await widget.locator("#status", { hasText: "signedOut" }).waitFor();
+  });
+});
+
+// ---- router apps: history routing, a guarded route, logout to a public route ---------------------
+
+/**
+ * What a static host does for an app with history routing (Vite preview, Netlify, nginx
+ * try_files): a page request for a route (no file extension, not the backend or the emulator)
+ * gets index.html. Also records every element with an id that enters the DOM
+ * (`window.added`), so a test sees what rendered even for a moment.
+ */
+async function spa(context, base, dist) {
+  await context.route((url) => url.origin === base && !/\.\w+$/.test(url.pathname) && !/^\/(api|open-apis|emulator|suite)\//.test(url.pathname) && url.pathname !== "/",
+    (route) => (route.request().resourceType() === "document" ? route.fulfill({ path: join(dist, "index.html"), contentType: "text/html" }) : route.continue()));
+  await context.addInitScript(() => {
+    window.added = [];
+    new MutationObserver((records) => {
+      for (const r of records) {
+        for (const node of r.addedNodes) {
+          if (node.nodeType !== 1) continue;
+          for (const el of [node, ...node.querySelectorAll("[id]")]) if (el.id) window.added.push(el.id);
+        }
+      }
+    }).observe(document, { childList: true, subtree: true });
+  });
+}
+
+/** Holds each POST /api/logout until the test releases it (a slow logout endpoint). */
+function holdLogouts(page) {
+  const held = [];
+  const waiting = [];
+  page.route("**/api/logout", (route) => {
+    const next = waiting.shift();
+    if (next) next(route);
+    else held.push(route);
+  });
+  return () => (held.length ? Promise.resolve(held.shift()) : new Promise((resolve) => waiting.push(resolve)));
+}
+
+/** Counts the page's navigations to Feishu's (the emulator's) authorize page. */
+function countAuthorize(page) {
+  const counter = { navigations: 0 };
+  page.on("request", (r) => r.isNavigationRequest() && new URL(r.url()).pathname === "/open-apis/authen/v1/authorize" && r.method() === "GET" && counter.navigations++);
+  return counter;
+}
+
+const pathIs = (page, path) => page.waitForFunction((p) => location.pathname + location.search === p, path);
+
+/**
+ * Five rounds on a router app: the guarded /profile starts the login and the callback comes back
+ * there (one backend post, the home page never rendered signed in on the way, the profile
+ * rendered once); a reload keeps the session; logging out, with the logout endpoint held, stays
+ * "signingOut" with no authorize navigation, then lands on "/" signed out.
+ */
+async function routerRounds(t, page, base, { logoutButtons }) {
+  const authorize = countAuthorize(page);
+  const backend = countBackendPosts(page);
+  const nextLogout = holdLogouts(page);
+  await page.goto(base + "/");
+  await statusIs(page, "signedOut");
+  for (let round = 1; round <= 5; round++) {
+    await page.click("#profile-link");
+    await consent(page);
+    await page.waitForSelector("#profile");
+    await statusIs(page, "signedIn");
+    assert.equal(page.url(), base + "/profile", `round ${round}: back on the guarded route`);
+    assert.equal(authorize.navigations, round, `round ${round}: one authorize navigation per login`);
+    assert.equal(backend.posts, round, `round ${round}: one backend post per login`);
+    const added = await page.evaluate(() => window.added);
+    assert.ok(!added.includes("welcome"), `round ${round}: the callback's page never rendered signed in (${added})`);
+    assert.equal(added.filter((id) => id === "profile").length, 1, `round ${round}: the profile rendered once (${added})`);
+    if (round === 1) {
+      await page.reload();
+      await page.waitForSelector("#profile");
+      await statusIs(page, "signedIn");
+      assert.equal(authorize.navigations, 1, "a reload keeps the session");
+    }
+    assert.equal(await askMe(page), "张三");
+    if (!statuses) return t.todo(WAITS_FOR_STATUSES);
+    const button = logoutButtons[(round - 1) % logoutButtons.length];
+    await page.click(button);
+    const logout = await nextLogout();
+    await statusIs(page, "signingOut");
+    assert.equal(authorize.navigations, round, `round ${round}: no login while signing out`);
+    await logout.continue();
+    await pathIs(page, "/");
+    await statusIs(page, "signedOut");
+    await page.waitForSelector("#login");
+    assert.equal(authorize.navigations, round, `round ${round} (${button}): no authorize navigation after the logout`);
+  }
+}
+
+test("react-router 7 (StrictMode, development build): guarded route, reload, logout to / five times", async (t) => {
+  const dist = build("react-router", ["vite", "build"], { env: { NODE_ENV: "development" } });
+  await withApp(dist, (page, base) => routerRounds(t, page, base, { logoutButtons: ["#logout", "#logout-reload"] }), {
+    prepare: (context, base) => spa(context, base, dist),
+  });
+});
+
+test("vue-router 4 with createLoginGuard: guarded route, reload, logout to / five times", async (t) => {
+  const dist = build("vue-router", ["vite", "build"]);
+  await withApp(dist, (page, base) => routerRounds(t, page, base, { logoutButtons: ["#logout", "#logout-reload"] }), {
+    prepare: (context, base) => spa(context, base, dist),
   });
 });

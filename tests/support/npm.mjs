@@ -18,13 +18,18 @@ export function packPkg(root) {
   return join(out, packed.filename);
 }
 
-/** Installs `dir`'s registry dependencies when missing or stale, then the tarball. */
-export function installWith(dir, tarball) {
+/** Installs `dir`'s registry dependencies (`npm ci`) when missing or stale. */
+export function installDeps(dir) {
   const stampFile = join(dir, "node_modules", ".feishu-login-deps");
   const stamp = createHash("sha256").update(readFileSync(join(dir, "package.json"))).update(readFileSync(join(dir, "package-lock.json"))).digest("hex");
   if (!existsSync(stampFile) || readFileSync(stampFile, "utf8") !== stamp) {
     npm(["ci"], dir);
     writeFileSync(stampFile, stamp);
   }
+}
+
+/** Installs `dir`'s registry dependencies when missing or stale, then the tarball. */
+export function installWith(dir, tarball) {
+  installDeps(dir);
   npm(["install", "--no-save", tarball], dir);
 }

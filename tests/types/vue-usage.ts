@@ -1,14 +1,18 @@
-// Compiled with `tsc --strict` (no skipLibCheck) against the built package and Vue
+// Compiled with `tsc --strict` (no skipLibCheck) against the built package, Vue and vue-router
 // (tests/bindings/node_modules): feishu-login/vue's declarations.
 import { createApp, defineComponent, h, type ComputedRef } from "vue";
+import { createRouter, createWebHistory } from "vue-router";
 import type { FeishuLogin, Session } from "feishu-login";
-import { FeishuLoginPlugin, useFeishuLogin, type FeishuLoginStatus } from "feishu-login/vue";
+import {
+  FeishuLoginPlugin, createLoginGuard, isSignedIn, useFeishuLogin,
+  type FeishuLoginState, type FeishuLoginStatus, type SignedInState,
+} from "feishu-login/vue";
 
 interface User { name: string }
 
 const Profile = defineComponent({
   setup() {
-    const { status, user, session, error, login, logout, getSession, authHeaders } = useFeishuLogin<User>();
+    const { state, status, user, session, error, login, logout, getSession, authHeaders } = useFeishuLogin<User>();
     const s: ComputedRef<FeishuLoginStatus> = status;
     const u: User | null = user.value;
     const token: string | undefined = session.value?.token;
@@ -18,6 +22,15 @@ const Profile = defineComponent({
     void getSession().then((valid) => valid?.expiresAt);
     // @ts-expect-error refs are read-only
     status.value = "signedIn";
+    // @ts-expect-error the separate refs do not narrow each other
+    if (status.value === "signedIn") void user.value.name;
+    // The `state` ref does.
+    const whole: FeishuLoginState<User> = state.value;
+    if (whole.status === "signedIn") void whole.user.name;
+    if (isSignedIn(state.value)) {
+      const signedIn: SignedInState<User> = state.value;
+      void signedIn.session.token;
+    }
     return () => h("p", [s.value, u?.name, token, kind, JSON.stringify(authHeaders())].join(" "));
   },
 });
@@ -27,3 +40,11 @@ createApp(Profile).use(FeishuLoginPlugin, { config: { appId: "cli_x", backend: "
 export const withInstance = (auth: FeishuLogin<User>) => createApp(Profile).use(FeishuLoginPlugin, auth);
 // @ts-expect-error appId is required
 createApp(Profile).use(FeishuLoginPlugin, { backend: "/x" });
+
+// The guard fits vue-router's beforeEach, with or without options.
+const router = createRouter({ history: createWebHistory(), routes: [{ path: "/", component: Profile, meta: { requiresLogin: true } }] });
+router.beforeEach(createLoginGuard());
+router.beforeEach(createLoginGuard({ fallback: { name: "home" } }));
+router.beforeEach(createLoginGuard({ fallback: "/", loginOptions: { scope: ["offline_access"] }, requiresLogin: (to) => to.fullPath.startsWith("/admin") }));
+// @ts-expect-error requiresLogin reads a route
+createLoginGuard({ requiresLogin: (to: number) => to > 0 });

@@ -6,7 +6,7 @@ import { App } from "./App.jsx";
 
 // After a login the SDK puts `returnTo` (e.g. "/#/profile") in the address bar with
 // history.replaceState, which routers do not hear: onRedirectCallback tells them. With
-// react-router: onRedirectCallback={(to) => navigate(to, { replace: true })}.
+// react-router: see examples/react-router.
 const toRouter = () => dispatchEvent(new HashChangeEvent("hashchange"));
 
 createRoot(document.getElementById("root")).render(

@@ -4,6 +4,6 @@ import { config } from "./config.js";
 import App from "./App.vue";
 
 createApp(App)
-  // With vue-router: app.use(FeishuLoginPlugin, { config, onRedirectCallback: (to) => router.replace(to) })
+  // With vue-router: createLoginGuard() (examples/vue-router)
   .use(FeishuLoginPlugin, config)
   .mount("#app");

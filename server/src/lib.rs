@@ -9,7 +9,7 @@
 //! `EMULATOR_USER_TOKEN_TTL_SECS` (7200) and `EMULATOR_REFRESH_TOKEN_TTL_SECS` (604800), the
 //! lifetimes of the tokens the emulator issues (also `POST /emulator/settings`).
 //!
-//! Modules: [`emulator`] (the Feishu endpoints), [`backend`] (the reference app backend),
+//! Modules: [`emulator`] (the Feishu endpoints, a module per flow), [`backend`] (the reference app backend),
 //! [`store`] (the backend's session store: memory or Redis),
 //! [`emulator_tool`] (the `feishu-emulator` binary's TOML file and flags: the emulator in front
 //! of your own app).
@@ -180,7 +180,5 @@ async fn static_file(State(page): State<PageConfig>, request: Request) -> Respon
     }
 }
 
-#[cfg(test)]
-mod lifecycle_tests;
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,4 @@
-//! Issue #12, server side: session renewal (`/api/feishu/refresh`), logout that holds across
+//! Session renewal (`/api/feishu/refresh`), logout that holds across
 //! replicas (`/api/logout`, memory and Redis stores), and the emulator's `refresh_token` grant.
 //!
 //! A "cluster" is one emulator and several backend replicas, each on its own 127.0.0.1 port,

@@ -29,6 +29,8 @@ use sha2::Sha256;
 
 use crate::store::{Store, StoreError};
 
+mod passport;
+
 /// Where the backend finds Feishu and who it is there.
 pub struct BackendConfig {
     pub app_id: String,
@@ -448,7 +450,7 @@ async fn login(State(backend): State<Arc<Backend>>, Json(request): Json<LoginReq
     let (grant, user) = if request.passport == Some(true) && surface == "browser" {
         // The historical passport endpoint (issue #10): its own token and userinfo calls, and no
         // refresh token the v2 refresh grant accepts, so such a session is not renewable.
-        match crate::emulator::passport::redeem(&backend, &code, request.redirect_uri.as_deref()).await {
+        match passport::redeem(&backend, &code, request.redirect_uri.as_deref()).await {
             Ok((access_token, lifetime, user)) => {
                 let now = now_secs();
                 let grant = FeishuGrant {

@@ -6,6 +6,9 @@ use base64::Engine;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+mod lifecycle;
+mod qr_passport;
+
 /// A demo server (emulator and reference backend) on a free 127.0.0.1 port, and a client that
 /// does not follow redirects. Also used by the emulator's passport tests.
 pub(crate) struct Server {

@@ -77,12 +77,13 @@ pub struct Settings {
     pub port: u16,
     pub root: PathBuf,
     pub real: Option<(String, String, String)>,
-    pub session_secret: Vec<u8>,
+    pub session_secret: backend::SessionSecret,
+    pub previous_session_secret: Option<backend::SessionSecret>,
     pub session_ttl: Duration,
     pub code_ttl: Duration,
     /// The lifetimes of the emulator's user access tokens and refresh tokens.
     pub token_ttls: (Duration, Duration),
-    /// The backend's session store (revocations, Feishu grants, renewal locks).
+    /// The backend's session store (one record per session).
     pub store: Arc<dyn Store>,
 }
 
@@ -123,11 +124,12 @@ pub fn app(settings: &Settings, addr: SocketAddr) -> Router {
         app_secret,
         open_api_base,
         session_secret: settings.session_secret.clone(),
+        previous_session_secret: settings.previous_session_secret.clone(),
         session_ttl: settings.session_ttl,
         store: settings.store.clone(),
     });
     let page = PageConfig { app_id, brand, emulator: emulator.is_some(), root: settings.root.clone() };
-    let mut router = backend::routes(backend);
+    let mut router = backend::router(backend);
     if let Some(emulator) = emulator {
         router = router.merge(emulator::routes(emulator));
     }

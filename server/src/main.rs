@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use feishu_login_server::backend::SessionSecret;
 use feishu_login_server::emulator::{DEFAULT_REFRESH_TOKEN_TTL, DEFAULT_USER_TOKEN_TTL};
-use feishu_login_server::store::{MemoryStore, RedisStore};
+use feishu_login_server::store::{MemoryStore, RedisOptions, RedisStore};
 use feishu_login_server::{app, env, lifetime, session_ttl, Settings};
 
 fn exit_on_error<T>(value: Result<T, String>) -> T {
@@ -29,8 +30,10 @@ async fn main() {
         root,
         real,
         session_secret: env("SESSION_SECRET")
-            .map(String::into_bytes)
-            .unwrap_or_else(|| rand::random::<[u8; 32]>().to_vec()),
+            .map(|s| exit_on_error(SessionSecret::parse("SESSION_SECRET", &s)))
+            .unwrap_or_else(SessionSecret::random),
+        previous_session_secret: env("SESSION_SECRET_PREVIOUS")
+            .map(|s| exit_on_error(SessionSecret::parse("SESSION_SECRET_PREVIOUS", &s))),
         session_ttl: match session_ttl(env("SESSION_TTL_SECS").as_deref()) {
             Ok(ttl) => ttl,
             Err(message) => {
@@ -54,7 +57,7 @@ async fn main() {
             )),
         ),
         store: match env("REDIS_URL") {
-            Some(url) => match RedisStore::connect(&url).await {
+            Some(url) => match RedisStore::connect(&RedisOptions { url, ca_pem: None }).await {
                 Ok(store) => Arc::new(store),
                 Err(error) => {
                     eprintln!("REDIS_URL is set but Redis cannot be used: {error}");

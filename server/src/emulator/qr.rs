@@ -1,7 +1,7 @@
 //! Feishu's scan-to-log-in, emulated: a stand-in for Feishu's QR SDK (`/emulator/qr-sdk.js`: the
 //! same `QRLogin({id, goto, width, height, style})` → `{matchOrigin, matchData}` surface as
 //! `LarkSSOSDKWebQRCode-1.0.3.js`), whose iframe (`/emulator/qr`) shows a QR-like card and
-//! "scan as <user>" buttons that post a one-time `tmp_code` to the parent page; and `tmp_code` on
+//! "scan as …" buttons that post a one-time `tmp_code` to the parent page; and `tmp_code` on
 //! both authorize endpoints: the scanned user is signed in and the browser goes straight back to
 //! `redirect_uri` with a code (Feishu's QR SDK document).
 

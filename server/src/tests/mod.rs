@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 mod lifecycle;
 mod qr_passport;
+mod redis;
 
 /// A demo server (emulator and reference backend) on a free 127.0.0.1 port, and a client that
 /// does not follow redirects. Also used by the emulator's passport tests.
@@ -27,7 +28,8 @@ async fn start_with(code_ttl: Duration, session_ttl: Duration) -> Server {
         port: addr.port(),
         root: Path::new(env!("CARGO_MANIFEST_DIR")).join(".."),
         real: None,
-        session_secret: b"test-secret".to_vec(),
+        session_secret: backend::SessionSecret::random(),
+        previous_session_secret: None,
         session_ttl,
         code_ttl,
         token_ttls: (emulator::DEFAULT_USER_TOKEN_TTL, emulator::DEFAULT_REFRESH_TOKEN_TTL),

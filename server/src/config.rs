@@ -105,32 +105,29 @@ impl ServerConfig {
             Some("lark") => Brand::Lark,
             Some(other) => return Err(format!("FEISHU_BRAND must be feishu or lark, got {other:?}")),
         };
-        let real = match (var("FEISHU_APP_ID"), var("FEISHU_APP_SECRET")) {
-            (None, None) => None,
-            (Some(app_id), Some(app_secret)) => {
-                let shaped = app_id
-                    .strip_prefix("cli_")
-                    .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()));
-                if !shaped {
-                    return Err(format!(
+        let real =
+            match (var("FEISHU_APP_ID"), var("FEISHU_APP_SECRET")) {
+                (None, None) => None,
+                (Some(app_id), Some(app_secret)) => {
+                    let shaped = app_id
+                        .strip_prefix("cli_")
+                        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()));
+                    if !shaped {
+                        return Err(format!(
                         "FEISHU_APP_ID must be a Feishu App ID (cli_ followed by letters and digits), got {app_id:?}"
                     ));
+                    }
+                    Some(RealApp { app_id, app_secret, brand })
                 }
-                Some(RealApp { app_id, app_secret, brand })
-            }
-            (Some(_), None) => {
-                return Err(
+                (Some(_), None) => return Err(
                     "FEISHU_APP_ID is set without FEISHU_APP_SECRET: set both (a real app) or neither (the emulator)"
                         .into(),
-                )
-            }
-            (None, Some(_)) => {
-                return Err(
+                ),
+                (None, Some(_)) => return Err(
                     "FEISHU_APP_SECRET is set without FEISHU_APP_ID: set both (a real app) or neither (the emulator)"
                         .into(),
-                )
-            }
-        };
+                ),
+            };
         let redis_url = var("REDIS_URL");
         let session_secret = var("SESSION_SECRET").map(|s| SessionSecret::parse("SESSION_SECRET", &s)).transpose()?;
         let previous_session_secret =

@@ -165,13 +165,13 @@ pub(super) async fn revoke_user(State(emulator): State<Arc<Emulator>>, Json(requ
         return (StatusCode::BAD_REQUEST, Json(json!({ "message": "no such user" }))).into_response();
     };
     let mut revoked = 0;
-    for (grant, _) in emulator.refresh_tokens.lock().unwrap().entries.values_mut() {
+    for grant in emulator.refresh_tokens.lock().unwrap().values_mut() {
         if grant.user == index && !grant.revoked {
             grant.revoked = true;
             revoked += 1;
         }
     }
-    emulator.user_tokens.lock().unwrap().entries.retain(|_, (user, _)| *user != index);
+    emulator.user_tokens.lock().unwrap().retain(|user| *user != index);
     eprintln!("[emulator] {} withdrew the authorization ({revoked} refresh tokens revoked)", users[index].en_name);
     Json(json!({ "revoked": revoked })).into_response()
 }

@@ -26,7 +26,7 @@ mod widget_host;
 pub use responses::html_escape;
 use responses::*;
 pub use stores::MAX_ENTRIES;
-use stores::{Bounded, WhenFull};
+use stores::{Bounded, ONE_GROUP};
 
 /// A user of the emulated tenant (the consent page lists them; host codes name one by index).
 #[derive(Clone, Debug, PartialEq, serde::Deserialize)]
@@ -194,9 +194,6 @@ const TOKEN_TTL: Duration = Duration::from_secs(7200);
 /// (Feishu: "user_access_token 会有一分钟的豁免时间以供应用完成令牌轮转").
 const ROTATION_GRACE: Duration = Duration::from_secs(60);
 
-/// Feishu's "request trigger frequency limit" code, answered when a store is full.
-const RATE_LIMITED: i64 = 99_991_400;
-
 /// The emulator's state, shared by its handlers.
 pub struct Emulator {
     pub config: EmulatorConfig,
@@ -261,22 +258,22 @@ impl Emulator {
         redirect_uri: Option<String>,
         challenge: Option<(String, String)>,
         scope: String,
-    ) -> Option<String> {
+    ) -> String {
         let code = random_id(if kind == CodeKind::OAuth { "code-" } else { "mina-" });
         let grant =
             Grant { kind, client_id: app.to_owned(), user, redirect_uri, challenge, issued: Instant::now(), scope };
-        let kept = self.grants.lock().unwrap().insert(code.clone(), grant, self.config.code_ttl * 2, WhenFull::Refuse);
-        kept.then_some(code)
+        self.grants.lock().unwrap().insert(code.clone(), grant, self.config.code_ttl * 2, app);
+        code
     }
 
     /// How many codes, user tokens, app tokens and refresh tokens are stored.
     #[cfg(test)]
     pub(crate) fn stored(&self) -> [usize; 4] {
         [
-            self.grants.lock().unwrap().entries.len(),
-            self.user_tokens.lock().unwrap().entries.len(),
-            self.app_tokens.lock().unwrap().entries.len(),
-            self.refresh_tokens.lock().unwrap().entries.len(),
+            self.grants.lock().unwrap().len(),
+            self.user_tokens.lock().unwrap().len(),
+            self.app_tokens.lock().unwrap().len(),
+            self.refresh_tokens.lock().unwrap().len(),
         ]
     }
 
@@ -285,18 +282,18 @@ impl Emulator {
     }
 
     /// Issues a user access token for `user`; `None` when the store is full.
-    fn issue_user_token(&self, user: usize) -> Option<String> {
+    fn issue_user_token(&self, user: usize) -> String {
         let token = random_id("u-");
         let ttl = self.lifetimes().user_token;
-        self.user_tokens.lock().unwrap().insert(token.clone(), user, ttl, WhenFull::EvictOldest).then_some(token)
+        self.user_tokens.lock().unwrap().insert(token.clone(), user, ttl, ONE_GROUP);
+        token
     }
 
     /// The answer of `authen/v2/oauth/token` for `user`: a user access token, and a refresh
     /// token when the scope holds `offline_access` (Feishu returns `refresh_token` and
-    /// `refresh_token_expires_in` only then), with that refresh token apart. `None` when a store
-    /// is full (answer [`rate_limited`]).
-    fn issue_tokens(&self, client_id: &str, user: usize, scope: &str) -> Option<(Value, Option<String>)> {
-        let access_token = self.issue_user_token(user)?;
+    /// `refresh_token_expires_in` only then), with that refresh token apart.
+    fn issue_tokens(&self, client_id: &str, user: usize, scope: &str) -> (Value, Option<String>) {
+        let access_token = self.issue_user_token(user);
         let lifetimes = self.lifetimes();
         let mut answer = json!({
             "code": 0,
@@ -319,14 +316,12 @@ impl Emulator {
                 successor: None,
             };
             let kept = lifetimes.refresh_token * 2;
-            if !self.refresh_tokens.lock().unwrap().insert(refresh_token.clone(), grant, kept, WhenFull::EvictOldest) {
-                return None;
-            }
+            self.refresh_tokens.lock().unwrap().insert(refresh_token.clone(), grant, kept, ONE_GROUP);
             answer["refresh_token"] = json!(refresh_token);
             answer["refresh_token_expires_in"] = json!(lifetimes.refresh_token.as_secs());
-            return Some((answer, Some(refresh_token)));
+            return (answer, Some(refresh_token));
         }
-        Some((answer, None))
+        (answer, None)
     }
 
     /// Whether `code` was redeemed already (as a code of `kind`).
@@ -339,7 +334,7 @@ impl Emulator {
     fn redeem(&self, grants: &mut Bounded<Grant>, code: &str) {
         if let Some((grant, until)) = grants.remove(code) {
             let left = until.saturating_duration_since(Instant::now());
-            self.used.lock().unwrap().insert(code.to_owned(), grant.kind, left, WhenFull::EvictOldest);
+            self.used.lock().unwrap().insert(code.to_owned(), grant.kind, left, ONE_GROUP);
         }
     }
 
@@ -402,34 +397,27 @@ mod tests {
     #[test]
     fn stores_are_bounded_and_purged_when_entries_expire() {
         let lasting = emulator(Duration::from_secs(60));
-        let first_token = lasting.issue_user_token(0).unwrap();
+        let first_code = lasting.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new());
+        let first_token = lasting.issue_user_token(0);
         for _ in 0..MAX_ENTRIES {
-            assert!(lasting.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new()).is_some());
-            lasting.issue_user_token(0).unwrap();
+            lasting.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new());
+            lasting.issue_user_token(0);
         }
-        assert_eq!(
-            lasting.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new()),
-            None,
-            "full of live codes: rate limited"
-        );
-        assert!(lasting.issue_user_token(0).is_some(), "tokens make room by dropping the oldest");
         assert_eq!(lasting.stored()[..2], [MAX_ENTRIES, MAX_ENTRIES]);
+        assert!(lasting.grants.lock().unwrap().get_mut(&first_code).is_none(), "the oldest code went");
         assert!(lasting.user_tokens.lock().unwrap().get_mut(&first_token).is_none(), "the oldest token went");
         for _ in 0..=MAX_ENTRIES {
-            assert!(lasting.issue_tokens("cli_test", 0, OFFLINE_ACCESS).is_some(), "refresh tokens make room too");
+            lasting.issue_tokens("cli_test", 0, OFFLINE_ACCESS);
         }
-        assert_eq!(lasting.stored()[3], MAX_ENTRIES);
+        assert_eq!(lasting.stored()[3], MAX_ENTRIES, "refresh tokens make room too");
 
         let brief = emulator(Duration::from_millis(1));
         for _ in 0..MAX_ENTRIES {
-            brief.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new()).unwrap();
+            brief.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new());
         }
         std::thread::sleep(Duration::from_millis(10));
         for _ in 0..1024 {
-            assert!(
-                brief.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new()).is_some(),
-                "expired codes make room"
-            );
+            brief.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new());
         }
         assert!(brief.stored()[0] <= 1100, "expired codes are gone: {} kept", brief.stored()[0]);
     }
@@ -439,24 +427,74 @@ mod tests {
     #[test]
     fn sustained_logins_never_fill_the_stores() {
         let emulator = emulator(Duration::from_secs(60));
-        for i in 0..3 * MAX_ENTRIES {
-            let code = emulator
-                .mint(CodeKind::Mina, "cli_test", 0, None, None, String::new())
-                .unwrap_or_else(|| panic!("login {i} refused"));
+        for _ in 0..3 * MAX_ENTRIES {
+            let code = emulator.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new());
             let mut grants = emulator.grants.lock().unwrap();
             emulator.redeem(&mut grants, &code);
             drop(grants);
-            assert!(emulator.issue_user_token(0).is_some(), "login {i}: no token");
+            emulator.issue_user_token(0);
         }
         let [outstanding, tokens, _, _] = emulator.stored();
         assert_eq!(outstanding, 0, "redeemed codes leave the outstanding store");
-        assert!(tokens <= MAX_ENTRIES && emulator.used.lock().unwrap().entries.len() <= MAX_ENTRIES);
+        assert!(tokens <= MAX_ENTRIES && emulator.used.lock().unwrap().len() <= MAX_ENTRIES);
+    }
+
+    /// Anyone can mint codes (the consent POST, host codes, QR scans) and never redeem them. With
+    /// MAX_ENTRIES of them outstanding, every login was refused for ten minutes (consent 400,
+    /// host codes 429); now the oldest unredeemed code loses and a new login never does.
+    #[tokio::test]
+    async fn nobody_can_lock_an_app_out_by_minting_codes() {
+        let emulator = emulator(Duration::from_secs(300));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = routes(emulator.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let redirect = "http://127.0.0.1/";
+        let goto = format!(
+            "{base}/open-apis/authen/v1/authorize?client_id=cli_test&redirect_uri={redirect}&response_type=code"
+        );
+        // The flood, as the endpoints would mint it (HTTP would only make it slower).
+        let victim = emulator.mint(CodeKind::OAuth, "cli_test", 0, Some(redirect.into()), None, String::new());
+        for _ in 0..MAX_ENTRIES {
+            emulator.mint(CodeKind::OAuth, "cli_test", 0, Some(redirect.into()), None, String::new());
+            let scan = qr::Scan::new(0, "cli_test");
+            emulator.scans.lock().unwrap().insert(random_id("tmp-"), scan, Duration::from_secs(300), "cli_test");
+        }
+        let form =
+            [("client_id", "cli_test"), ("redirect_uri", redirect), ("response_type", "code"), ("decision", "allow")];
+        let consent = http.post(base.clone() + "/open-apis/authen/v1/authorize").form(&form).send().await.unwrap();
+        assert_eq!(consent.status(), 303, "the consent still gives a code");
+        let location = reqwest::Url::parse(consent.headers()["location"].to_str().unwrap()).unwrap();
+        let code = location.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+        let token = http
+            .post(base.clone() + "/open-apis/authen/v2/oauth/token")
+            .json(&json!({ "grant_type": "authorization_code", "client_id": "cli_test", "client_secret": "secret",
+                           "code": code, "redirect_uri": redirect }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(token.status(), 200, "and the code redeems");
+        let redeem_victim = http
+            .post(base.clone() + "/open-apis/authen/v2/oauth/token")
+            .json(&json!({ "grant_type": "authorization_code", "client_id": "cli_test", "client_secret": "secret",
+                           "code": victim, "redirect_uri": redirect }))
+            .send()
+            .await
+            .unwrap();
+        let answer: Value = redeem_victim.json().await.unwrap();
+        assert_eq!(answer["code"], 20003, "the oldest unredeemed code lost: {answer}");
+        let host = http.post(base.clone() + "/emulator/host-code").json(&json!({ "surface": "docWidget" })).send();
+        assert_eq!(host.await.unwrap().status(), 200, "host codes too");
+        let scan = http.post(base.clone() + "/emulator/qr-scan").json(&json!({ "goto": goto, "user": 1 })).send();
+        assert_eq!(scan.await.unwrap().status(), 200, "and QR scans");
+        assert_eq!(emulator.stored()[0], MAX_ENTRIES, "still bounded");
     }
 
     #[test]
     fn a_redeemed_code_still_answers_already_used() {
         let emulator = emulator(Duration::from_secs(60));
-        let code = emulator.mint(CodeKind::OAuth, "cli_test", 0, None, None, String::new()).unwrap();
+        let code = emulator.mint(CodeKind::OAuth, "cli_test", 0, None, None, String::new());
         assert!(!emulator.was_used(&code, CodeKind::OAuth));
         let mut grants = emulator.grants.lock().unwrap();
         emulator.redeem(&mut grants, &code);

@@ -146,10 +146,7 @@ pub(super) async fn authorize_decision(
             (c, params.code_challenge_method.clone().unwrap_or_else(|| "plain".into()))
         });
         let scope = params.scope.clone().unwrap_or_default();
-        code = match emulator.mint(CodeKind::OAuth, &app.id, user, Some(redirect_uri.clone()), challenge, scope) {
-            Some(code) => code,
-            None => return error_page(RATE_LIMITED, "too many codes outstanding: try again later"),
-        };
+        code = emulator.mint(CodeKind::OAuth, &app.id, user, Some(redirect_uri.clone()), challenge, scope);
         eprintln!("[emulator] user {} authorized {}", person.en_name, app.id);
         out.push(("code", &code));
     } else {
@@ -228,10 +225,7 @@ pub(super) async fn oauth_token(State(emulator): State<Arc<Emulator>>, body: Opt
     let user = grant.user;
     emulator.redeem(&mut grants, code);
     drop(grants);
-    match emulator.issue_tokens(client_id, user, &scope) {
-        Some((answer, _)) => Json(answer).into_response(),
-        None => rate_limited(),
-    }
+    Json(emulator.issue_tokens(client_id, user, &scope).0).into_response()
 }
 
 /// The checks every redemption of an OAuth code makes (OAuth token v2 and the passport token

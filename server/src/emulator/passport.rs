@@ -19,7 +19,7 @@ use serde_json::json;
 use super::controls::injected_fault;
 use super::oauth::{authorize_page, oauth_code, AuthorizeParams};
 use super::qr::{scanned, ScanQuery};
-use super::{bearer, feishu_error, random_id, rate_limited, Emulator};
+use super::{bearer, feishu_error, random_id, Emulator};
 
 /// `GET /suite/passport/oauth/authorize`: as strict as seed 001 — no `scope`, no PKCE.
 pub(super) async fn passport_authorize(
@@ -96,7 +96,7 @@ pub(super) async fn passport_token(
     let user = grant.user;
     emulator.redeem(&mut grants, code);
     drop(grants);
-    let Some(access_token) = emulator.issue_user_token(user) else { return rate_limited() };
+    let access_token = emulator.issue_user_token(user);
     Json(json!({
         "access_token": access_token,
         "token_type": "Bearer",

@@ -16,13 +16,20 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::oauth::{authorize_page, check_authorize, AuthorizeParams};
-use super::{feishu_error, random_id, rate_limited, redirect_with, CodeKind, Emulator, WhenFull};
+use super::{feishu_error, random_id, redirect_with, CodeKind, Emulator};
 
 /// A scan of the QR code: who scanned, for which app; kept by the emulator until its
 /// `tmp_code` comes back through an authorize URL.
 pub(super) struct Scan {
     user: usize,
     client_id: String,
+}
+
+impl Scan {
+    #[cfg(test)]
+    pub(super) fn new(user: usize, client_id: &str) -> Scan {
+        Scan { user, client_id: client_id.into() }
+    }
 }
 
 /// How long a `tmp_code` is valid.
@@ -157,10 +164,8 @@ pub(super) async fn qr_scan(State(emulator): State<Arc<Emulator>>, Json(request)
     };
     let (user, person) = emulator.user(request.user.unwrap_or(0));
     let tmp_code = random_id("tmp-");
-    let scan = Scan { user, client_id };
-    if !emulator.scans.lock().unwrap().insert(tmp_code.clone(), scan, TMP_CODE_TTL, WhenFull::Refuse) {
-        return rate_limited();
-    }
+    let scans = &mut emulator.scans.lock().unwrap();
+    scans.insert(tmp_code.clone(), Scan { user, client_id: client_id.clone() }, TMP_CODE_TTL, &client_id);
     eprintln!("[emulator] {} scanned the QR code", person.en_name);
     Json(json!({ "tmp_code": tmp_code })).into_response()
 }
@@ -186,10 +191,7 @@ pub(super) async fn scanned(emulator: &Emulator, params: &AuthorizeParams, tmp_c
         .filter(|_| pkce)
         .map(|c| (c, params.code_challenge_method.clone().unwrap_or_else(|| "plain".into())));
     let scope = params.scope.clone().unwrap_or_default();
-    let Some(code) = emulator.mint(CodeKind::OAuth, &app.id, scan.user, Some(redirect_uri.clone()), challenge, scope)
-    else {
-        return rate_limited();
-    };
+    let code = emulator.mint(CodeKind::OAuth, &app.id, scan.user, Some(redirect_uri.clone()), challenge, scope);
     let mut out = vec![("code", code.as_str())];
     if let Some(state) = &params.state {
         out.push(("state", state));

@@ -63,23 +63,10 @@ pub(super) fn refresh_grant(emulator: &Emulator, client_id: &str, request: &Toke
     grant.used = true;
     let (user, old_access) = (grant.user, grant.access_token.clone());
     drop(refresh_tokens);
-    let issued = emulator.issue_tokens(client_id, user, &scope);
-    let mut refresh_tokens = emulator.refresh_tokens.lock().unwrap();
-    match issued {
-        Some((answer, successor)) => {
-            if let Some(grant) = refresh_tokens.get_mut(presented) {
-                grant.successor = successor;
-            }
-            drop(refresh_tokens);
-            emulator.user_tokens.lock().unwrap().cut(&old_access, ROTATION_GRACE);
-            Json(answer).into_response()
-        }
-        None => {
-            // A full store spent nothing: the token stays usable.
-            if let Some(grant) = refresh_tokens.get_mut(presented) {
-                grant.used = false;
-            }
-            rate_limited()
-        }
+    let (answer, successor) = emulator.issue_tokens(client_id, user, &scope);
+    if let Some(grant) = emulator.refresh_tokens.lock().unwrap().get_mut(presented) {
+        grant.successor = successor;
     }
+    emulator.user_tokens.lock().unwrap().cut(&old_access, ROTATION_GRACE);
+    Json(answer).into_response()
 }

@@ -7,14 +7,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::json;
 
-pub(super) fn rate_limited() -> Response {
-    feishu_error(
-        StatusCode::TOO_MANY_REQUESTS,
-        super::RATE_LIMITED,
-        "request trigger frequency limit (the emulator's stores are full)",
-    )
-}
-
 pub(super) fn random_id(prefix: &str) -> String {
     let bytes: [u8; 18] = rand::random();
     String::from(prefix) + &URL_SAFE_NO_PAD.encode(bytes)

@@ -4,7 +4,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::login::LoginRequest;
 use super::{bad_request, now_secs, Backend, Failure};
 use axum::http::StatusCode;
 
@@ -87,10 +86,16 @@ impl Backend {
 
     /// `code` → the Feishu grant (user access token, and refresh token when there is one), by
     /// the surface's route.
-    pub(crate) async fn redeem(&self, request: &LoginRequest, code: &str) -> Result<FeishuGrant, Failure> {
-        match request.surface.as_deref() {
-            Some("browser") => {
-                let (Some(verifier), Some(redirect_uri)) = (&request.code_verifier, &request.redirect_uri) else {
+    pub(crate) async fn redeem(
+        &self,
+        surface: &str,
+        code: &str,
+        code_verifier: Option<&str>,
+        redirect_uri: Option<&str>,
+    ) -> Result<FeishuGrant, Failure> {
+        match surface {
+            "browser" => {
+                let (Some(verifier), Some(redirect_uri)) = (code_verifier, redirect_uri) else {
                     return Err(bad_request("the browser surface needs codeVerifier and redirectUri"));
                 };
                 let body = json!({ "grant_type": "authorization_code", "client_id": self.config.app_id,
@@ -98,13 +103,13 @@ impl Backend {
                 let token = self.feishu("/open-apis/authen/v2/oauth/token", None, Some(body)).await?;
                 Ok(FeishuGrant::from_token_answer(&token, now_secs()))
             }
-            Some("client") => {
+            "client" => {
                 let body = json!({ "grant_type": "authorization_code", "client_id": self.config.app_id,
                     "client_secret": self.config.app_secret, "code": code });
                 let token = self.feishu("/open-apis/authen/v2/oauth/token", None, Some(body)).await?;
                 Ok(FeishuGrant::from_token_answer(&token, now_secs()))
             }
-            Some("docWidget" | "miniProgram") => {
+            "docWidget" | "miniProgram" => {
                 let app = self
                     .feishu(
                         "/open-apis/auth/v3/app_access_token/internal",

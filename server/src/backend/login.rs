@@ -16,14 +16,14 @@ use super::{bad_request, log_value, now_secs, passport, store_failure, Backend};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct LoginRequest {
-    pub(crate) code: Option<String>,
-    pub(crate) surface: Option<String>,
-    pub(crate) app_id: Option<String>,
-    pub(crate) code_verifier: Option<String>,
-    pub(crate) redirect_uri: Option<String>,
+pub(super) struct LoginRequest {
+    code: Option<String>,
+    surface: Option<String>,
+    app_id: Option<String>,
+    code_verifier: Option<String>,
+    redirect_uri: Option<String>,
     /// `true`: a browser code of the passport endpoint (`passport: true` in the SDK's config).
-    pub(crate) passport: Option<bool>,
+    passport: Option<bool>,
 }
 
 pub(crate) async fn login(State(backend): State<Arc<Backend>>, Json(request): Json<LoginRequest>) -> Response {
@@ -58,7 +58,9 @@ pub(crate) async fn login(State(backend): State<Arc<Backend>>, Json(request): Js
         }
     } else {
         eprintln!("[backend] {surface}: redeeming a login code");
-        let grant = match backend.redeem(&request, &code).await {
+        let redeemed =
+            backend.redeem(&surface, &code, request.code_verifier.as_deref(), request.redirect_uri.as_deref()).await;
+        let grant = match redeemed {
             Ok(grant) => grant,
             Err(failure) => return failure.into_response(),
         };

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use axum::routing::{get, post};
 use axum::Router;
+use serde::Deserialize;
 use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 
@@ -346,6 +347,34 @@ impl Emulator {
         faults.remaining -= 1;
         Some(faults.kind.clone())
     }
+}
+
+/// A request to `authen/v2/oauth/token` (either grant: [`oauth`] and [`refresh`]).
+#[derive(Deserialize, Default)]
+struct TokenRequest {
+    grant_type: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    code: Option<String>,
+    redirect_uri: Option<String>,
+    code_verifier: Option<String>,
+    refresh_token: Option<String>,
+    /// Narrows the token's scopes to a subset of the granted ones (20067 duplicates, 20068 not
+    /// granted); without `offline_access` in it, no refresh token.
+    scope: Option<String>,
+}
+
+/// The scopes of a new token: the granted ones, or the subset `requested` names.
+fn narrowed_scope(granted: &str, requested: Option<&str>) -> Result<String, (i64, &'static str)> {
+    let Some(requested) = requested.filter(|r| !r.trim().is_empty()) else { return Ok(granted.to_owned()) };
+    let scopes: Vec<&str> = requested.split(' ').filter(|s| !s.is_empty()).collect();
+    if scopes.iter().enumerate().any(|(i, s)| scopes[..i].contains(s)) {
+        return Err((20067, "the scope list contains duplicate scopes"));
+    }
+    if !scopes.iter().all(|s| granted.split(' ').any(|g| g == *s)) {
+        return Err((20068, "the scope list contains scopes that were not granted"));
+    }
+    Ok(scopes.join(" "))
 }
 
 pub fn routes(emulator: Arc<Emulator>) -> Router {

@@ -159,20 +159,6 @@ pub(super) async fn authorize_decision(
     Redirect::to(&redirect_with(&redirect_uri, &out)).into_response()
 }
 
-#[derive(Deserialize, Default)]
-pub(super) struct TokenRequest {
-    pub(super) grant_type: Option<String>,
-    pub(super) client_id: Option<String>,
-    pub(super) client_secret: Option<String>,
-    pub(super) code: Option<String>,
-    pub(super) redirect_uri: Option<String>,
-    pub(super) code_verifier: Option<String>,
-    pub(super) refresh_token: Option<String>,
-    /// Narrows the token's scopes to a subset of the granted ones (20067 duplicates, 20068 not
-    /// granted); without `offline_access` in it, no refresh token.
-    pub(super) scope: Option<String>,
-}
-
 /// `authen/v2/oauth/token`: the `authorization_code` grant and the `refresh_token` grant, with the
 /// codes of Feishu's pages "获取 user_access_token" and "刷新 user_access_token".
 pub(super) async fn oauth_token(State(emulator): State<Arc<Emulator>>, body: Option<Json<TokenRequest>>) -> Response {
@@ -251,19 +237,6 @@ pub(super) fn oauth_code<'e>(
         return Err((20024, "the code was issued to another app"));
     }
     Ok(grants)
-}
-
-/// The scopes of a new token: the granted ones, or the subset `requested` names.
-pub(super) fn narrowed_scope(granted: &str, requested: Option<&str>) -> Result<String, (i64, &'static str)> {
-    let Some(requested) = requested.filter(|r| !r.trim().is_empty()) else { return Ok(granted.to_owned()) };
-    let scopes: Vec<&str> = requested.split(' ').filter(|s| !s.is_empty()).collect();
-    if scopes.iter().enumerate().any(|(i, s)| scopes[..i].contains(s)) {
-        return Err((20067, "the scope list contains duplicate scopes"));
-    }
-    if !scopes.iter().all(|s| granted.split(' ').any(|g| g == *s)) {
-        return Err((20068, "the scope list contains scopes that were not granted"));
-    }
-    Ok(scopes.join(" "))
 }
 
 pub(super) async fn user_info(State(emulator): State<Arc<Emulator>>, headers: HeaderMap) -> Response {

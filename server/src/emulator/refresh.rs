@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::oauth::{narrowed_scope, TokenRequest};
 use super::*;
 
 /// The `refresh_token` grant. Refresh tokens are single use: spending one issues a new pair and

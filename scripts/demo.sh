@@ -4,7 +4,7 @@
 # http://127.0.0.1:8080 (PORT to change it; FEISHU_APP_ID/FEISHU_APP_SECRET for real Feishu).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SKIP_BROWSER=1 source scripts/setup.sh
+SKIP_BROWSER=1 FEISHU_SKIP_REDIS=1 source scripts/setup.sh  # the demo needs neither
 node scripts/build-pkg.mjs
 cargo build -p feishu-login-server
 exec target/debug/feishu-login-server

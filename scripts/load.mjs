@@ -1,9 +1,14 @@
 #!/usr/bin/env node
-// Load test of the demo server (emulator + reference backend): N workers log in in parallel for M
-// seconds across every surface, the way the SDK does on the wire, and the server's memory is
-// sampled the whole time. It fails (exit 1) on any failed login or when memory keeps growing.
+// Load test of the demo server (emulator + reference backend): N workers log in in parallel across
+// every surface, the way the SDK does on the wire, until the session store is full (its bound),
+// then for --past-bound more seconds. The server's memory (and Redis's) is sampled the whole time.
+// It fails (exit 1) on any failed request, or when memory keeps growing once the store is full.
 //
-//   node scripts/load.mjs [--workers 32] [--seconds 30] [--server target/release/feishu-login-server]
+//   node scripts/load.mjs [--store memory|redis] [--workers 32] [--capacity 50000]
+//                         [--redis-maxmemory 16mb] [--past-bound 600] [--server target/release/feishu-login-server]
+//
+// The documented run (README "Load test"), after `cargo build --release -p feishu-login-server`:
+//   node scripts/load.mjs --store memory && node scripts/load.mjs --store redis
 //
 // Each iteration, by surface (round-robin):
 //   browser      POST the consent form (PKCE S256 + state) → 302 with code → POST /api/feishu/login
@@ -12,12 +17,20 @@
 //   docWidget    POST /emulator/host-code → mina code  → /api/feishu/login → /api/me
 //   miniProgram  the same as docWidget, posted as the mini program
 //
-// "Flat memory": the server's RSS at the end is within 25 % (or 8 MB) of its RSS after the first
-// quarter of the run (warm-up: thread pools, allocator arenas and connection buffers grow once).
-// The emulator's stores are bounded (MAX_ENTRIES each, swept): a long run plateaus. Figures of a
-// run are in README.md ("Load test").
+// The bound: the memory store holds --capacity sessions (SESSION_STORE_CAPACITY), one per login,
+// so it is full after that many logins; with --store redis, a redis-server of this script's own
+// (a free port, no persistence) holds --redis-maxmemory with allkeys-lru, and it is full when
+// Redis reports its first evicted key. Past the bound every login still succeeds: the least
+// recently used session is dropped to make room.
+//
+// "Flat memory": RSS (the server's; with Redis, Redis's too) at the end is within 10 % (or 8 MiB)
+// of RSS one minute after the bound was reached. Checked when the run went on at least two
+// minutes past the bound; shorter runs (the test command's smoke) report it without judging.
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -26,16 +39,23 @@ import { startDemo } from "../tests/support/listening.mjs";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: args } = parseArgs({
   options: {
+    store: { type: "string", default: "memory" },
     workers: { type: "string", default: "32" },
-    seconds: { type: "string", default: "30" },
+    capacity: { type: "string", default: "50000" },
+    "redis-maxmemory": { type: "string", default: "16mb" },
+    "past-bound": { type: "string", default: "600" },
+    "max-seconds": { type: "string", default: "3600" },
     server: { type: "string", default: join(root, "target", "release", "feishu-login-server") },
     json: { type: "boolean", default: false },
   },
 });
 const workers = Number(args.workers);
-const seconds = Number(args.seconds);
-if (!(workers >= 1 && workers <= 1024) || !(seconds > 0 && seconds <= 3600)) {
-  console.error("--workers must be 1..1024 and --seconds 1..3600");
+const capacity = Number(args.capacity);
+const pastBound = Number(args["past-bound"]);
+const maxSeconds = Number(args["max-seconds"]);
+if (!(workers >= 1 && workers <= 1024) || !(capacity >= 1) || !(pastBound >= 0 && pastBound <= 7200)
+  || !(maxSeconds > 0 && maxSeconds <= 7200) || !["memory", "redis"].includes(args.store)) {
+  console.error("--store memory|redis, --workers 1..1024, --capacity >= 1, --past-bound 0..7200, --max-seconds 1..7200");
   process.exit(2);
 }
 
@@ -43,17 +63,68 @@ const APP_ID = "cli_emulator_demo";
 const SURFACES = ["browser", "client", "docWidget", "miniProgram"];
 const b64url = (buf) => buf.toString("base64url");
 
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One command to Redis (inline protocol), its reply as text. */
+function redisCommand(port, command) {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ port, host: "127.0.0.1" }, () => socket.write(command + "\r\n"));
+    let reply = "";
+    socket.on("data", (chunk) => {
+      reply += chunk;
+      const match = /^\$(\d+)\r\n/.exec(reply);
+      if ((match && Buffer.byteLength(reply) >= match[0].length + Number(match[1]) + 2) || (!match && reply.endsWith("\r\n"))) {
+        socket.end();
+        resolve(match ? reply.slice(match[0].length, match[0].length + Number(match[1])) : reply.trim());
+      }
+    });
+    socket.on("error", reject);
+  });
+}
+
+async function redisInfo(port) {
+  const info = await redisCommand(port, "INFO");
+  return Object.fromEntries(info.split("\r\n").filter((l) => l.includes(":")).map((l) => l.split(":")));
+}
+
+/** A redis-server of this run: a free port, a temporary directory, bounded with allkeys-lru. */
+async function startRedis() {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "feishu-login-load-redis-"));
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
+    "--appendonly", "no", "--maxmemory", args["redis-maxmemory"], "--maxmemory-policy", "allkeys-lru"],
+  { stdio: ["ignore", "pipe", "ignore"] });
+  await new Promise((resolve, reject) => {
+    child.on("error", (e) => reject(new Error(`cannot start redis-server: ${e.message} (scripts/setup.sh installs it)`)));
+    child.on("exit", (code) => reject(new Error(`redis-server exited with ${code}`)));
+    let log = "";
+    child.stdout.on("data", (chunk) => {
+      log += chunk;
+      if (log.includes("Ready to accept connections")) resolve();
+    });
+  });
+  child.stdout.resume();
+  return { child, port, stop: () => { child.kill("SIGKILL"); rmSync(dir, { recursive: true, force: true }); } };
+}
+
 /** Starts the server on a free port; resolves with its base URL and process. */
-async function startServer() {
+async function startServer(env) {
   // stderr: one log line per login, not wanted here.
-  const started = startDemo(root, { binary: args.server, stderr: "ignore" });
+  const started = startDemo(root, { binary: args.server, stderr: "ignore", env });
   const { child, base } = await started.catch((e) => {
     throw new Error(`${e.message} (build it first: cargo build --release -p feishu-login-server)`);
   });
   return { server: child, base };
 }
 
-/** The server's resident memory in KiB (Linux /proc). */
+/** A process's resident memory in KiB (Linux /proc). */
 function rssKiB(pid) {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
@@ -109,24 +180,51 @@ function percentile(sorted, p) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] : NaN;
 }
 
+const mib = (kib) => +(kib / 1024).toFixed(1);
+
 async function main() {
-  const { server, base } = await startServer();
+  const redis = args.store === "redis" ? await startRedis() : null;
+  const env = redis
+    ? { REDIS_URL: `redis://127.0.0.1:${redis.port}/0`, SESSION_SECRET: randomBytes(32).toString("hex") }
+    : { SESSION_STORE_CAPACITY: String(capacity) };
+  const { server, base } = await startServer(env);
   const stats = Object.fromEntries(SURFACES.map((s) => [s, { ok: 0, failed: 0 }]));
   const failures = [];
   const latencies = [];
   const samples = [];
-  const sample = () => samples.push({ t: performance.now(), kib: rssKiB(server.pid) });
-  sample();
-  const sampler = setInterval(sample, 250);
+  let logins = 0;
+  let boundAt = null; // performance.now() when the store became full
   const started = performance.now();
-  const deadline = started + seconds * 1000;
+  const sample = async () => {
+    const s = { t: (performance.now() - started) / 1000, logins, serverKiB: rssKiB(server.pid) };
+    if (redis) {
+      s.redisKiB = rssKiB(redis.child.pid);
+      const info = await redisInfo(redis.port).catch(() => null);
+      if (info) {
+        s.redisUsedKiB = Math.round(Number(info.used_memory) / 1024);
+        s.evictedKeys = Number(info.evicted_keys);
+        if (boundAt === null && s.evictedKeys > 0) boundAt = performance.now();
+      }
+    } else if (boundAt === null && logins >= capacity) {
+      boundAt = performance.now();
+    }
+    samples.push(s);
+  };
+  await sample();
+  const sampler = setInterval(() => { sample().catch(() => {}); }, 1000);
+  const hardDeadline = started + maxSeconds * 1000;
+  const done = () => {
+    const now = performance.now();
+    return now >= hardDeadline || (boundAt !== null && now >= boundAt + pastBound * 1000);
+  };
   let next = 0;
   await Promise.all(Array.from({ length: workers }, async () => {
-    while (performance.now() < deadline) {
+    while (!done()) {
       const surface = SURFACES[next++ % SURFACES.length];
       try {
         latencies.push(await loginOnce(base, surface));
         stats[surface].ok++;
+        logins++;
       } catch (e) {
         stats[surface].failed++;
         if (failures.length < 10) failures.push(String(e.message));
@@ -135,32 +233,49 @@ async function main() {
   }));
   const elapsed = (performance.now() - started) / 1000;
   clearInterval(sampler);
-  sample();
+  await sample();
   server.kill();
+  redis?.stop();
 
   latencies.sort((a, b) => a - b);
-  const total = SURFACES.reduce((n, s) => n + stats[s].ok, 0);
   const failed = SURFACES.reduce((n, s) => n + stats[s].failed, 0);
-  const warm = samples.find((s) => s.t >= started + (deadline - started) / 4) ?? samples[0];
+  const boundS = boundAt === null ? null : (boundAt - started) / 1000;
   const end = samples[samples.length - 1];
-  const peak = Math.max(...samples.map((s) => s.kib));
-  const grew = end.kib - warm.kib;
-  const flat = grew <= Math.max(8 * 1024, warm.kib * 0.25);
+  // Memory one minute past the bound (allocator arenas, buffers and the emulator's stores settle).
+  const settled = boundS === null ? null : samples.find((s) => s.t >= boundS + 60) ?? null;
+  const ranPast = boundS === null ? 0 : elapsed - boundS;
+  const grew = (key) => end[key] - settled[key];
+  const flatFor = (key) => grew(key) <= Math.max(8 * 1024, settled[key] * 0.1);
+  const judged = settled !== null && ranPast >= 120;
+  const flat = judged ? flatFor("serverKiB") && (!redis || flatFor("redisKiB")) : null;
+  // RSS over time: about a dozen rows, plus the bound.
+  const step = Math.max(1, Math.floor(samples.length / 12));
+  const timeline = samples.filter((_, i) => i % step === 0 || i === samples.length - 1).map((s) => ({
+    t: Math.round(s.t), logins: s.logins, serverMiB: mib(s.serverKiB),
+    ...(redis ? { redisMiB: mib(s.redisKiB ?? 0), redisUsedMiB: mib(s.redisUsedKiB ?? 0), evictedKeys: s.evictedKeys ?? 0 } : {}),
+  }));
   const result = {
-    workers, seconds: Number(elapsed.toFixed(1)), logins: total, failed, perSecond: Math.round(total / elapsed),
+    store: args.store, workers, seconds: +elapsed.toFixed(1), logins, failed, perSecond: Math.round(logins / elapsed),
+    bound: redis ? `Redis maxmemory ${args["redis-maxmemory"]}, allkeys-lru` : `${capacity} sessions`,
+    boundReachedAtS: boundS === null ? null : +boundS.toFixed(1), secondsPastBound: +ranPast.toFixed(1),
     bySurface: stats, latencyMs: { p50: +percentile(latencies, 0.5).toFixed(1), p99: +percentile(latencies, 0.99).toFixed(1) },
-    rssMiB: { start: +(samples[0].kib / 1024).toFixed(1), afterWarmup: +(warm.kib / 1024).toFixed(1), peak: +(peak / 1024).toFixed(1), end: +(end.kib / 1024).toFixed(1) },
-    flatMemory: flat, failures,
+    flatMemory: flat, timeline, failures,
   };
   if (args.json) console.log(JSON.stringify(result));
   else {
-    console.log(`load: ${workers} workers × ${result.seconds} s: ${total} logins (${result.perSecond}/s), ${failed} failed`);
+    console.log(`load (${args.store} store, bound ${result.bound}): ${workers} workers × ${result.seconds} s: ${logins} logins (${result.perSecond}/s), ${failed} failed`);
+    console.log(`  the store was full at ${boundS === null ? "never" : boundS.toFixed(0) + " s"}; ran ${ranPast.toFixed(0)} s past it`);
     for (const s of SURFACES) console.log(`  ${s.padEnd(12)} ${stats[s].ok} ok, ${stats[s].failed} failed`);
     console.log(`  latency p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms`);
-    console.log(`  server RSS MiB: start ${result.rssMiB.start}, after warm-up ${result.rssMiB.afterWarmup}, peak ${result.rssMiB.peak}, end ${result.rssMiB.end} (${flat ? "flat" : "GROWING"})`);
+    console.log("  t (s)   logins   server RSS MiB" + (redis ? "   Redis RSS MiB   Redis used MiB   evicted keys" : ""));
+    for (const r of timeline) {
+      console.log(`  ${String(r.t).padStart(5)}   ${String(r.logins).padStart(7)}   ${String(r.serverMiB).padStart(14)}` +
+        (redis ? `   ${String(r.redisMiB).padStart(13)}   ${String(r.redisUsedMiB).padStart(14)}   ${String(r.evictedKeys).padStart(12)}` : ""));
+    }
+    console.log(`  memory after the bound: ${flat === null ? "not judged (under two minutes past the bound)" : flat ? "flat" : "GROWING"}`);
     for (const f of failures) console.log("  failure: " + f);
   }
-  process.exit(failed === 0 && flat ? 0 : 1);
+  process.exit(failed === 0 && flat !== false && boundS !== null ? 0 : 1);
 }
 
 main().catch((e) => {

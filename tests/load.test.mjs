@@ -1,6 +1,8 @@
 // A short smoke of the load test (scripts/load.mjs): a few workers log in across every surface
-// for a few seconds against the debug demo server; any failed login or growing memory fails it.
-// The long run is `node scripts/load.mjs` (README, "Load test").
+// against the debug demo server until its session store is full, then two seconds more, with the
+// memory store and with a Redis store of its own; any failed request fails it. The long run (ten
+// minutes past the bound, memory judged flat) is `node scripts/load.mjs` (README, "Load test").
+// Without redis-server the Redis smoke fails, unless FEISHU_SKIP_REDIS=1 skips it explicitly.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -10,14 +12,26 @@ import { promisify } from "node:util";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-test("load smoke: parallel logins on every surface, none fails", async () => {
+async function load(extra) {
   const { stdout } = await promisify(execFile)(process.execPath, [
-    join(root, "scripts", "load.mjs"), "--workers", "8", "--seconds", "3", "--json",
-    "--server", join(root, "target", "debug", "feishu-login-server"),
+    join(root, "scripts", "load.mjs"), "--workers", "8", "--past-bound", "2", "--max-seconds", "120", "--json",
+    "--server", join(root, "target", "debug", "feishu-login-server"), ...extra,
   ]).catch((e) => { throw new Error(`load.mjs failed:\n${e.stdout}\n${e.stderr}`); });
   const result = JSON.parse(stdout);
   assert.equal(result.failed, 0);
+  assert.notEqual(result.boundReachedAtS, null, "the store filled up");
   for (const surface of ["browser", "client", "docWidget", "miniProgram"]) {
     assert.ok(result.bySurface[surface].ok > 0, `${surface} logged in`);
   }
+  return result;
+}
+
+test("load smoke, memory store: logins past its bound, none fails", async () => {
+  const result = await load(["--store", "memory", "--capacity", "100"]);
+  assert.ok(result.logins > 100, "past the bound");
+});
+
+test("load smoke, Redis store: logins past Redis's maxmemory, none fails", { skip: process.env.FEISHU_SKIP_REDIS === "1" }, async () => {
+  const result = await load(["--store", "redis", "--redis-maxmemory", "1100kb"]);
+  assert.ok(result.timeline.at(-1).evictedKeys > 0, "Redis evicted sessions to make room");
 });

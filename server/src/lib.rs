@@ -1,51 +1,21 @@
-//! The feishu-login server crate. The demo server (binary `feishu-login-server`), on 127.0.0.1 only: the `www/` demo page and the built `pkg/`,
-//! a reference app backend (`/api/...`), and — unless real Feishu credentials are given — a
-//! strict local Feishu emulator under Feishu's own paths (`/open-apis/...`).
+//! The feishu-login server crate.
 //!
-//! Environment: `PORT` (8080); `FEISHU_APP_ID`, `FEISHU_APP_SECRET`, `FEISHU_BRAND`
-//! (`feishu`|`lark`) for real mode; `SESSION_SECRET` (random per start otherwise);
-//! `SESSION_TTL_SECS` (3600); `FEISHU_LOGIN_ROOT` (the repository, for `www/` and `pkg/`);
-//! `REDIS_URL` (the session store shared by replicas; in memory otherwise);
-//! `EMULATOR_USER_TOKEN_TTL_SECS` (7200) and `EMULATOR_REFRESH_TOKEN_TTL_SECS` (604800), the
-//! lifetimes of the tokens the emulator issues (also `POST /emulator/settings`).
-//!
-//! Modules: [`emulator`] (the Feishu endpoints), [`backend`] (the reference app backend),
-//! [`store`] (the backend's session store: memory or Redis),
-//! [`emulator_tool`] (the `feishu-emulator` binary's TOML file and flags: the emulator in front
-//! of your own app).
+//! - [`backend`]: the reference app backend as an [`axum::Router`] to mount in your own Rust
+//!   server, with its [`backend::BackendConfig`] and the [`backend::Session`] extractor for your
+//!   protected routes (`server/examples/axum_app.rs`).
+//! - [`store`]: where sessions live: [`store::MemoryStore`] (one process, bounded) or
+//!   [`store::RedisStore`] (replicas).
+//! - [`emulator`]: a strict local Feishu under Feishu's own paths (`/open-apis/...`), a module
+//!   per flow; [`emulator_tool`]: the `feishu-emulator` binary's TOML file and flags.
+//! - [`config`]: the demo server's environment, read once and checked strictly.
+//! - [`app`]: the demo server (binary `feishu-login-server`, on 127.0.0.1 only): the `www/` demo
+//!   page and the built `pkg/`, the backend, and (without real Feishu credentials) the emulator.
 
 pub mod backend;
+pub mod config;
 pub mod emulator;
 pub mod emulator_tool;
 pub mod store;
-
-/// A lifetime in whole seconds from the environment variable `name`, checked at startup:
-/// `default` when unset, an error naming the variable when it is not from 1 to `max`.
-pub fn lifetime(name: &str, value: Option<&str>, default: u64, max: u64) -> Result<Duration, String> {
-    match value.map(|v| v.trim().parse::<u64>()) {
-        None => Ok(Duration::from_secs(default)),
-        Some(Ok(secs)) if (1..=max).contains(&secs) => Ok(Duration::from_secs(secs)),
-        Some(_) => Err(format!(
-            "{name} must be a whole number of seconds from 1 to {max}, got {:?}",
-            value.unwrap_or_default()
-        )),
-    }
-}
-
-/// The session lifetime from `SESSION_TTL_SECS` (default 3600 s), checked at startup: a value
-/// that cannot be a lifetime (0, not a number, beyond 10 years) stops the server with a clear
-/// message instead of breaking logins later (issue #13: u64::MAX overflowed on the first login).
-pub fn session_ttl(value: Option<&str>) -> Result<Duration, String> {
-    const MAX: u64 = 10 * 365 * 24 * 3600;
-    match value.map(|v| v.trim().parse::<u64>()) {
-        None => Ok(Duration::from_secs(3600)),
-        Some(Ok(secs)) if (1..=MAX).contains(&secs) => Ok(Duration::from_secs(secs)),
-        Some(_) => Err(format!(
-            "SESSION_TTL_SECS must be a whole number of seconds from 1 to {MAX} (10 years), got {:?}",
-            value.unwrap_or_default()
-        )),
-    }
-}
 
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
@@ -72,31 +42,30 @@ struct PageConfig {
     root: PathBuf,
 }
 
-/// Settings of one server instance.
+/// Settings of one server instance (from [`config::ServerConfig::settings`] or built by hand).
 pub struct Settings {
     pub port: u16,
     pub root: PathBuf,
-    pub real: Option<(String, String, String)>,
-    pub session_secret: Vec<u8>,
+    pub real: Option<config::RealApp>,
+    pub session_secret: backend::SessionSecret,
+    pub previous_session_secret: Option<backend::SessionSecret>,
     pub session_ttl: Duration,
     pub code_ttl: Duration,
     /// The lifetimes of the emulator's user access tokens and refresh tokens.
     pub token_ttls: (Duration, Duration),
-    /// The backend's session store (revocations, Feishu grants, renewal locks).
+    /// The backend's session store (one record per session).
     pub store: Arc<dyn Store>,
-}
-
-/// The environment variable `name`, when set and not empty.
-pub fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 /// The whole app; `addr` is where it listens (the emulator's own base URL in emulator mode).
 pub fn app(settings: &Settings, addr: SocketAddr) -> Router {
     let (app_id, app_secret, brand, open_api_base, emulator) = match &settings.real {
-        Some((id, secret, brand)) => {
-            let base = if brand == "lark" { "https://open.larksuite.com" } else { "https://open.feishu.cn" };
-            (id.clone(), secret.clone(), brand.clone(), base.to_owned(), None)
+        Some(real) => {
+            let (base, brand) = match real.brand {
+                Brand::Lark => ("https://open.larksuite.com", "lark"),
+                Brand::Feishu => ("https://open.feishu.cn", "feishu"),
+            };
+            (real.app_id.clone(), real.app_secret.clone(), brand.to_owned(), base.to_owned(), None)
         }
         None => {
             let secret = hex(&rand::random::<[u8; 16]>());
@@ -123,11 +92,12 @@ pub fn app(settings: &Settings, addr: SocketAddr) -> Router {
         app_secret,
         open_api_base,
         session_secret: settings.session_secret.clone(),
+        previous_session_secret: settings.previous_session_secret.clone(),
         session_ttl: settings.session_ttl,
         store: settings.store.clone(),
     });
     let page = PageConfig { app_id, brand, emulator: emulator.is_some(), root: settings.root.clone() };
-    let mut router = backend::routes(backend);
+    let mut router = backend::router(backend);
     if let Some(emulator) = emulator {
         router = router.merge(emulator::routes(emulator));
     }
@@ -180,7 +150,5 @@ async fn static_file(State(page): State<PageConfig>, request: Request) -> Respon
     }
 }
 
-#[cfg(test)]
-mod lifecycle_tests;
 #[cfg(test)]
 mod tests;

@@ -1,82 +1,55 @@
-//! The feishu-login demo server: see the crate docs (`src/lib.rs`) for its environment.
+//! The feishu-login demo server. Configured by environment variables only, each checked at
+//! startup (see `feishu_login_server::config`, or run it with `--help`).
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+use feishu_login_server::config::{ServerConfig, StoreConfig, VARIABLES};
+use feishu_login_server::{app, store::MemoryStore};
 
-use feishu_login_server::emulator::{DEFAULT_REFRESH_TOKEN_TTL, DEFAULT_USER_TOKEN_TTL};
-use feishu_login_server::store::{MemoryStore, RedisStore};
-use feishu_login_server::{app, env, lifetime, session_ttl, Settings};
-
-fn exit_on_error<T>(value: Result<T, String>) -> T {
-    value.unwrap_or_else(|message| {
-        eprintln!("{message}");
-        std::process::exit(2);
-    })
+fn fail(message: &str) -> ! {
+    eprintln!("feishu-login-server: {message}");
+    std::process::exit(2);
 }
 
 #[tokio::main]
 async fn main() {
-    let port: u16 = env("PORT").and_then(|p| p.parse().ok()).unwrap_or(8080);
-    let root =
-        env("FEISHU_LOGIN_ROOT").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
-    let real = match (env("FEISHU_APP_ID"), env("FEISHU_APP_SECRET")) {
-        (Some(id), Some(secret)) => Some((id, secret, env("FEISHU_BRAND").unwrap_or_else(|| "feishu".into()))),
-        _ => None,
-    };
-    let settings = Settings {
-        port,
-        root,
-        real,
-        session_secret: env("SESSION_SECRET")
-            .map(String::into_bytes)
-            .unwrap_or_else(|| rand::random::<[u8; 32]>().to_vec()),
-        session_ttl: match session_ttl(env("SESSION_TTL_SECS").as_deref()) {
-            Ok(ttl) => ttl,
-            Err(message) => {
-                eprintln!("{message}");
-                std::process::exit(2);
-            }
-        },
-        code_ttl: Duration::from_secs(300),
-        token_ttls: (
-            exit_on_error(lifetime(
-                "EMULATOR_USER_TOKEN_TTL_SECS",
-                env("EMULATOR_USER_TOKEN_TTL_SECS").as_deref(),
-                DEFAULT_USER_TOKEN_TTL.as_secs(),
-                7200,
-            )),
-            exit_on_error(lifetime(
-                "EMULATOR_REFRESH_TOKEN_TTL_SECS",
-                env("EMULATOR_REFRESH_TOKEN_TTL_SECS").as_deref(),
-                DEFAULT_REFRESH_TOKEN_TTL.as_secs(),
-                365 * 24 * 3600,
-            )),
+    match std::env::args().nth(1).as_deref() {
+        None => {}
+        Some("-h" | "--help") => {
+            println!("feishu-login-server: the feishu-login demo (www/, the reference backend, the Feishu emulator)\n\nIt takes no arguments; the environment configures it:\n{VARIABLES}");
+            return;
+        }
+        Some(other) => {
+            fail(&format!("unknown argument {other:?}: it takes none (the environment configures it; see --help)"))
+        }
+    }
+    let config = ServerConfig::from_env(|name| std::env::var(name).ok()).unwrap_or_else(|message| fail(&message));
+    let random_key = !config.session_secret_given;
+    let store = match &config.store {
+        StoreConfig::Memory { capacity } => format!(
+            "memory session store, {capacity} sessions (up to {} MB)",
+            capacity * MemoryStore::BYTES_PER_ENTRY / 1_000_000
         ),
-        store: match env("REDIS_URL") {
-            Some(url) => match RedisStore::connect(&url).await {
-                Ok(store) => Arc::new(store),
-                Err(error) => {
-                    eprintln!("REDIS_URL is set but Redis cannot be used: {error}");
-                    std::process::exit(2);
-                }
-            },
-            None => Arc::new(MemoryStore::default()),
-        },
+        StoreConfig::Redis(_) => "Redis session store".into(),
     };
+    let settings = config.settings().await.unwrap_or_else(|message| fail(&message));
     let listener = match tokio::net::TcpListener::bind(("127.0.0.1", settings.port)).await {
         Ok(listener) => listener,
         Err(e) => {
-            eprintln!("cannot listen on 127.0.0.1:{}: {e} (set PORT to another port)", settings.port);
+            eprintln!(
+                "feishu-login-server: cannot listen on 127.0.0.1:{}: {e} (set PORT to another port)",
+                settings.port
+            );
             std::process::exit(1);
         }
     };
     let addr = listener.local_addr().expect("a bound listener has an address");
     let mode = match &settings.real {
-        Some((id, _, brand)) => format!("real {brand} app {id}"),
+        Some(real) => format!("real {:?} app {}", real.brand, real.app_id).to_lowercase(),
         None => "local Feishu emulator (app cli_emulator_demo)".into(),
     };
-    println!("feishu-login demo: http://{addr}/  ({mode}; {} session store)", settings.store.kind());
+    println!("feishu-login demo: http://{addr}/  ({mode}; {store})");
+    if random_key {
+        println!("  SESSION_SECRET is not set: a random key signs sessions, so they end when the server restarts");
+    }
     let app = app(&settings, addr);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

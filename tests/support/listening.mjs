@@ -18,9 +18,10 @@ export function startListening(command, args = [], { env = process.env, stderr =
 
 /**
  * The demo server (`target/debug/feishu-login-server` unless `binary`) on a free port in emulator
- * mode, serving `feishuRoot` (www/ and pkg/; the repository by default): `{ child, base }`.
+ * mode, serving `feishuRoot` (www/ and pkg/; the repository by default), with `extra` variables
+ * (e.g. the store's): `{ child, base }`.
  */
-export function startDemo(root, { feishuRoot = root, binary, stderr } = {}) {
-  const env = { ...process.env, PORT: "0", FEISHU_APP_ID: "", FEISHU_APP_SECRET: "", FEISHU_LOGIN_ROOT: feishuRoot };
+export function startDemo(root, { feishuRoot = root, binary, stderr, env: extra = {} } = {}) {
+  const env = { ...process.env, PORT: "0", FEISHU_APP_ID: "", FEISHU_APP_SECRET: "", FEISHU_LOGIN_ROOT: feishuRoot, ...extra };
   return startListening(binary ?? join(root, "target", "debug", "feishu-login-server"), [], { env, stderr });
 }

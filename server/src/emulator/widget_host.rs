@@ -1,4 +1,4 @@
-//! A local Feishu Docs for developing a doc widget (云文档小组件) without Feishu (issue #13):
+//! A local Feishu Docs for developing a doc widget (云文档小组件) without Feishu:
 //! `GET /emulator/doc-widget-host?url=<your widget's page>` shows that page in an iframe and
 //! answers the block bridge of `@lark-opdev/block-docs-addon-api` the way Docs does, so that
 //! `new BlockitClient()` and `DocMiniApp.Service.User.login()` work unchanged, with one-time

@@ -1,17 +1,16 @@
-//! Issue #12, server side: session renewal (`/api/feishu/refresh`), logout that holds across
+//! Session renewal (`/api/feishu/refresh`), logout that holds across
 //! replicas (`/api/logout`, memory and Redis stores), and the emulator's `refresh_token` grant.
 //!
 //! A "cluster" is one emulator and several backend replicas, each on its own 127.0.0.1 port,
 //! sharing one session secret and one store, as replicas behind a load balancer would.
 
-use std::process::{Child, Command, Stdio};
-
 use axum::Router;
 use serde_json::Value;
 
 use super::*;
+use crate::backend::SessionSecret;
 use crate::emulator::{demo_users, App, Brand, DEFAULT_REFRESH_TOKEN_TTL};
-use crate::store::{MemoryStore, RedisStore, Store};
+use crate::store::{MemoryStore, Store};
 
 const APP: &str = "cli_lifecycle";
 const SECRET: &str = "lifecycle-secret";
@@ -32,15 +31,20 @@ async fn serve(router: Router) -> String {
     format!("http://{addr}")
 }
 
-struct Cluster {
-    feishu: String,
-    replicas: Vec<String>,
-    emulator: Arc<Emulator>,
-    store: Arc<dyn Store>,
-    http: reqwest::Client,
+pub(super) struct Cluster {
+    pub(super) feishu: String,
+    pub(super) replicas: Vec<String>,
+    pub(super) emulator: Arc<Emulator>,
+    pub(super) store: Arc<dyn Store>,
+    pub(super) http: reqwest::Client,
 }
 
-async fn cluster(store: Arc<dyn Store>, replicas: usize) -> Cluster {
+/// The session secret the replicas share (256 bits).
+fn shared_secret() -> SessionSecret {
+    SessionSecret::parse("SESSION_SECRET", &"5e".repeat(32)).unwrap()
+}
+
+pub(super) async fn cluster(store: Arc<dyn Store>, replicas: usize) -> Cluster {
     let emulator = Emulator::new(EmulatorConfig {
         apps: [(APP, SECRET), (OTHER_APP, OTHER_SECRET)]
             .map(|(id, secret)| App {
@@ -63,11 +67,12 @@ async fn cluster(store: Arc<dyn Store>, replicas: usize) -> Cluster {
             app_id: APP.into(),
             app_secret: SECRET.into(),
             open_api_base: feishu.clone(),
-            session_secret: b"shared by the replicas".to_vec(),
+            session_secret: shared_secret(),
+            previous_session_secret: None,
             session_ttl: Duration::from_secs(3600),
             store: store.clone(),
         });
-        bases.push(serve(backend::routes(backend)).await);
+        bases.push(serve(backend::router(backend)).await);
     }
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     Cluster { feishu, replicas: bases, emulator, store, http }
@@ -92,7 +97,7 @@ impl Cluster {
     }
 
     /// Signs `user` in at replica `replica`; the session's token.
-    async fn login(&self, replica: usize, user: usize, scope: &str) -> (String, Value) {
+    pub(super) async fn login(&self, replica: usize, user: usize, scope: &str) -> (String, Value) {
         let code = self.code(APP, user, scope).await;
         let body = json!({ "code": code, "surface": "browser", "appId": APP, "codeVerifier": "unused", "redirectUri": REDIRECT });
         let (status, session) = self.post(&self.replicas[replica], "/api/feishu/login", None, body).await;
@@ -109,16 +114,16 @@ impl Cluster {
         (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
     }
 
-    async fn me(&self, replica: usize, token: &str) -> u16 {
+    pub(super) async fn me(&self, replica: usize, token: &str) -> u16 {
         let url = self.replicas[replica].clone() + "/api/me";
         self.http.get(url).bearer_auth(token).send().await.unwrap().status().as_u16()
     }
 
-    async fn refresh(&self, replica: usize, token: &str) -> (u16, Value) {
+    pub(super) async fn refresh(&self, replica: usize, token: &str) -> (u16, Value) {
         self.post(&self.replicas[replica], "/api/feishu/refresh", Some(token), json!({})).await
     }
 
-    async fn logout(&self, replica: usize, token: &str) -> u16 {
+    pub(super) async fn logout(&self, replica: usize, token: &str) -> u16 {
         self.post(&self.replicas[replica], "/api/logout", Some(token), json!({})).await.0
     }
 
@@ -154,7 +159,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 #[tokio::test]
-async fn refresh_renews_the_feishu_token_once_across_replicas_and_rotates_the_refresh_token() {
+async fn refresh_renews_the_feishu_token_across_replicas_and_rotates_the_refresh_token() {
     let c = cluster(Arc::new(MemoryStore::default()), 2).await;
     let (token, session) = c.login(0, 1, "offline_access").await;
     assert_eq!(session["expiresIn"], 6, "the session never outlives the Feishu user token");
@@ -164,41 +169,85 @@ async fn refresh_renews_the_feishu_token_once_across_replicas_and_rotates_the_re
     let (status, renewed) = c.refresh(1, &token).await;
     assert_eq!(status, 200, "{renewed}");
     assert_eq!(renewed["user"]["name"], "李四");
-    assert_eq!(claims(renewed["token"].as_str().unwrap())["sid"], sid.as_str(), "renewals keep the session id");
+    let renewed_token = renewed["token"].as_str().unwrap().to_owned();
+    assert_eq!(claims(&renewed_token)["sid"], sid.as_str(), "renewals keep the session id");
     assert_eq!(c.emulator.stored()[3], 1, "one refresh token issued, none spent");
 
     tokio::time::sleep(INTO_RENEWAL).await;
     // A Feishu outage during the renewal keeps the session (and spends nothing): retry later.
     c.post(&c.feishu, "/emulator/faults", None, json!({ "count": 1, "kind": "20050" })).await;
-    let (status, error) = c.refresh(0, &token).await;
+    let (status, error) = c.refresh(0, &renewed_token).await;
     assert_eq!((status, error["code"].as_i64()), (500, Some(20050)), "{error}");
-    assert_eq!(c.me(1, &token).await, 200, "the session stands");
+    assert_eq!(c.me(1, &renewed_token).await, 200, "the session stands");
 
-    // Two replicas renew at once: one spends the refresh token, the other waits and reuses the
-    // result (without the renewal lock the second would present a spent token: 20073 → 401).
-    let (a, b) = tokio::join!(c.refresh(0, &token), c.refresh(1, &token));
-    assert_eq!((a.0, b.0), (200, 200), "{} / {}", a.1, b.1);
-    assert_eq!(c.emulator.stored()[3], 2, "exactly one Feishu renewal");
-    let next = a.1["token"].as_str().unwrap().to_owned();
-    assert_eq!(a.1["expiresIn"], 6, "the renewed user token's lifetime");
-    assert_eq!(c.me(1, &next).await, 200);
+    // The user token nears its end: the renewal spends Feishu's refresh token (rotated).
+    let (status, next) = c.refresh(0, &renewed_token).await;
+    assert_eq!(status, 200, "{next}");
+    assert_eq!(c.emulator.stored()[3], 2, "one Feishu renewal");
+    assert_eq!(next["expiresIn"], 6, "the renewed user token's lifetime");
+    let next_token = next["token"].as_str().unwrap().to_owned();
+    assert_eq!(c.me(1, &next_token).await, 200);
 
     // The rotated refresh token was stored: the next renewal works too.
     tokio::time::sleep(INTO_RENEWAL).await;
-    let (status, again) = c.refresh(1, &next).await;
+    let (status, again) = c.refresh(1, &next_token).await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(c.emulator.stored()[3], 3);
 
     // Nothing Feishu issued reaches the browser, and the store keeps it sealed.
-    for answer in [&session, &renewed, &a.1, &again] {
+    for answer in [&session, &renewed, &next, &again] {
         let keys: Vec<&String> = answer.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["expiresIn", "token", "user"], "{answer}");
         let user: Vec<&String> = answer["user"].as_object().unwrap().keys().collect();
         assert_eq!(user, ["avatarUrl", "email", "enName", "name", "openId"], "{answer}");
     }
-    let record = c.store.get(&format!("grant:{sid}")).await.unwrap().expect("the grant is stored");
+    let record = c.store.get(&format!("session:{sid}")).await.unwrap().expect("the session is stored");
     let record = String::from_utf8_lossy(&record);
     assert!(!record.contains("ur-") && !record.contains("u-") && !record.contains("token"), "sealed: {record}");
+}
+
+/// Renewal retires the presented token on every replica; presenting it again revokes the whole
+/// session (RFC 9700 §4.14.2). Before, a renewed token stayed valid and could itself be renewed.
+pub(super) async fn renewal_retires_the_token_and_its_reuse_revokes_the_session(store: Arc<dyn Store>) {
+    let c = cluster(store, 2).await;
+    let (first, _) = c.login(0, 0, "offline_access").await;
+    let (status, second) = c.refresh(0, &first).await;
+    assert_eq!(status, 200, "{second}");
+    let second = second["token"].as_str().unwrap().to_owned();
+    for replica in 0..2 {
+        assert_eq!(c.me(replica, &first).await, 401, "replica {replica}: the renewed token is retired");
+        assert_eq!(c.me(replica, &second).await, 200, "replica {replica}: its successor works");
+    }
+    let (status, third) = c.refresh(1, &second).await;
+    assert_eq!(status, 200, "{third}");
+    let third = third["token"].as_str().unwrap().to_owned();
+
+    // A stolen copy of `first` is presented for renewal: 401, and the whole chain is revoked.
+    let (status, error) = c.refresh(1, &first).await;
+    assert_eq!(status, 401, "{error}");
+    assert!(error["message"].as_str().unwrap().contains("already renewed"), "{error}");
+    for replica in 0..2 {
+        for (name, token) in [("first", &first), ("second", &second), ("third", &third)] {
+            assert_eq!(c.me(replica, token).await, 401, "replica {replica}: {name} after the reuse");
+            assert_eq!(c.refresh(replica, token).await.0, 401, "replica {replica}: {name} cannot renew");
+        }
+    }
+    let (other, _) = c.login(1, 1, "offline_access").await;
+    assert_eq!(c.me(0, &other).await, 200, "other sessions stand");
+
+    // Two renewals of one token at once (a copy raced the holder): one wins, and the loser's
+    // reuse revokes the session, the winner's new token included.
+    let (a, b) = tokio::join!(c.refresh(0, &other), c.refresh(1, &other));
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 401], "{} / {}", a.1, b.1);
+    let winner = if a.0 == 200 { &a.1 } else { &b.1 };
+    assert_eq!(c.me(0, winner["token"].as_str().unwrap()).await, 401, "the chain is revoked");
+}
+
+#[tokio::test]
+async fn renewal_retires_the_token_and_its_reuse_revokes_the_session_with_the_memory_store() {
+    renewal_retires_the_token_and_its_reuse_revokes_the_session(Arc::new(MemoryStore::default())).await;
 }
 
 #[tokio::test]
@@ -214,7 +263,9 @@ async fn renewal_is_refused_without_offline_access_or_when_feishu_refuses_the_re
     c.post(&c.feishu, "/emulator/settings", None, json!({ "refreshTokenTtlSecs": 1 })).await;
     let (short_lived, _) = c.login(0, 2, "offline_access").await;
     // The user token is fresh: a renewal needs no refresh token yet.
-    assert_eq!(c.refresh(0, &plain).await.0, 200);
+    let (status, renewed) = c.refresh(0, &plain).await;
+    assert_eq!(status, 200, "{renewed}");
+    let plain = renewed["token"].as_str().unwrap().to_owned();
 
     tokio::time::sleep(INTO_RENEWAL).await;
     let (status, error) = c.refresh(0, &plain).await;
@@ -226,20 +277,28 @@ async fn renewal_is_refused_without_offline_access_or_when_feishu_refuses_the_re
     let (status, error) = c.refresh(0, &offline).await;
     assert_eq!((status, error["code"].as_i64()), (401, Some(20064)), "{error}");
     let (status, _) = c.refresh(0, &offline).await;
-    assert_eq!(status, 401, "the grant is gone");
+    assert_eq!(status, 401, "the session is gone");
+    assert_eq!(c.me(0, &offline).await, 401, "and /api/me refuses it too");
 
     // The refresh token itself expired (Feishu: 20037).
     let (status, error) = c.refresh(0, &short_lived).await;
     assert_eq!((status, error["code"].as_i64()), (401, Some(20037)), "{error}");
 }
 
+/// A withdrawn Feishu authorization passes `/api/me` until the next renewal asks Feishu (at most
+/// the session's remaining lifetime, capped at the user token's); that renewal ends the session
+/// everywhere. Before, `/api/me` kept accepting it after the refused renewal.
 #[tokio::test]
-async fn a_user_token_feishu_no_longer_accepts_ends_the_session_at_renewal() {
-    let c = cluster(Arc::new(MemoryStore::default()), 1).await;
+async fn a_feishu_authorization_withdrawn_ends_the_session_at_the_next_renewal() {
+    let c = cluster(Arc::new(MemoryStore::default()), 2).await;
     let (token, _) = c.login(0, 2, "offline_access").await;
     c.post(&c.feishu, "/emulator/revoke", None, json!({ "user": 2 })).await;
+    assert_eq!(c.me(1, &token).await, 200, "the documented bound: until the next renewal");
     let (status, error) = c.refresh(0, &token).await;
     assert_eq!(status, 401, "{error}");
+    for replica in 0..2 {
+        assert_eq!(c.me(replica, &token).await, 401, "replica {replica}: the session ended with the renewal");
+    }
 }
 
 #[tokio::test]
@@ -260,36 +319,15 @@ async fn revoke_names_the_user_by_open_id_and_spares_the_others() {
     }
 }
 
-#[tokio::test]
-async fn a_renewal_lock_left_by_a_dead_replica_delays_renewal_until_it_lapses_and_no_longer() {
-    let c = cluster(Arc::new(MemoryStore::default()), 1).await;
-    c.post(&c.feishu, "/emulator/settings", None, json!({ "userTokenTtlSecs": 60 })).await;
-    let (token, _) = c.login(0, 0, "offline_access").await;
-    let lock = format!("lock:{}", claims(&token)["sid"].as_str().unwrap());
-    // A replica died holding the lock: the renewal waits for its TTL, then proceeds.
-    c.store.set(&lock, b"dead replica".to_vec(), Duration::from_millis(700)).await.unwrap();
-    let started = std::time::Instant::now();
-    let (status, body) = c.refresh(0, &token).await;
-    assert_eq!(status, 200, "{body}");
-    assert!(started.elapsed() >= Duration::from_millis(600), "it waited for the lock");
-    assert_eq!(c.store.get(&lock).await.unwrap(), None, "and released its own");
-    // A lock that outlasts the wait: 503 (retry), and another's lock is not released.
-    c.store.set(&lock, b"busy replica".to_vec(), Duration::from_secs(60)).await.unwrap();
-    let (status, body) = c.refresh(0, &token).await;
-    assert_eq!(status, 503, "{body}");
-    assert_eq!(c.store.get(&lock).await.unwrap(), Some(b"busy replica".to_vec()));
-    assert_eq!(c.me(0, &token).await, 200, "a slow renewal never signs anyone out");
-}
-
 /// Logout on one replica holds on the other: `/api/me` and the refresh answer 401 there.
-async fn logout_holds_across_replicas(store: Arc<dyn Store>) {
+pub(super) async fn logout_holds_across_replicas(store: Arc<dyn Store>) {
     let c = cluster(store, 2).await;
     let (token, _) = c.login(0, 0, "offline_access").await;
     let (status, renewed) = c.refresh(1, &token).await;
     assert_eq!(status, 200);
     let renewed = renewed["token"].as_str().unwrap().to_owned();
     let (other, _) = c.login(1, 1, "offline_access").await;
-    assert_eq!((c.me(0, &token).await, c.me(1, &renewed).await), (200, 200));
+    assert_eq!((c.me(0, &renewed).await, c.me(1, &renewed).await), (200, 200));
 
     assert_eq!(c.logout(1, &token).await, 204);
     for replica in 0..2 {
@@ -299,7 +337,11 @@ async fn logout_holds_across_replicas(store: Arc<dyn Store>) {
         assert_eq!(c.refresh(replica, &renewed).await.0, 401, "replica {replica}");
     }
     let sid = claims(&token)["sid"].as_str().unwrap().to_owned();
-    assert_eq!(c.store.get(&format!("grant:{sid}")).await.unwrap(), None, "the Feishu grant is forgotten");
+    assert_eq!(
+        c.store.get(&format!("session:{sid}")).await.unwrap(),
+        None,
+        "the record, Feishu grant and all, is gone"
+    );
     assert_eq!(c.me(0, &other).await, 200, "other sessions stand");
     // Idempotent; a token this backend did not sign is refused.
     assert_eq!(c.logout(0, &renewed).await, 204);
@@ -313,23 +355,24 @@ async fn logout_holds_across_replicas_with_the_memory_store() {
 }
 
 #[tokio::test]
-async fn without_a_shared_store_a_logout_would_not_hold_on_the_other_replica() {
-    // The reason for the store: replicas with stores of their own disagree. Built by hand here,
-    // this is the case the shared store prevents (and shows the test above can fail).
+async fn a_replica_that_does_not_share_the_store_refuses_the_others_sessions() {
+    // Validity lives in the shared store: a replica with a store of its own has no record of the
+    // others' sessions, so it refuses them (it never accepts one logged out elsewhere).
     let c = cluster(Arc::new(MemoryStore::default()), 1).await;
     let lonely = Backend::new(BackendConfig {
         app_id: APP.into(),
         app_secret: SECRET.into(),
         open_api_base: c.feishu.clone(),
-        session_secret: b"shared by the replicas".to_vec(),
+        session_secret: shared_secret(),
+        previous_session_secret: None,
         session_ttl: Duration::from_secs(3600),
         store: Arc::new(MemoryStore::default()),
     });
-    let lonely = serve(backend::routes(lonely)).await;
+    let lonely = serve(backend::router(lonely)).await;
     let (token, _) = c.login(0, 0, "").await;
-    assert_eq!(c.logout(0, &token).await, 204);
+    assert_eq!(c.me(0, &token).await, 200);
     let status = c.http.get(lonely + "/api/me").bearer_auth(&token).send().await.unwrap().status().as_u16();
-    assert_eq!(status, 200, "a replica without the shared store still accepts it");
+    assert_eq!(status, 401, "a replica without the shared store knows no session of the others");
 }
 
 #[tokio::test]
@@ -420,84 +463,32 @@ async fn emulator_settings_shorten_lifetimes_and_refresh_tokens_expire() {
     assert_eq!((status, error["code"].as_i64()), (400, Some(20037)), "{error}");
 }
 
-#[test]
-fn token_lifetimes_from_the_environment_are_checked() {
-    assert_eq!(lifetime("X", None, 7200, 7200), Ok(Duration::from_secs(7200)));
-    assert_eq!(lifetime("X", Some("30"), 7200, 7200), Ok(Duration::from_secs(30)));
-    for bad in ["0", "7201", "soon", "-1"] {
-        assert!(lifetime("EMULATOR_USER_TOKEN_TTL_SECS", Some(bad), 7200, 7200)
-            .unwrap_err()
-            .contains("EMULATOR_USER_TOKEN_TTL_SECS"));
-    }
-}
-
-/// A throwaway `redis-server` on a free port, without persistence; killed when dropped.
-struct RedisServer {
-    child: Child,
-    url: String,
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `None` (with the reason printed) when `redis-server` is not installed.
-async fn redis_server() -> Option<(RedisServer, RedisStore)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let spawned = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    let child = match spawned {
-        Ok(child) => child,
-        Err(error) => {
-            println!("SKIPPED: redis-server is not available ({error}); install Debian's redis-server package");
-            return None;
-        }
-    };
-    let server = RedisServer { child, url: format!("redis://127.0.0.1:{port}/0") };
-    for _ in 0..50 {
-        if let Ok(store) = RedisStore::connect(&server.url).await {
-            return Some((server, store));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("redis-server started but did not answer on {}", server.url);
-}
-
+/// A memory store at its bound: new logins keep working, the least recently used session pays
+/// (it must log in again: 401, never a session brought back), and a logout always succeeds.
+/// Before, a full store answered 503 to every login and every logout, the token staying valid.
 #[tokio::test]
-async fn redis_store_semantics_and_logout_across_replicas() {
-    let Some((server, store)) = redis_server().await else { return };
-    store.set("a", b"1".to_vec(), Duration::from_millis(200)).await.unwrap();
-    assert_eq!(store.get("a").await.unwrap(), Some(b"1".to_vec()));
-    assert!(!store.set_if_absent("a", b"2".to_vec(), Duration::from_secs(5)).await.unwrap());
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(store.get("a").await.unwrap(), None, "Redis expired it");
-    assert!(store.set_if_absent("a", b"3".to_vec(), Duration::from_secs(5)).await.unwrap());
-    store.delete("a").await.unwrap();
-    assert_eq!(store.get("a").await.unwrap(), None);
-    assert_eq!(store.kind(), "redis");
-    store.set("forever", b"1".to_vec(), Duration::MAX).await.unwrap();
-    assert_eq!(store.get("forever").await.unwrap(), Some(b"1".to_vec()), "a huge TTL is clamped, not refused");
-
-    // Two replicas, each with its own connection to the same Redis.
-    let second = RedisStore::connect(&server.url).await.unwrap();
-    second.set("shared", b"x".to_vec(), Duration::from_secs(5)).await.unwrap();
-    assert_eq!(store.get("shared").await.unwrap(), Some(b"x".to_vec()));
-    logout_holds_across_replicas(Arc::new(store)).await;
-}
-
-#[tokio::test]
-async fn an_unreachable_store_fails_closed() {
-    let Some((server, store)) = redis_server().await else { return };
-    let c = cluster(Arc::new(store), 1).await;
-    let (token, _) = c.login(0, 0, "").await;
-    drop(server);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(c.me(0, &token).await, 503, "cannot tell whether it was logged out: not accepted");
-    assert_eq!(c.logout(0, &token).await, 503, "a logout that could not be recorded says so");
+async fn a_full_memory_store_drops_the_least_recently_used_session_and_never_refuses_a_logout() {
+    let store = Arc::new(MemoryStore::new(3));
+    let c = cluster(store.clone(), 1).await;
+    let mut tokens = Vec::new();
+    for user in 0..3 {
+        tokens.push(c.login(0, user, "offline_access").await.0);
+    }
+    assert_eq!(c.me(0, &tokens[0]).await, 200, "the first session is used: the second is now the oldest");
+    let (newest, _) = c.login(0, 0, "offline_access").await;
+    assert_eq!(store.len(), 3);
+    assert_eq!(c.me(0, &tokens[1]).await, 401, "the least recently used session paid: log in again");
+    assert_eq!(c.refresh(0, &tokens[1]).await.0, 401, "and it cannot be renewed back");
+    for token in [&tokens[0], &tokens[2], &newest] {
+        assert_eq!(c.me(0, token).await, 200);
+    }
+    // A logout at the bound: it succeeds, and the token stays refused even after more evictions.
+    assert_eq!(c.logout(0, &tokens[2]).await, 204);
+    assert_eq!(c.me(0, &tokens[2]).await, 401);
+    for user in 0..5 {
+        c.login(0, user % 3, "").await;
+    }
+    assert_eq!(c.me(0, &tokens[2]).await, 401, "an eviction never makes a logged-out token valid");
+    assert_eq!(c.logout(0, &tokens[1]).await, 204, "logging out a dropped session is fine too");
+    assert_eq!(store.evicted(), 1 + 4, "one at the fourth login, then one per login past the bound");
 }

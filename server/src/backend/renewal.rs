@@ -1,0 +1,132 @@
+//! `POST /api/feishu/refresh`: session renewal with rotation and reuse detection.
+//!
+//! Each renewal retires the presented token: the session's record moves to the next
+//! generation, and only a token of that generation passes from then on, on every replica that
+//! shares the store. Presenting a retired token to this endpoint again means one copy of it was
+//! stolen: the whole session is revoked (RFC 9700 §4.14.2) and the answer is 401.
+//!
+//! When the Feishu user token nears its expiry, the renewal spends Feishu's refresh token first
+//! (Feishu rotates it too) and checks the user with `user_info`; a refusal from Feishu (expired,
+//! revoked, reused, the user withdrew the authorization) ends the session: 401, and `/api/me`
+//! refuses it from then on.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::feishu_client::FeishuGrant;
+use super::session::{session_key, Claims, SessionRecord, Stored};
+use super::{bearer, log_value, now_secs, store_failure, unauthorized, Backend, Failure};
+
+/// `POST /api/feishu/refresh` with `Authorization: Bearer <session>`: a new session of the same
+/// shape as the login's, or 401 when the session is invalid, logged out, expired, its token was
+/// already renewed (which revokes the session), or its Feishu sign-in cannot be renewed;
+/// 502/503 (retry) when Feishu or the store failed.
+pub(crate) async fn refresh(State(backend): State<Arc<Backend>>, headers: HeaderMap) -> Response {
+    match backend.renew(bearer(&headers)).await {
+        Ok(session) => Json(session).into_response(),
+        Err(failure) => failure.into_response(),
+    }
+}
+
+impl Backend {
+    /// Ends the session `sid` (its record goes); a store failure is logged, the record then
+    /// expires by itself, and the answer is the 401 given.
+    async fn end(&self, sid: &str, failure: Failure) -> Failure {
+        if let Err(error) = self.config.store.delete(&session_key(sid)).await {
+            eprintln!("[backend] could not end a session now, it ends when its record expires ({error})");
+        }
+        failure
+    }
+
+    async fn renew(&self, token: Option<&str>) -> Result<Value, Failure> {
+        let claims = self.claims(token)?;
+        let sid = claims.sid.as_str();
+        let Some(Stored { raw, record }) = self.load(sid).await? else {
+            return Err(unauthorized(
+                None,
+                "this session has ended (logged out, or expired on the server): log in again",
+            ));
+        };
+        if record.generation != claims.generation {
+            eprintln!(
+                "[backend] a retired session token was presented for renewal: the session of {} is revoked",
+                log_value(&claims.open_id)
+            );
+            return Err(self
+                .end(sid, unauthorized(None, "this session token was already renewed once; presenting it again ends the session (it may have been copied): log in again"))
+                .await);
+        }
+        let grant = match self.renewed_grant(&claims, record.grant).await {
+            Ok(grant) => grant,
+            Err(failure) if failure.status.as_u16() == 401 => return Err(self.end(sid, failure).await),
+            Err(failure) => return Err(failure),
+        };
+        let user = match self.feishu("/open-apis/authen/v1/user_info", Some(&grant.access_token), None).await {
+            Ok(info) => info["data"].clone(),
+            Err(failure) if failure.status.is_client_error() => {
+                let failure = unauthorized(failure.code, "Feishu no longer accepts this sign-in: log in again");
+                return Err(self.end(sid, failure).await);
+            }
+            Err(failure) => return Err(failure),
+        };
+        if user["open_id"] != json!(claims.open_id) {
+            return Err(self.end(sid, unauthorized(None, "the Feishu user changed: log in again")).await);
+        }
+        let generation = record.generation + 1;
+        let session = self.issue_session(sid, generation, &claims.surface, &user, &grant)?;
+        let next = self.seal(sid, &SessionRecord { generation, grant: grant.clone() });
+        let swapped = self
+            .config
+            .store
+            .replace(&session_key(sid), &raw, next, Self::record_ttl(&grant))
+            .await
+            .map_err(store_failure)?;
+        if !swapped {
+            // A logout, or another renewal of the same token, landed while Feishu answered: the
+            // session is over either way (the latter is reuse).
+            let failure = unauthorized(None, "this session was logged out or renewed meanwhile: log in again");
+            return Err(self.end(sid, failure).await);
+        }
+        Ok(session)
+    }
+
+    /// The grant to sign the next token on: `grant` itself while the user token is fresh, else
+    /// renewed with Feishu's refresh token. 401 when Feishu refuses it.
+    async fn renewed_grant(&self, claims: &Claims, grant: FeishuGrant) -> Result<FeishuGrant, Failure> {
+        let now = now_secs();
+        if !grant.nears_expiry(now) {
+            return Ok(grant);
+        }
+        let Some(refresh_token) = grant.refresh_token.clone() else {
+            return Err(unauthorized(
+                None,
+                "the Feishu sign-in cannot be renewed (no refresh token: request the offline_access scope): log in again",
+            ));
+        };
+        if grant.refresh_expires_at <= now {
+            // What Feishu would answer; asking it would only spend a request.
+            return Err(unauthorized(Some(20037), "the Feishu refresh token has expired: log in again"));
+        }
+        let body = json!({ "grant_type": "refresh_token", "client_id": self.config.app_id,
+            "client_secret": self.config.app_secret, "refresh_token": refresh_token });
+        match self.feishu("/open-apis/authen/v2/oauth/token", None, Some(body)).await {
+            Ok(answer) => {
+                eprintln!("[backend] renewed the Feishu sign-in of {}", log_value(&claims.open_id));
+                Ok(FeishuGrant::from_token_answer(&answer, now_secs()))
+            }
+            // Feishu refused the refresh token (expired 20037, revoked 20064, used 20073,
+            // invalid 20026, another app's 20024, …): the session is over.
+            Err(failure) if failure.status.is_client_error() => {
+                let message = format!("Feishu refused to renew the sign-in ({}): log in again", failure.message);
+                Err(unauthorized(failure.code, &message))
+            }
+            // 5xx, 20050, 20072, timeouts: the session stands; the caller retries.
+            Err(failure) => Err(failure),
+        }
+    }
+}

@@ -1,0 +1,534 @@
+//! A local Feishu, as strict as the real one where the SDK and the backend depend on it, under
+//! the same paths (`/open-apis/...`) so that only the base URL changes between the two.
+//!
+//! Rules follow Feishu's documents (`shared/design/feishu.md`): codes are single use and live
+//! 5 minutes, bound to the app and to the `redirect_uri` they were issued for, and PKCE is
+//! checked per the method sent (`plain` is Feishu's default, `S256` checked exactly).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use subtle::ConstantTimeEq;
+
+mod controls;
+mod host_codes;
+mod oauth;
+mod passport;
+mod qr;
+mod refresh;
+mod responses;
+mod stores;
+mod widget_host;
+
+pub use responses::html_escape;
+use responses::*;
+pub use stores::MAX_ENTRIES;
+use stores::{Bounded, ONE_GROUP};
+
+/// A user of the emulated tenant (the consent page lists them; host codes name one by index).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoUser {
+    pub open_id: String,
+    pub union_id: String,
+    pub name: String,
+    pub en_name: String,
+    pub email: String,
+}
+
+/// The demo tenant's users, when a configuration names none.
+pub fn demo_users() -> Vec<DemoUser> {
+    [
+        (
+            "ou_7d8a6e6df7621556ce0d21922b676706",
+            "on_8ed6aa67826108097d9ee143816345",
+            "张三",
+            "Zhang San",
+            "zhangsan@example.com",
+        ),
+        (
+            "ou_2b1e7d1f0c5f4a9b8e3d6c7a9f0e1d2c",
+            "on_1f2e3d4c5b6a79880f1e2d3c4b5a6978",
+            "李四",
+            "Li Si",
+            "lisi@example.com",
+        ),
+        (
+            "ou_9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a49",
+            "on_0a9b8c7d6e5f40312a3b4c5d6e7f8091",
+            "王五",
+            "Wang Wu",
+            "wangwu@example.com",
+        ),
+    ]
+    .into_iter()
+    .map(|(open_id, union_id, name, en_name, email)| DemoUser {
+        open_id: open_id.into(),
+        union_id: union_id.into(),
+        name: name.into(),
+        en_name: en_name.into(),
+        email: email.into(),
+    })
+    .collect()
+}
+
+/// Feishu or Lark: which brand an app belongs to (shown on the consent page; the endpoints are
+/// the same paths under either domain).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Brand {
+    #[default]
+    Feishu,
+    Lark,
+}
+
+/// One app registered with the emulated Feishu: its credentials and redirect URLs.
+#[derive(Clone, Debug)]
+pub struct App {
+    /// The App ID (`cli_…`).
+    pub id: String,
+    /// The App Secret, checked in constant time.
+    pub secret: String,
+    pub brand: Brand,
+    /// Redirect URLs the app registered (exact match, without query; the fragment is allowed).
+    pub redirect_urls: Vec<String>,
+}
+
+/// What the emulator emulates: the apps, the tenant's users and the lifetimes.
+#[derive(Clone, Debug)]
+pub struct EmulatorConfig {
+    pub apps: Vec<App>,
+    pub users: Vec<DemoUser>,
+    /// How long a code lives (Feishu: 5 minutes).
+    pub code_ttl: Duration,
+    /// How long user access tokens live (Feishu: about 2 hours; shorter to watch renewal).
+    /// `POST /emulator/settings` changes it while the emulator runs.
+    pub user_token_ttl: Duration,
+    /// How long refresh tokens live (Feishu's example: 604,800 s, 7 days).
+    pub refresh_token_ttl: Duration,
+    /// When set, the emulator's own controls (`POST /emulator/host-code`, `POST /emulator/faults`)
+    /// need the header `x-emulator-key` with this value: codes for any user are a sign-in as that
+    /// user, so an emulator reachable by others (CI network, container) should not mint them for
+    /// anyone who asks. Unset for the demo on 127.0.0.1, where browsers already keep other sites'
+    /// pages out (the controls only take `application/json`, which a cross-site page cannot send
+    /// without a CORS preflight that the emulator never allows).
+    pub control_key: Option<String>,
+}
+
+impl EmulatorConfig {
+    /// The registered app `id`.
+    pub fn app(&self, id: &str) -> Option<&App> {
+        self.apps.iter().find(|app| app.id == id)
+    }
+}
+
+/// Feishu's defaults for the token lifetimes: 7,200 s and 604,800 s (the examples of
+/// `authen/v2/oauth/token`; Feishu says to read them from each answer).
+pub const DEFAULT_USER_TOKEN_TTL: Duration = Duration::from_secs(7200);
+pub const DEFAULT_REFRESH_TOKEN_TTL: Duration = Duration::from_secs(604_800);
+
+/// The scope that makes the token endpoint hand out a refresh token.
+pub const OFFLINE_ACCESS: &str = "offline_access";
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum CodeKind {
+    /// Redeemed at `authen/v2/oauth/token` (browser redirect, client web app).
+    OAuth,
+    /// Redeemed at `mina/v2/tokenLoginValidate` (doc widget, mini program).
+    Mina,
+}
+
+#[derive(Clone, Debug)]
+struct Grant {
+    kind: CodeKind,
+    client_id: String,
+    user: usize,
+    redirect_uri: Option<String>,
+    challenge: Option<(String, String)>,
+    issued: Instant,
+    /// The scopes the user consented to, space-separated (`offline_access` → a refresh token).
+    scope: String,
+}
+
+/// A refresh token the emulator issued. Kept (marked used) after it is spent and until twice its
+/// lifetime, so a reused token answers "used" (20073) and an expired one "expired" (20037)
+/// instead of "invalid" (20026).
+#[derive(Clone, Debug)]
+struct RefreshGrant {
+    client_id: String,
+    user: usize,
+    scope: String,
+    issued: Instant,
+    ttl: Duration,
+    /// The user access token issued with it (its lifetime is cut to Feishu's one-minute grace
+    /// when the refresh token is spent).
+    access_token: String,
+    used: bool,
+    revoked: bool,
+    /// The refresh token that replaced this one, to revoke the chain when a spent token is
+    /// presented again (RFC 9700 §4.14.2: reuse means one copy leaked).
+    successor: Option<String>,
+}
+
+/// Token lifetimes in force, changed by `POST /emulator/settings`.
+#[derive(Clone, Copy, Debug)]
+struct Lifetimes {
+    user_token: Duration,
+    refresh_token: Duration,
+}
+
+/// Faults injected into the next token calls, for tests of retries and failures.
+#[derive(Clone, Debug, Default)]
+struct Faults {
+    remaining: u32,
+    kind: String,
+}
+
+/// How long the app access tokens the emulator issues live (Feishu: 2 hours).
+const TOKEN_TTL: Duration = Duration::from_secs(7200);
+
+/// How long a user access token keeps working after the refresh token issued with it is spent
+/// (Feishu: "user_access_token 会有一分钟的豁免时间以供应用完成令牌轮转").
+const ROTATION_GRACE: Duration = Duration::from_secs(60);
+
+/// The emulator's state, shared by its handlers.
+pub struct Emulator {
+    pub config: EmulatorConfig,
+    /// Codes not redeemed yet, kept twice their lifetime so an expired code still answers
+    /// "expired" (20004) for a while. A redeemed code moves to `used`.
+    grants: Mutex<Bounded<Grant>>,
+    /// Redeemed codes, so a replay answers "already used" (20065 / 10213) until the code would
+    /// have gone anyway. Kept apart from `grants` so that redeemed codes never fill the store of
+    /// outstanding ones: under sustained load (scripts/load.mjs) every login found it full after
+    /// 10,000 logins in 10 minutes.
+    used: Mutex<Bounded<CodeKind>>,
+    user_tokens: Mutex<Bounded<usize>>,
+    /// App access tokens, with the app they were issued to.
+    app_tokens: Mutex<Bounded<String>>,
+    /// Refresh tokens, kept twice their lifetime (see [`RefreshGrant`]).
+    refresh_tokens: Mutex<Bounded<RefreshGrant>>,
+    lifetimes: Mutex<Lifetimes>,
+    /// QR scans waiting for their `tmp_code` ([`qr`]).
+    scans: Mutex<Bounded<qr::Scan>>,
+    faults: Mutex<Faults>,
+}
+
+impl Emulator {
+    pub fn new(config: EmulatorConfig) -> Arc<Emulator> {
+        let lifetimes = Lifetimes { user_token: config.user_token_ttl, refresh_token: config.refresh_token_ttl };
+        Arc::new(Emulator {
+            config,
+            refresh_tokens: Mutex::default(),
+            lifetimes: Mutex::new(lifetimes),
+            scans: Mutex::default(),
+            grants: Mutex::default(),
+            used: Mutex::default(),
+            user_tokens: Mutex::default(),
+            app_tokens: Mutex::default(),
+            faults: Mutex::default(),
+        })
+    }
+
+    /// Whether `secret` is the registered app `app_id`'s secret (compared in constant time).
+    fn app_authenticated(&self, app_id: &str, secret: &str) -> bool {
+        self.config.app(app_id).is_some_and(|app| bool::from(secret.as_bytes().ct_eq(app.secret.as_bytes())))
+    }
+
+    fn redirect_allowed(app: &App, redirect_uri: &str) -> bool {
+        // Feishu compares the URL without query; the fragment is the app's business.
+        let without_fragment = redirect_uri.split('#').next().unwrap_or("");
+        let without_query = without_fragment.split('?').next().unwrap_or("");
+        app.redirect_urls.iter().any(|allowed| allowed == without_query)
+    }
+
+    /// The user at `index` of the tenant, the last one for an index past the end.
+    fn user(&self, index: usize) -> (usize, &DemoUser) {
+        let index = index.min(self.config.users.len() - 1);
+        (index, &self.config.users[index])
+    }
+
+    fn mint(
+        &self,
+        kind: CodeKind,
+        app: &str,
+        user: usize,
+        redirect_uri: Option<String>,
+        challenge: Option<(String, String)>,
+        scope: String,
+    ) -> String {
+        let code = random_id(if kind == CodeKind::OAuth { "code-" } else { "mina-" });
+        let grant =
+            Grant { kind, client_id: app.to_owned(), user, redirect_uri, challenge, issued: Instant::now(), scope };
+        self.grants.lock().unwrap().insert(code.clone(), grant, self.config.code_ttl * 2, app);
+        code
+    }
+
+    /// How many codes, user tokens, app tokens and refresh tokens are stored.
+    #[cfg(test)]
+    pub(crate) fn stored(&self) -> [usize; 4] {
+        [
+            self.grants.lock().unwrap().len(),
+            self.user_tokens.lock().unwrap().len(),
+            self.app_tokens.lock().unwrap().len(),
+            self.refresh_tokens.lock().unwrap().len(),
+        ]
+    }
+
+    fn lifetimes(&self) -> Lifetimes {
+        *self.lifetimes.lock().unwrap()
+    }
+
+    /// Issues a user access token for `user`; `None` when the store is full.
+    fn issue_user_token(&self, user: usize) -> String {
+        let token = random_id("u-");
+        let ttl = self.lifetimes().user_token;
+        self.user_tokens.lock().unwrap().insert(token.clone(), user, ttl, ONE_GROUP);
+        token
+    }
+
+    /// The answer of `authen/v2/oauth/token` for `user`: a user access token, and a refresh
+    /// token when the scope holds `offline_access` (Feishu returns `refresh_token` and
+    /// `refresh_token_expires_in` only then), with that refresh token apart.
+    fn issue_tokens(&self, client_id: &str, user: usize, scope: &str) -> (Value, Option<String>) {
+        let access_token = self.issue_user_token(user);
+        let lifetimes = self.lifetimes();
+        let mut answer = json!({
+            "code": 0,
+            "access_token": access_token,
+            "expires_in": lifetimes.user_token.as_secs(),
+            "token_type": "Bearer",
+            "scope": scope,
+        });
+        if scope.split(' ').any(|s| s == OFFLINE_ACCESS) {
+            let refresh_token = random_id("ur-");
+            let grant = RefreshGrant {
+                client_id: client_id.to_owned(),
+                user,
+                scope: scope.to_owned(),
+                issued: Instant::now(),
+                ttl: lifetimes.refresh_token,
+                access_token: access_token.clone(),
+                used: false,
+                revoked: false,
+                successor: None,
+            };
+            let kept = lifetimes.refresh_token * 2;
+            self.refresh_tokens.lock().unwrap().insert(refresh_token.clone(), grant, kept, ONE_GROUP);
+            answer["refresh_token"] = json!(refresh_token);
+            answer["refresh_token_expires_in"] = json!(lifetimes.refresh_token.as_secs());
+            return (answer, Some(refresh_token));
+        }
+        (answer, None)
+    }
+
+    /// Whether `code` was redeemed already (as a code of `kind`).
+    fn was_used(&self, code: &str, kind: CodeKind) -> bool {
+        self.used.lock().unwrap().get_mut(code).is_some_and(|k| *k == kind)
+    }
+
+    /// Moves a redeemed code from the outstanding ones to the used ones, for the rest of the
+    /// time it would have been kept.
+    fn redeem(&self, grants: &mut Bounded<Grant>, code: &str) {
+        if let Some((grant, until)) = grants.remove(code) {
+            let left = until.saturating_duration_since(Instant::now());
+            self.used.lock().unwrap().insert(code.to_owned(), grant.kind, left, ONE_GROUP);
+        }
+    }
+
+    fn take_fault(&self) -> Option<String> {
+        let mut faults = self.faults.lock().unwrap();
+        if faults.remaining == 0 {
+            return None;
+        }
+        faults.remaining -= 1;
+        Some(faults.kind.clone())
+    }
+}
+
+/// A request to `authen/v2/oauth/token` (either grant: [`oauth`] and [`refresh`]).
+#[derive(Deserialize, Default)]
+struct TokenRequest {
+    grant_type: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    code: Option<String>,
+    redirect_uri: Option<String>,
+    code_verifier: Option<String>,
+    refresh_token: Option<String>,
+    /// Narrows the token's scopes to a subset of the granted ones (20067 duplicates, 20068 not
+    /// granted); without `offline_access` in it, no refresh token.
+    scope: Option<String>,
+}
+
+/// The scopes of a new token: the granted ones, or the subset `requested` names.
+fn narrowed_scope(granted: &str, requested: Option<&str>) -> Result<String, (i64, &'static str)> {
+    let Some(requested) = requested.filter(|r| !r.trim().is_empty()) else { return Ok(granted.to_owned()) };
+    let scopes: Vec<&str> = requested.split(' ').filter(|s| !s.is_empty()).collect();
+    if scopes.iter().enumerate().any(|(i, s)| scopes[..i].contains(s)) {
+        return Err((20067, "the scope list contains duplicate scopes"));
+    }
+    if !scopes.iter().all(|s| granted.split(' ').any(|g| g == *s)) {
+        return Err((20068, "the scope list contains scopes that were not granted"));
+    }
+    Ok(scopes.join(" "))
+}
+
+pub fn routes(emulator: Arc<Emulator>) -> Router {
+    Router::new()
+        .route("/open-apis/authen/v1/authorize", get(qr::authorize).post(oauth::authorize_decision))
+        .route("/suite/passport/oauth/authorize", get(passport::passport_authorize))
+        .route("/suite/passport/oauth/token", post(passport::passport_token))
+        .route("/suite/passport/oauth/userinfo", get(passport::passport_userinfo))
+        .route("/emulator/qr-sdk.js", get(qr::qr_sdk))
+        .route("/emulator/qr", get(qr::qr_frame))
+        .route("/emulator/qr-scan", post(qr::qr_scan))
+        .route("/open-apis/authen/v2/oauth/token", post(oauth::oauth_token))
+        .route("/open-apis/authen/v1/user_info", get(oauth::user_info))
+        .route("/open-apis/auth/v3/app_access_token/internal", post(host_codes::app_access_token))
+        .route("/open-apis/mina/v2/tokenLoginValidate", post(host_codes::token_login_validate))
+        .route("/emulator/doc-widget-host", get(widget_host::page))
+        .merge(
+            Router::new()
+                .route("/emulator/host-code", post(host_codes::host_code))
+                .route("/emulator/faults", post(controls::set_faults).get(controls::armed_faults))
+                .route("/emulator/settings", get(controls::settings).post(controls::set_settings))
+                .route("/emulator/revoke", post(controls::revoke_user))
+                .route_layer(axum::middleware::from_fn_with_state(emulator.clone(), controls::guard_controls)),
+        )
+        .with_state(emulator)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn emulator(code_ttl: Duration) -> Arc<Emulator> {
+        Emulator::new(EmulatorConfig {
+            apps: vec![App {
+                id: "cli_test".into(),
+                secret: "secret".into(),
+                brand: Brand::Feishu,
+                redirect_urls: vec!["http://127.0.0.1/".into()],
+            }],
+            users: demo_users(),
+            code_ttl,
+            user_token_ttl: DEFAULT_USER_TOKEN_TTL,
+            refresh_token_ttl: DEFAULT_REFRESH_TOKEN_TTL,
+            control_key: None,
+        })
+    }
+
+    // 100k minted codes stayed in memory for good.
+    #[test]
+    fn stores_are_bounded_and_purged_when_entries_expire() {
+        let lasting = emulator(Duration::from_secs(60));
+        let first_code = lasting.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new());
+        let first_token = lasting.issue_user_token(0);
+        for _ in 0..MAX_ENTRIES {
+            lasting.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new());
+            lasting.issue_user_token(0);
+        }
+        assert_eq!(lasting.stored()[..2], [MAX_ENTRIES, MAX_ENTRIES]);
+        assert!(lasting.grants.lock().unwrap().get_mut(&first_code).is_none(), "the oldest code went");
+        assert!(lasting.user_tokens.lock().unwrap().get_mut(&first_token).is_none(), "the oldest token went");
+        for _ in 0..=MAX_ENTRIES {
+            lasting.issue_tokens("cli_test", 0, OFFLINE_ACCESS);
+        }
+        assert_eq!(lasting.stored()[3], MAX_ENTRIES, "refresh tokens make room too");
+
+        let brief = emulator(Duration::from_millis(1));
+        for _ in 0..MAX_ENTRIES {
+            brief.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        for _ in 0..1024 {
+            brief.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new());
+        }
+        assert!(brief.stored()[0] <= 1100, "expired codes are gone: {} kept", brief.stored()[0]);
+    }
+
+    // Found by scripts/load.mjs: redeemed codes stayed in the store of outstanding ones for 10
+    // minutes and user tokens for 2 hours, so after 10,000 logins every login was rate limited.
+    #[test]
+    fn sustained_logins_never_fill_the_stores() {
+        let emulator = emulator(Duration::from_secs(60));
+        for _ in 0..3 * MAX_ENTRIES {
+            let code = emulator.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new());
+            let mut grants = emulator.grants.lock().unwrap();
+            emulator.redeem(&mut grants, &code);
+            drop(grants);
+            emulator.issue_user_token(0);
+        }
+        let [outstanding, tokens, _, _] = emulator.stored();
+        assert_eq!(outstanding, 0, "redeemed codes leave the outstanding store");
+        assert!(tokens <= MAX_ENTRIES && emulator.used.lock().unwrap().len() <= MAX_ENTRIES);
+    }
+
+    /// Anyone can mint codes (the consent POST, host codes, QR scans) and never redeem them. With
+    /// MAX_ENTRIES of them outstanding, every login was refused for ten minutes (consent 400,
+    /// host codes 429); now the oldest unredeemed code loses and a new login never does.
+    #[tokio::test]
+    async fn nobody_can_lock_an_app_out_by_minting_codes() {
+        let emulator = emulator(Duration::from_secs(300));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = routes(emulator.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let redirect = "http://127.0.0.1/";
+        let goto = format!(
+            "{base}/open-apis/authen/v1/authorize?client_id=cli_test&redirect_uri={redirect}&response_type=code"
+        );
+        // The flood, as the endpoints would mint it (HTTP would only make it slower).
+        let victim = emulator.mint(CodeKind::OAuth, "cli_test", 0, Some(redirect.into()), None, String::new());
+        for _ in 0..MAX_ENTRIES {
+            emulator.mint(CodeKind::OAuth, "cli_test", 0, Some(redirect.into()), None, String::new());
+            let scan = qr::Scan::new(0, "cli_test");
+            emulator.scans.lock().unwrap().insert(random_id("tmp-"), scan, Duration::from_secs(300), "cli_test");
+        }
+        let form =
+            [("client_id", "cli_test"), ("redirect_uri", redirect), ("response_type", "code"), ("decision", "allow")];
+        let consent = http.post(base.clone() + "/open-apis/authen/v1/authorize").form(&form).send().await.unwrap();
+        assert_eq!(consent.status(), 303, "the consent still gives a code");
+        let location = reqwest::Url::parse(consent.headers()["location"].to_str().unwrap()).unwrap();
+        let code = location.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+        let token = http
+            .post(base.clone() + "/open-apis/authen/v2/oauth/token")
+            .json(&json!({ "grant_type": "authorization_code", "client_id": "cli_test", "client_secret": "secret",
+                           "code": code, "redirect_uri": redirect }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(token.status(), 200, "and the code redeems");
+        let redeem_victim = http
+            .post(base.clone() + "/open-apis/authen/v2/oauth/token")
+            .json(&json!({ "grant_type": "authorization_code", "client_id": "cli_test", "client_secret": "secret",
+                           "code": victim, "redirect_uri": redirect }))
+            .send()
+            .await
+            .unwrap();
+        let answer: Value = redeem_victim.json().await.unwrap();
+        assert_eq!(answer["code"], 20003, "the oldest unredeemed code lost: {answer}");
+        let host = http.post(base.clone() + "/emulator/host-code").json(&json!({ "surface": "docWidget" })).send();
+        assert_eq!(host.await.unwrap().status(), 200, "host codes too");
+        let scan = http.post(base.clone() + "/emulator/qr-scan").json(&json!({ "goto": goto, "user": 1 })).send();
+        assert_eq!(scan.await.unwrap().status(), 200, "and QR scans");
+        assert_eq!(emulator.stored()[0], MAX_ENTRIES, "still bounded");
+    }
+
+    #[test]
+    fn a_redeemed_code_still_answers_already_used() {
+        let emulator = emulator(Duration::from_secs(60));
+        let code = emulator.mint(CodeKind::OAuth, "cli_test", 0, None, None, String::new());
+        assert!(!emulator.was_used(&code, CodeKind::OAuth));
+        let mut grants = emulator.grants.lock().unwrap();
+        emulator.redeem(&mut grants, &code);
+        drop(grants);
+        assert!(emulator.was_used(&code, CodeKind::OAuth));
+        assert!(!emulator.was_used(&code, CodeKind::Mina), "a code is used as the kind it was");
+    }
+}

@@ -1,4 +1,4 @@
-//! The session lifecycle decisions of issue #12, natively, through the scripted driver of
+//! The session lifecycle decisions, natively, through the scripted driver of
 //! `tests/driver/`: renewal before expiry (`refreshUrl` in the browser, the host again on host
 //! surfaces), `getSession()`, one renewal across tabs (the lease), timers that fire late or
 //! early, and `logout()` with `logoutUrl`.
@@ -540,7 +540,7 @@ fn logout_posts_the_bearer_then_removes_the_session_even_when_the_server_fails()
         assert_eq!(request.url, LOGOUT);
         assert_eq!(header(request, "Authorization"), Some("Bearer tok-1"));
         let fetch_at = fx.iter().position(|e| matches!(e, Effect::Fetch { .. })).unwrap();
-        let gone_at = fx.iter().position(|e| matches!(e, Effect::Session(None))).unwrap();
+        let gone_at = fx.iter().position(|e| matches!(e, Effect::Session { session: None, .. })).unwrap();
         assert!(fetch_at < gone_at, "the request leaves first, with the token");
         assert_eq!(browser.stored_session(), None, "removed at once, not after the server answered");
         assert!(tab.is_pending(id), "settles when the server answered");
@@ -551,7 +551,7 @@ fn logout_posts_the_bearer_then_removes_the_session_even_when_the_server_fails()
         assert!(!warnings(fx)[0].contains("tok-1"));
         assert_eq!(navigations(fx), vec!["https://app.example/bye"], "returnTo after the server's answer");
         assert!(tab.is_pending(id), "settles once the browser took the navigation");
-        tab.feed(Event::Navigated { call: id });
+        tab.feed(Event::Navigated { op: navigation_op(tab.all()).unwrap() });
         assert_eq!(tab.result(id), &Ok(Value::Unit));
     }
 

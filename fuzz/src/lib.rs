@@ -33,6 +33,7 @@ pub fn run_callback(data: &[u8]) {
         redirect_uri: "https://app.example/cb".into(),
         return_to: None,
         created_at: 0,
+        epoch: 0,
     });
     invariants::check_callback(url, pending, now);
 }
@@ -65,3 +66,4 @@ pub fn run_json(data: &[u8]) {
         json::check_value(&value.json());
     }
 }
+

@@ -1,8 +1,12 @@
-//! When two things happen at once, natively through the scripted driver of `tests/driver/`: a
-//! logout while a guard watches the session, a host renewal during `login({force: true})`, a
-//! renewal that adopts another tab's session while the host still has its call.
+//! When two things happen at once, natively: the model-based test (generated interleavings of
+//! events from two or three tabs sharing localStorage, checked after every step against the rules
+//! of `tests/model/mod.rs`; `MODEL_SEQUENCES`, default 3000, and `MODEL_SEED` change how many and
+//! which; the `interleavings` fuzz target searches the same space for millions), and through the
+//! scripted driver of `tests/driver/`, a logout while a guard watches the session and a host
+//! renewal during `login({force: true})`.
 
 mod driver;
+mod model;
 use driver::*;
 use feishu_login::*;
 
@@ -93,6 +97,20 @@ fn logout_with_return_to_refuses_logins_until_it_navigates_and_never_goes_to_fei
     assert!(navigations(tab.since(mark)).iter().all(|url| !url.starts_with("https://accounts.feishu.cn")));
 }
 
+#[test]
+fn generated_interleavings_keep_the_rules() {
+    let sequences: u64 = std::env::var("MODEL_SEQUENCES").ok().and_then(|n| n.parse().ok()).unwrap_or(3000);
+    let seed: u64 = std::env::var("MODEL_SEED").ok().and_then(|n| n.parse().ok()).unwrap_or(1);
+    for i in 0..sequences {
+        let seed = seed.wrapping_add(i);
+        let len = 20 + (seed % 7) as usize * 15;
+        let outcome = std::panic::catch_unwind(|| model::run(&mut model::Seeded::new(seed, len)));
+        if let Err(panic) = outcome {
+            let why = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+            panic!("sequence with MODEL_SEED={seed} MODEL_SEQUENCES=1 failed: {why}");
+        }
+    }
+}
 
 // Found by the interleavings fuzz target: another tab renewed while this tab's renewal waited
 // for the host; the renewal ended and a forced login called the host a second time.

@@ -681,3 +681,20 @@ fn a_lock_granted_before_the_previous_holders_session_arrives_renews_nothing() {
     assert_eq!(refreshes(a.all()) + refreshes(b.all()), 1, "one renewal for both tabs: {:?}", b.all());
     assert_eq!(announced_tokens(b.all()).last(), Some(&Some("tok-2".into())));
 }
+
+// Found by the model-based test: a tab whose timers all fire late (a throttled background tab)
+// found its own lease run out after every settle pause, took it again, and never renewed.
+#[test]
+fn a_lease_settle_pause_that_outlasts_the_lease_still_renews() {
+    let browser = Browser::new();
+    sign_in(&browser, START + HOUR);
+    let mut tab = renewing_tab(&browser, json!({}));
+    let waiting = get_session(&mut tab, json!({ "minValidityMs": 2 * HOUR }));
+    answer_lock(&mut tab, false);
+    // The 250 ms pause ends a minute later: the lease (about 34 s) has run out, still naming us.
+    browser.advance(60_000);
+    end_sleep_of(&mut tab, LEASE_SETTLE_MS);
+    assert_eq!(refreshes(tab.all()), 1, "it renews: {:?}", tab.all());
+    tab.answer_fetch(200, RENEWED);
+    assert_eq!(tab.result(waiting), &Ok(Value::Session));
+}

@@ -158,18 +158,13 @@ impl Engine {
         session
     }
 
-    /// This tab's unexpired pending logins, oldest first. A record of the single-object format
-    /// of 0.1 counts as a list of one.
+    /// This tab's unexpired pending logins, oldest first.
     pub(super) fn pending_list<P: Ports>(&self, ports: &P) -> Vec<PendingLogin> {
         let text = match &self.pending_memory.0 {
             Some(kept) => kept.clone(),
             None => ports.get(Area::Pending, &self.keys.pending).ok().flatten(),
         };
-        let records = match text.and_then(|t| Json::parse(&t)) {
-            Some(Json::Array(items)) => items,
-            Some(object @ Json::Object(_)) => vec![object],
-            _ => Vec::new(),
-        };
+        let Some(Json::Array(records)) = text.and_then(|t| Json::parse(&t)) else { return Vec::new() };
         records.iter().filter_map(PendingLogin::from_json).filter(|p| !p.is_expired(self.now)).collect()
     }
 

@@ -136,3 +136,22 @@ fn a_renewal_that_adopts_another_tabs_session_keeps_the_host_until_its_call_answ
     tab.answer_fetch(200, r#"{"token":"tok-2","expiresIn":3600}"#);
     assert_eq!(tab.result(login), &Ok(Value::Session));
 }
+
+#[test]
+fn a_login_answered_after_another_tabs_logout_writes_nothing_even_before_the_storage_event() {
+    let browser = Browser::new();
+    let mut a = widget_tab(&browser);
+    let mut b = widget_tab(&browser);
+    host_login(&mut a, TOKEN_BODY);
+    let login = b.login(json!({ "force": true }));
+    b.host_code("b-code", None);
+    a.call(Call::Logout(Json::Null));
+    assert_eq!(browser.stored_session(), None);
+    // B's backend answers before B heard A's storage events.
+    let mark = b.mark();
+    b.answer_fetch(200, r#"{"token":"tok-late","expiresIn":3600}"#);
+    assert_eq!(browser.stored_session(), None, "the late answer writes nothing");
+    assert_eq!(b.kind(login), ErrorKind::Cancelled);
+    assert_eq!(statuses(b.since(mark)), vec![Status::SigningOut, Status::SignedOut]);
+    assert!(announced(b.since(mark)).iter().all(Option::is_none), "B never hears the late session");
+}

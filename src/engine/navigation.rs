@@ -28,12 +28,22 @@ pub(super) enum NavOwner {
     Logout(Vec<CallId>),
 }
 
+/// Where the navigation is.
+#[derive(PartialEq)]
+enum NavPhase {
+    /// `location.assign` was asked for; the browser has not said whether it took it.
+    Redirecting,
+    /// The browser took it; the page should unload within the grace.
+    Navigating,
+    /// `pagehide` fired: the page is going away (or into the back/forward cache).
+    Unloading,
+}
+
 /// The navigation in flight.
 pub(super) struct Navigation {
     /// The op of the `Navigate` effect and of its grace timer.
     pub(super) op: Op,
-    /// `pagehide` fired: the page is going away.
-    hidden: bool,
+    phase: NavPhase,
     owner: NavOwner,
 }
 
@@ -43,18 +53,21 @@ impl Engine {
         let op = self.op();
         out.push(Effect::Navigate { op, url });
         out.push(Effect::Sleep { op, ms: NAVIGATION_GRACE_MS });
-        self.navigation = Some(Navigation { op, hidden: false, owner });
+        self.navigation = Some(Navigation { op, phase: NavPhase::Redirecting, owner });
     }
 
     pub(super) fn page_hidden(&mut self) {
         if let Some(navigation) = &mut self.navigation {
-            navigation.hidden = true;
+            navigation.phase = NavPhase::Unloading;
         }
     }
 
     /// The browser took the navigation: the calls that wait for that settle.
     pub(super) fn navigated(&mut self, op: Op, out: &mut Vec<Effect>) {
         let Some(navigation) = self.navigation.as_mut().filter(|n| n.op == op) else { return };
+        if navigation.phase == NavPhase::Redirecting {
+            navigation.phase = NavPhase::Navigating;
+        }
         if let NavOwner::Redirect(ids) | NavOwner::Logout(ids) = &mut navigation.owner {
             for id in ids.drain(..) {
                 settle(id, Ok(Value::Unit), out);
@@ -75,7 +88,7 @@ impl Engine {
 
     /// The grace ended: a page still here did not navigate.
     pub(super) fn navigation_grace_ended(&mut self, out: &mut Vec<Effect>) {
-        if self.navigation.as_ref().is_some_and(|n| !n.hidden) {
+        if self.navigation.as_ref().is_some_and(|n| n.phase != NavPhase::Unloading) {
             self.navigation_cancelled(
                 cancelled("the page did not navigate (a beforeunload handler kept it, or the URL did not answer with a page): call login() again"),
                 out,

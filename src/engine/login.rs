@@ -10,6 +10,7 @@
 //! login's session.
 
 use super::exchange::Exchange;
+use super::host::HostStep;
 use super::navigation::NavOwner;
 use super::renewal::RenewalPhase;
 use super::{cancelled, settle, CallId, Effect, Engine, Flow, HostAnswer, HostCall, Phase, Rng, Value};
@@ -35,18 +36,6 @@ pub(super) enum LoginPhase {
     Superseded,
     /// Posting the host's code to the backend.
     Exchanging(Exchange),
-}
-
-/// The host call a login (or a renewal, which asks the host the same way) waits for.
-pub(super) enum HostStep {
-    /// `h5sdk.ready`, before the client's login call with this scope.
-    Ready { scope: Vec<String> },
-    /// `tt.requestAccess` with this state, which the client echoes.
-    RequestAccess { state: String },
-    /// `tt.requestAuthCode`.
-    RequestAuthCode,
-    /// One call that answers with the code: `DocMiniApp.Service.User.login()`, `tt.login()`.
-    Asking(Api),
 }
 
 impl Engine {

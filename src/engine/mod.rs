@@ -14,6 +14,7 @@
 
 mod callback;
 mod exchange;
+mod host;
 mod login;
 mod logout;
 mod navigation;

@@ -13,7 +13,7 @@
 //! starts during a renewal takes it over (see [`login`](super::login)).
 
 use super::exchange::Exchange;
-use super::login::HostStep;
+use super::host::HostStep;
 use super::{settle, CallId, Effect, Engine, Flow, Op, Phase, Rng, Value};
 use crate::backend::{bearer_request, BackendReply, RETRY_BASE_DELAY_MS};
 use crate::error::Error;

@@ -18,9 +18,85 @@ export class FeishuLoginError extends Error {
   }
 }
 
-const error = (e) => new FeishuLoginError(e.kind, e.message, e.code, e.status, e.retryable);
-const misuse = (message) => new FeishuLoginError("config", message);
 const g = globalThis;
+
+// ---- messages ------------------------------------------------------------------------------------
+
+// The engine names a text by its id (`m`), its parameters (`a`) and what follows it (`t`, joined
+// with ": "); the texts are the package's modules written from src/messages.rs: the few thrown
+// synchronously come with the entry (`sync`), the others are loaded with `import()` the first
+// time one is needed (`load`), then kept. Set by makeFeishuLogin.
+let syncTexts = {};
+let loadTexts = () => Promise.reject(new Error("no messages module"));
+let texts = null; // every text, once loaded
+let loading = null; // the load in progress: resolves with null or why it failed
+
+// The driver's own texts (Msg::… in src/messages.rs, by id; tests/messages.test.mjs holds them).
+const NOT_LOADED = 0; // Msg::NotLoaded
+const FREED = 1; // Msg::Freed
+const REENTERED = 2; // Msg::Reentered
+const TAKES_FUNCTION = 3; // Msg::TakesFunction
+const FREED_IN_FLIGHT = 4; // Msg::FreedInFlight
+const LISTENER_THREW = 5; // Msg::ListenerThrew
+const WASM_CSP = 6; // Msg::WasmCsp
+const WASM_NOT_LOADED = 7; // Msg::WasmNotLoaded
+const USE_INIT_SYNC = 8; // Msg::UseInitSync
+// How long the first error may wait for the texts before it settles with the fallback text.
+const LOAD_MS = 5000;
+
+/** The text of message `m` from `table`, or null when the table lacks one of its ids. */
+export function fill(table, m) {
+  const t = table[m.m];
+  if (typeof t !== "string") return null;
+  const s = t.replace(/\{(\d)\}/g, (_, i) => m.a?.[i] ?? "");
+  const rest = m.t && fill(table, m.t);
+  return rest === null ? null : rest ? s + ": " + rest : s;
+}
+
+// Without its text (the module did not load: offline, blocked): the ids and parameters, so the
+// message can still be looked up (src/messages.rs), and why.
+function fallback(m, why) {
+  const ids = [];
+  const args = [];
+  for (let x = m; x; x = x.t) ids.push(x.m), args.push(...(x.a ?? []));
+  return "feishu-login message " + ids.join("+") + (args.length ? " (" + args.join(", ") + ")" : "") +
+    ": the text could not be loaded (" + (why ?? "unknown id") + ")";
+}
+
+const text = (m, why) => (texts && fill(texts, m)) ?? fill(syncTexts, m) ?? fallback(m, why);
+
+/** Loads every text once (resolves when done or failed: never rejects, never hangs). */
+function loadAll() {
+  if (texts) return Promise.resolve(null);
+  return (loading ??= new Promise((resolve) => {
+    const done = (why) => {
+      if (timer === null) return;
+      clearTimeout(timer);
+      timer = null;
+      loading = null; // a failed load is tried again by the next message
+      resolve(why);
+    };
+    let timer = setTimeout(done, LOAD_MS, "not within " + LOAD_MS + " ms");
+    new Promise((ok) => ok(loadTexts())).then(
+      (module) => {
+        texts = module.default;
+        done(null);
+      },
+      (e) => done(String(e?.message ?? e)),
+    );
+  }));
+}
+
+/** Calls `then(text)` with the text of `m`: now when it is at hand, else once loaded. */
+function withText(m, then) {
+  if (texts || fill(syncTexts, m) !== null) return void then(text(m));
+  loadAll().then((why) => then(text(m, why)));
+}
+
+const failure = (e, message) => new FeishuLoginError(e.kind, message, e.code, e.status, e.retryable);
+/** A FeishuLoginError thrown synchronously (its text is in the first load). */
+const syncError = (e) => failure(e, text(e, "not among the synchronous texts"));
+const misuse = (m, ...a) => syncError({ kind: "config", m, a });
 
 // ---- ports: what the engine asks synchronously while it decides -------------------------------
 
@@ -175,7 +251,13 @@ function read(value, event, key = "arg") {
 
 // ---- the class ----------------------------------------------------------------------------------
 
-export function makeFeishuLogin(Engine) {
+/**
+ * The FeishuLogin class over the wasm's `Engine`; `messages`: `{ sync, load }`, the synchronous
+ * texts and a function importing the module of all texts (see "messages" above).
+ */
+export function makeFeishuLogin(Engine, messages) {
+  syncTexts = messages?.sync ?? syncTexts;
+  loadTexts = messages?.load ?? loadTexts;
   class FeishuLogin {
     #engine;
     #store;
@@ -196,12 +278,13 @@ export function makeFeishuLogin(Engine) {
     #qrTarget = null;
     #stepping = false;
     #off = [];
+    #queue = null; // settlements waiting for the first text to load (see #deliver)
 
     constructor(config) {
       try {
         this.#engine = new Engine();
       } catch {
-        throw misuse("the feishu-login wasm is not loaded: `await init()` (the package's default export) before `new FeishuLogin(...)`");
+        throw misuse(NOT_LOADED);
       }
       const env = { href: String(g.location?.href ?? "") };
       const event = { t: "init", env };
@@ -238,7 +321,7 @@ export function makeFeishuLogin(Engine) {
       this.#live();
       // A custom storage object's method that calls back into the SDK while the engine is
       // deciding would hit the engine mid-step: refuse it plainly.
-      if (this.#stepping) throw misuse("feishu-login was called from inside its own storage callback (getItem/setItem/removeItem of your storage object): defer the call, e.g. with queueMicrotask");
+      if (this.#stepping) throw misuse(REENTERED);
       const previous = active;
       active = this.#store;
       this.#stepping = true;
@@ -276,10 +359,10 @@ export function makeFeishuLogin(Engine) {
           case "settle": {
             const call = this.#calls.get(e.id);
             this.#calls.delete(e.id);
-            const outcome = e.error ? error(e.error) : null;
             const value = e.session ? this.#session : e.value;
-            if (call) outcome ? call.reject(outcome) : call.resolve(value);
-            else settled = outcome ?? { value };
+            const x = e.error;
+            if (call) this.#deliver(x, (message) => (x ? call.reject(failure(x, message)) : call.resolve(value)));
+            else settled = x ? syncError(x) : { value };
             break;
           }
           case "session":
@@ -321,7 +404,7 @@ export function makeFeishuLogin(Engine) {
             } catch {}
             break;
           case "warn":
-            console.warn(e.message);
+            withText(e, (message) => console.warn(message));
             break;
           case "lock":
             this.#lock(e);
@@ -341,7 +424,7 @@ export function makeFeishuLogin(Engine) {
             listener(session);
           } catch (thrown) {
             // One broken listener must not keep the others from hearing the change.
-            console.error("feishu-login: an onChange listener threw", thrown);
+            withText({ m: LISTENER_THREW, a: ["onChange"] }, (message) => console.error(message, thrown));
           }
         }
       }
@@ -355,11 +438,27 @@ export function makeFeishuLogin(Engine) {
           try {
             listener(status);
           } catch (thrown) {
-            console.error("feishu-login: an onStatus listener threw", thrown);
+            withText({ m: LISTENER_THREW, a: ["onStatus"] }, (message) => console.error(message, thrown));
           }
         }
       }
       return settled;
+    }
+
+    // Settles one of this instance's promises; `m`: the message its rejection needs (null for a
+    // resolution). Once the texts are loaded, or for a synchronous one, at once; while the first
+    // text loads, every settlement waits behind it, so that the app hears them in the engine's
+    // order (a login cancelled by logout() rejects before that logout() resolves).
+    #deliver(m, settle) {
+      if (!this.#queue && (!m || texts || fill(syncTexts, m) !== null)) return void settle(m && text(m));
+      const queued = (this.#queue ?? loadAll()).then((why) => {
+        try {
+          settle(m && text(m, why));
+        } catch {}
+        return why;
+      });
+      this.#queue = queued;
+      queued.then(() => this.#queue === queued && (this.#queue = null));
     }
 
     #setStatus(status) {
@@ -445,7 +544,7 @@ export function makeFeishuLogin(Engine) {
     }
 
     #live() {
-      if (!this.#engine) throw misuse("this FeishuLogin was freed (free() was called): create a new one");
+      if (!this.#engine) throw misuse(FREED);
     }
 
     /** The detected (or forced) login surface. */
@@ -637,7 +736,8 @@ export function makeFeishuLogin(Engine) {
         case "qrready":
           if (q?.pending) {
             q.pending = false;
-            e.error ? q.reject(error(e.error)) : q.resolve();
+            const x = e.error;
+            this.#deliver(x, (message) => (x ? q.reject(failure(x, message)) : q.resolve()));
           }
           if (q && e.error) {
             q.stop();
@@ -650,7 +750,7 @@ export function makeFeishuLogin(Engine) {
             q.stop();
             if (q.pending) {
               q.pending = false;
-              q.reject(error(e.error));
+              this.#deliver(e.error, (message) => q.reject(failure(e.error, message)));
             }
           }
           break;
@@ -686,7 +786,7 @@ export function makeFeishuLogin(Engine) {
 
     #listen(set, listener, name) {
       this.#live();
-      if (typeof listener !== "function") throw misuse("`" + name + "` takes a function");
+      if (typeof listener !== "function") throw misuse(TAKES_FUNCTION, name);
       const entry = (s) => listener(s);
       set.add(entry);
       return () => set.delete(entry);
@@ -710,15 +810,16 @@ export function makeFeishuLogin(Engine) {
       this.#listeners.clear();
       this.#statusListeners.clear();
       // Nothing the SDK started may hang: calls still waiting settle with the freed error.
-      const freed = misuse("this FeishuLogin was freed (free() was called) while the call was in flight");
-      this.#calls.forEach((call) => call.reject(freed));
+      const freed = { kind: "config", m: FREED_IN_FLIGHT };
+      const reject = (settle) => this.#deliver(freed, (message) => settle(failure(freed, message)));
+      this.#calls.forEach((call) => reject(call.reject));
       this.#calls.clear();
       // A QR script still loading would never report back to a freed engine: `ready` ends here.
       const q = this.#qr;
       this.#qr = null;
       if (q?.pending) {
         q.pending = false;
-        q.reject(freed);
+        reject(q.reject);
       }
     }
   }
@@ -738,8 +839,8 @@ function deepFreeze(value) {
 }
 
 /**
- * Wraps the glue's `init`: a failure is a FeishuLoginError that says what to do (these texts stay
- * in JS: when the wasm cannot load there is no engine to ask). It also takes two first-time costs
+ * Wraps the glue's `init`: a failure is a FeishuLoginError that says what to do (the driver's own
+ * texts: when the wasm cannot load there is no engine to ask). It also takes two first-time costs
  * out of the app's first `new FeishuLogin()` (~9 ms, against ~0.5 ms for the second one):
  * - the page's first access to localStorage and sessionStorage loads them synchronously (~3 ms):
  *   done here while the wasm is on its way, when the page has nothing else to do;
@@ -750,18 +851,17 @@ export function wrapInit(init, FeishuLogin) {
   return async (...args) => {
     let exports, storage;
     try {
-      const loading = init(...args);
+      const wasm = init(...args);
       storage = openStorage();
-      exports = await loading;
-    } catch (thrown) {
-      const text = String(thrown?.message ?? thrown);
-      const csp = /Content.Security.Policy|unsafe-eval|CSP/i.test(text);
-      throw new FeishuLoginError(
-        "unsupported",
-        csp
-          ? "the page's Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval' to its script-src directive (" + text + ")"
-          : "the feishu-login wasm could not be loaded (" + text + "): check that feishu_login_bg.wasm is served, with Content-Type application/wasm",
-      );
+      exports = await wasm;
+    } catch (e) {
+      const why = String(e?.message ?? e);
+      const csp = /Content.Security.Policy|unsafe-eval|CSP/i.test(why);
+      let m = { m: csp ? WASM_CSP : WASM_NOT_LOADED, a: [why] };
+      // Without an argument init() fetches the wasm next to this module, which Node's fetch
+      // cannot (a file: URL): there the answer is initSync.
+      if (args[0] == null && g.process?.versions?.node) m = { m: USE_INIT_SYNC, t: m };
+      throw await new Promise((resolve) => withText(m, (message) => resolve(new FeishuLoginError("unsupported", message))));
     }
     // An App ID no one uses, freed at once: it reads its own absent session (from memory where
     // localStorage refused, which would warn) and writes nothing. Best effort.

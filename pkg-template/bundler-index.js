@@ -1,6 +1,9 @@
 // Package entry (bundler target, `feishu-login/bundler`): the wasm is instantiated on import.
+// The texts of errors: the synchronous ones come with this module, the rest are imported from
+// ../messages.js the first time one is needed (the bundler makes it a chunk of its own).
 import { Engine } from "./feishu_login.js";
 import { FeishuLoginError, makeFeishuLogin } from "./__DRIVER_MODULE__";
+import sync from "../messages-sync.js";
 
 export { FeishuLoginError };
-export const FeishuLogin = makeFeishuLogin(Engine);
+export const FeishuLogin = makeFeishuLogin(Engine, { sync, load: () => import("../messages.js") });

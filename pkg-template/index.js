@@ -1,16 +1,12 @@
 // Package entry (web target): the driver's FeishuLogin around the wasm engine, and an `init`
 // whose failures are FeishuLoginErrors. `await init()` once before `new FeishuLogin(...)`.
+// The texts of errors: the synchronous ones come with this module, the rest are imported from
+// ./messages.js the first time one is needed (bundlers make it a chunk of its own).
 import glueInit, { initSync as glueInitSync, Engine } from "./feishu_login.js";
 import { FeishuLoginError, makeFeishuLogin, wrapInit } from "./__DRIVER_MODULE__";
+import sync from "./messages-sync.js";
 
 export { FeishuLoginError };
-export const FeishuLogin = makeFeishuLogin(Engine);
-const load = wrapInit(glueInit, FeishuLogin);
-// Without an argument init() fetches the wasm next to this module, which Node's fetch cannot
-// (a file: URL): there the answer is initSync.
-export default (input) => load(input).catch((e) => {
-  throw input == null && globalThis.process?.versions?.node
-    ? new FeishuLoginError("unsupported", "in Node, use initSync (README: Node): " + e.message)
-    : e;
-});
+export const FeishuLogin = makeFeishuLogin(Engine, { sync, load: () => import("./messages.js") });
+export default wrapInit(glueInit, FeishuLogin);
 export const initSync = (module) => void glueInitSync(module);

@@ -5,7 +5,7 @@
 //! [Feishu's authorize page](https://open.feishu.cn/document/common-capabilities/sso/api/obtain-oauth-code).
 
 use crate::config::{string_field, string_list, validate_scope, Config};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::json::Json;
 use crate::pkce::{random_token, CodeVerifier, RandomSource};
 use crate::ports::UrlParser;
@@ -110,12 +110,12 @@ impl LoginOptions {
         match options {
             Json::Null => return Ok(LoginOptions::default()),
             Json::Object(_) => {}
-            _ => return Err(Error::config("options", "must be an object { scope?, force?, returnTo? }")),
+            _ => return Err(Error::new(ErrorKind::Config, Msg::LoginOptions)),
         }
         let force = match options.get("force") {
             None | Some(Json::Null) => false,
             Some(Json::Bool(b)) => *b,
-            Some(_) => return Err(Error::config("options.force", "must be a boolean")),
+            Some(_) => return Err(Error::config("options.force", Msg::MustBeBoolean)),
         };
         Ok(LoginOptions {
             scope: string_list(options, "scope", "options.scope")?,
@@ -152,10 +152,8 @@ pub(crate) fn build_request_at(
     urls: &dyn UrlParser,
     now: i64,
 ) -> Result<AuthorizeRequest, Error> {
-    let redirect_uri = config
-        .redirect_uri
-        .clone()
-        .ok_or_else(|| Error::config("redirectUri", "is required when the page is not served over http(s)"))?;
+    let redirect_uri =
+        config.redirect_uri.clone().ok_or_else(|| Error::new(ErrorKind::Config, Msg::RedirectUriRequired))?;
     let scope = match &options.scope {
         Some(scope) => validate_scope("options.scope", scope.clone())?,
         None => config.scope.clone(),

@@ -135,34 +135,22 @@ pub fn read_response(backend_url: &str, response: &HttpResponse, source: CodeSou
     if !(200..300).contains(&response.status) {
         return Err(backend_error(backend_url, response.status, body.as_ref(), source));
     }
-    let unusable = |what: &str| {
-        Error::new(
-            ErrorKind::Response,
-            String::from("the login backend at ")
-                + backend_url
-                + " answered "
-                + &decimal(response.status.into())
-                + " but "
-                + what
-                + ": it must return JSON {\"token\": string, \"expiresIn\"?: seconds, \"user\"?: object}",
-        )
+    let unusable = |what: Msg| {
+        Error::new(ErrorKind::Response, Message::new(what).arg(backend_url).arg(&decimal(response.status.into())))
     };
-    let body = body.ok_or_else(|| unusable("its body is not JSON"))?;
+    let body = body.ok_or_else(|| unusable(Msg::ResponseNotJson))?;
     let token = body.get("token").and_then(Json::as_str).filter(|t| !t.is_empty());
-    let token = token.ok_or_else(|| unusable("`token` is missing or not a non-empty string"))?.to_owned();
+    let token = token.ok_or_else(|| unusable(Msg::ResponseToken))?.to_owned();
     let expires_in_ms = match body.get("expiresIn") {
         None | Some(Json::Null) => None,
         Some(value) => Some(
-            value
-                .as_number()
-                .and_then(|n| n.millis_from_seconds())
-                .ok_or_else(|| unusable("`expiresIn` is not a number of seconds"))?,
+            value.as_number().and_then(|n| n.millis_from_seconds()).ok_or_else(|| unusable(Msg::ResponseExpiresIn))?,
         ),
     };
     let user = match body.get("user") {
         None | Some(Json::Null) => None,
         Some(user @ Json::Object(_)) => Some(user.clone()),
-        Some(_) => return Err(unusable("`user` is not an object")),
+        Some(_) => return Err(unusable(Msg::ResponseUser)),
     };
     Ok(BackendReply { token, expires_in_ms, user })
 }
@@ -172,19 +160,26 @@ fn backend_error(backend_url: &str, status: u16, body: Option<&Json>, source: Co
     let relayed = body
         .and_then(|b| ["message", "msg", "error_description"].iter().find_map(|k| b.get(k).and_then(Json::as_str)))
         .map(|m| m.chars().take(200).collect::<String>());
-    let mut message = String::from("the login backend at ") + backend_url + " answered HTTP " + &decimal(status.into());
+    let relayed = relayed.filter(|m| !m.is_empty());
+    let message = match (code, &relayed) {
+        (None, None) => Message::new(Msg::BackendStatus),
+        (None, Some(_)) => Message::new(Msg::BackendStatusText),
+        (Some(_), None) => Message::new(Msg::BackendCode),
+        (Some(_), Some(_)) => Message::new(Msg::BackendCodeText),
+    };
+    let mut message = message.arg(backend_url).arg(&decimal(status.into()));
     if let Some(code) = code {
-        message = message + " with Feishu code " + &decimal(code);
+        message = message.arg(&decimal(code));
     }
-    if let Some(relayed) = relayed.filter(|m| !m.is_empty()) {
-        message = message + " (\"" + &relayed + "\")";
+    if let Some(relayed) = &relayed {
+        message = message.arg(relayed);
     }
     if code.is_none() {
-        message += match status {
-            401 | 403 => ": the backend refused the request; check its headers/credentials configuration",
-            404 | 405 => ": check `backend`, it must accept POST with the login code",
-            _ => "",
-        };
+        match status {
+            401 | 403 => message = message.then(Msg::BackendRefused.into()),
+            404 | 405 => message = message.then(Msg::BackendNotFound.into()),
+            _ => {}
+        }
     }
     let retryable = status >= 500 || code.is_some_and(|code| source.is_transient(code));
     let mut error = Error::new(ErrorKind::Backend, message_with_hint(message, source, code))
@@ -200,23 +195,13 @@ fn backend_error(backend_url: &str, status: u16, body: Option<&Json>, source: Co
 /// been used) or `timeout`.
 pub fn transport_error(backend: &BackendConfig, error: TransportError) -> Error {
     match error {
-        TransportError::Unreachable => Error::new(
-            ErrorKind::Network,
-            String::from("could not reach the login backend at ")
-                + &backend.url
-                + ": check that it is running, and that it allows this page's origin (CORS) if it is on another one",
-        )
-        .with_retryable(true),
+        TransportError::Unreachable => Error::new(ErrorKind::Network, Message::new(Msg::Unreachable).arg(&backend.url)),
         TransportError::TimedOut => Error::new(
             ErrorKind::Timeout,
-            String::from("the login backend at ")
-                + &backend.url
-                + " did not answer within "
-                + &decimal(backend.timeout_ms.into())
-                + " ms: try again, or raise backend.timeoutMs",
-        )
-        .with_retryable(true),
+            Message::new(Msg::BackendTimeout).arg(&backend.url).arg(&decimal(backend.timeout_ms.into())),
+        ),
     }
+    .with_retryable(true)
 }
 
 /// Whether a failed attempt may be repeated: only where the code cannot have been used up —

@@ -52,10 +52,7 @@ impl CallbackParams {
                 _ => continue,
             };
             if slot.is_some() {
-                return Err(Error::new(
-                    ErrorKind::Callback,
-                    String::from("the callback URL has more than one `") + &name + "` parameter: start the login again",
-                ));
+                return Err(Error::new(ErrorKind::Callback, Message::new(Msg::DuplicateParam).arg(&name)));
             }
             *slot = Some(value);
         }
@@ -140,7 +137,7 @@ impl core::fmt::Debug for ValidatedCallback {
     }
 }
 
-fn state_error(message: &'static str) -> Error {
+fn state_error(message: Msg) -> Error {
     Error::new(ErrorKind::State, message)
 }
 
@@ -161,33 +158,21 @@ pub fn validate_callback(
     now: i64,
 ) -> Result<ValidatedCallback, Error> {
     if params.code.is_none() && params.error.is_none() {
-        return Err(Error::new(
-            ErrorKind::Callback,
-            "the URL carries no `code` or `error`: it is not a Feishu login callback",
-        ));
+        return Err(Error::new(ErrorKind::Callback, Msg::NotACallback));
     }
-    let pending = pending.ok_or_else(|| {
-        state_error("no login is pending in this tab: the callback was already used, or the login was started in another tab or more than 10 minutes ago; start the login again")
-    })?;
-    let state = params.state.ok_or_else(|| state_error("the callback has no `state`: start the login again"))?;
+    let pending = pending.ok_or_else(|| state_error(Msg::NoPending))?;
+    let state = params.state.ok_or_else(|| state_error(Msg::NoState))?;
     if pending.is_expired(now) {
-        return Err(state_error("the login took more than 10 minutes: start it again"));
+        return Err(state_error(Msg::LoginExpired));
     }
     if !bool::from(state.as_bytes().ct_eq(pending.state.as_bytes())) {
-        return Err(state_error(
-            "the callback's `state` does not match the login started in this tab (a forged or stale callback): start the login again",
-        ));
+        return Err(state_error(Msg::StateMismatch));
     }
     match (params.error, params.code) {
-        (Some(error), _) if error == "access_denied" => {
-            Err(Error::new(ErrorKind::Denied, "the user declined the authorization on Feishu's page"))
-        }
+        (Some(error), _) if error == "access_denied" => Err(Error::new(ErrorKind::Denied, Msg::Declined)),
         (Some(error), _) => {
             let shown: String = error.chars().filter(|c| c.is_ascii_graphic()).take(64).collect();
-            Err(Error::new(
-                ErrorKind::Callback,
-                String::from("Feishu returned the error `") + &shown + "`: start the login again",
-            ))
+            Err(Error::new(ErrorKind::Callback, Message::new(Msg::FeishuError).arg(&shown)))
         }
         (None, Some(code)) if !code.is_empty() => Ok(ValidatedCallback {
             code,
@@ -195,7 +180,7 @@ pub fn validate_callback(
             redirect_uri: pending.redirect_uri,
             return_to: pending.return_to,
         }),
-        (None, _) => Err(Error::new(ErrorKind::Callback, "the callback's `code` is empty: start the login again")),
+        (None, _) => Err(Error::new(ErrorKind::Callback, Msg::EmptyCode)),
     }
 }
 

@@ -4,7 +4,7 @@
 //! JS types itself); [`ConfigInput::validate`] checks the values and resolves defaults into a
 //! [`Config`] that the rest of the SDK can trust.
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::host::Surface;
 use crate::json::{Json, Number};
 use crate::ports::{Url, UrlParser};
@@ -159,10 +159,7 @@ impl ConfigInput {
     pub fn validate(self, page_url: &str, urls: &dyn UrlParser) -> Result<Config, Error> {
         let app_id = self.app_id.map(|s| s.trim().to_owned()).unwrap_or_default();
         if app_id.is_empty() {
-            return Err(Error::config(
-                "appId",
-                "is required: pass the App ID (cli_…) from the Feishu developer console",
-            ));
+            return Err(Error::new(ErrorKind::Config, Msg::AppIdRequired));
         }
         let page = urls.parse_url(page_url, None).filter(Url::is_http);
         let page_origin = page.as_ref().map(|p| p.origin.clone());
@@ -179,7 +176,7 @@ impl ConfigInput {
         let brand = match self.brand.as_deref() {
             None | Some("feishu") => Brand::Feishu,
             Some("lark") => Brand::Lark,
-            Some(_) => return Err(Error::config("brand", "must be \"feishu\" or \"lark\"")),
+            Some(_) => return Err(Error::new(ErrorKind::Config, Msg::Brand)),
         };
         let authorize_url = match self.authorize_url {
             Some(url) => validate_absolute_http("authorizeUrl", &url, urls)?,
@@ -193,13 +190,11 @@ impl ConfigInput {
             Some("session") => StorageChoice::Session,
             Some("memory") => StorageChoice::Memory,
             Some("custom") => StorageChoice::Custom,
-            Some(_) => return Err(Error::config("storage", STORAGE_PROBLEM)),
+            Some(_) => return Err(Error::new(ErrorKind::Config, Msg::Storage)),
         };
         let surface = match self.surface.as_deref() {
             None | Some("auto") => None,
-            Some(name) => Some(Surface::from_name(name).ok_or_else(|| {
-                Error::config("surface", "must be \"auto\", \"docWidget\", \"client\", \"miniProgram\" or \"browser\"")
-            })?),
+            Some(name) => Some(Surface::from_name(name).ok_or_else(|| Error::new(ErrorKind::Config, Msg::Surface))?),
         };
         let host_timeout_ms = match self.host_timeout_ms {
             None => DEFAULT_HOST_TIMEOUT_MS,
@@ -224,7 +219,7 @@ pub(crate) fn string_field(object: &Json, key: &str, field: &str) -> Result<Opti
     match object.get(key) {
         None | Some(Json::Null) => Ok(None),
         Some(Json::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(Error::config(field, "must be a string")),
+        Some(_) => Err(Error::config(field, Msg::MustBeString)),
     }
 }
 
@@ -232,12 +227,12 @@ fn number_field(object: &Json, key: &str, field: &str) -> Result<Option<Number>,
     match object.get(key) {
         None | Some(Json::Null) => Ok(None),
         Some(Json::Number(n)) => Ok(Some(n.clone())),
-        Some(_) => Err(Error::config(field, "must be a number")),
+        Some(_) => Err(Error::config(field, Msg::MustBeNumber)),
     }
 }
 
 pub(crate) fn string_list(object: &Json, key: &str, field: &str) -> Result<Option<Vec<String>>, Error> {
-    let problem = || Error::config(field, "must be an array of strings");
+    let problem = || Error::config(field, Msg::MustBeStrings);
     match object.get(key) {
         None | Some(Json::Null) => Ok(None),
         Some(Json::Array(items)) => {
@@ -246,10 +241,6 @@ pub(crate) fn string_list(object: &Json, key: &str, field: &str) -> Result<Optio
         Some(_) => Err(problem()),
     }
 }
-
-/// What `storage` may be (one message for a wrong name and a wrong type).
-const STORAGE_PROBLEM: &str =
-    "must be \"local\", \"session\", \"memory\" or an object with getItem, setItem and removeItem";
 
 impl ConfigInput {
     /// Reads the JS config object (as JSON; the browser adapter walks it) field by field, so
@@ -260,10 +251,7 @@ impl ConfigInput {
     /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming the field.
     pub fn from_json(config: &Json) -> Result<ConfigInput, Error> {
         if !matches!(config, Json::Object(_)) {
-            return Err(Error::config(
-                "config",
-                "must be an object such as { appId: \"cli_…\", backend: \"/api/feishu/login\" }",
-            ));
+            return Err(Error::new(ErrorKind::Config, Msg::ConfigNotObject));
         }
         let backend = match config.get("backend") {
             None | Some(Json::Null) => BackendInput::default(),
@@ -273,7 +261,7 @@ impl ConfigInput {
             None | Some(Json::Null) => None,
             Some(Json::String(name)) => Some(name.clone()),
             Some(Json::Object(_)) => Some("custom".to_owned()),
-            Some(_) => return Err(Error::config("storage", STORAGE_PROBLEM)),
+            Some(_) => return Err(Error::new(ErrorKind::Config, Msg::Storage)),
         };
         Ok(ConfigInput {
             app_id: string_field(config, "appId", "appId")?,
@@ -299,13 +287,12 @@ impl Config {
     /// path starting with `//` (which the app's own router would read as another host), or is not
     /// a path or an http(s) URL.
     pub fn resolve_return_to(&self, return_to: &str, urls: &dyn UrlParser) -> Result<String, Error> {
-        const PROBLEM: &str = "must be a path (\"/after-login\") or a URL on this page's origin";
         let origin =
-            self.page_origin.as_deref().ok_or_else(|| Error::config("returnTo", "needs a page served over http(s)"))?;
+            self.page_origin.as_deref().ok_or_else(|| Error::new(ErrorKind::Config, Msg::ReturnToNeedsPage))?;
         let absolute = urls.parse_url(return_to, None).is_some();
         // A path must start with one '/': "after" would resolve against the page's directory.
         if !absolute && !return_to.starts_with('/') || hides_characters(return_to) {
-            return Err(Error::config("returnTo", PROBLEM));
+            return Err(Error::new(ErrorKind::Config, Msg::ReturnTo));
         }
         let base = String::from(origin) + "/";
         match urls.parse_url(return_to, Some(&base)) {
@@ -317,7 +304,7 @@ impl Config {
             {
                 Ok(url.href)
             }
-            _ => Err(Error::config("returnTo", PROBLEM)),
+            _ => Err(Error::new(ErrorKind::Config, Msg::ReturnTo)),
         }
     }
 }
@@ -344,27 +331,24 @@ fn validate_endpoint(
     let sub = |name: &str| String::from(field) + "." + name;
     let url = input.url.map(|u| u.trim().to_owned()).unwrap_or_default();
     if url.is_empty() {
-        return Err(Error::config(
-            field,
-            "is required: the URL (absolute or relative) of this endpoint of your server",
-        ));
+        return Err(Error::config(field, Msg::EndpointRequired));
     }
     if hides_characters(&url) {
-        return Err(Error::config(field, "must not contain tabs or newlines"));
+        return Err(Error::config(field, Msg::HiddenCharacters));
     }
     // Absolute, or relative to the page as fetch() will resolve it.
     let parsed = urls.parse_url(&url, None).or_else(|| urls.parse_url(&url, page.map(|p| p.href.as_str())));
     match parsed {
         Some(parsed) if !parsed.is_http() => {
-            return Err(Error::config(field, "must be an http(s) URL or a relative path"));
+            return Err(Error::config(field, Msg::HttpOrRelative));
         }
         Some(parsed) if parsed.has_credentials() => {
-            return Err(Error::config(field, "must not contain credentials (user:password@)"));
+            return Err(Error::config(field, Msg::Credentialed));
         }
         Some(_) => {}
         // No page to resolve against (a worker, a test): a relative path is fine, a scheme is not.
         None if url.contains(':') && !url.starts_with('/') && !url.starts_with('.') => {
-            return Err(Error::config(field, "must be an http(s) URL or a relative path"));
+            return Err(Error::config(field, Msg::HttpOrRelative));
         }
         None => {}
     }
@@ -374,14 +358,14 @@ fn validate_endpoint(
         // fetch() throws on a value outside visible ASCII; refuse it here, with the field named.
         let valid_value = value.chars().all(|c| c == '\t' || (' '..='~').contains(&c));
         if !valid_name || !valid_value {
-            return Err(Error::config(&sub("headers"), "must map header names to single-line ASCII string values"));
+            return Err(Error::config(&sub("headers"), Msg::Headers));
         }
     }
     let credentials = match input.credentials.as_deref() {
         None | Some("same-origin") => Credentials::SameOrigin,
         Some("omit") => Credentials::Omit,
         Some("include") => Credentials::Include,
-        Some(_) => return Err(Error::config(&sub("credentials"), "must be \"omit\", \"same-origin\" or \"include\"")),
+        Some(_) => return Err(Error::config(&sub("credentials"), Msg::Credentials)),
     };
     let timeout_ms = match input.timeout_ms {
         None => DEFAULT_TIMEOUT_MS,
@@ -391,12 +375,12 @@ fn validate_endpoint(
         None => DEFAULT_RETRIES,
         // `2.0` and `-0` are whole numbers too, as they are in JavaScript.
         Some(Some((n @ 0..=10, true))) => n as u32,
-        Some(_) => return Err(Error::config(&sub("retries"), "must be a whole number from 0 to 10")),
+        Some(_) => return Err(Error::config(&sub("retries"), Msg::Retries)),
     };
     let code_in = match input.code_in.as_deref() {
         None | Some("body") => CodeIn::Body,
         Some("query") => CodeIn::Query,
-        Some(_) => return Err(Error::config(&sub("codeIn"), "must be \"body\" or \"query\"")),
+        Some(_) => return Err(Error::config(&sub("codeIn"), Msg::CodeIn)),
     };
     Ok(BackendConfig { url, headers: input.headers, credentials, timeout_ms, retries, code_in })
 }
@@ -407,19 +391,17 @@ fn positive_ms(field: &str, ms: &Number) -> Result<u32, Error> {
     match ms.truncated(0) {
         // 2147483647.5 is above the limit although its whole part is not.
         Some((whole @ 1..MAX, _)) | Some((whole @ MAX, true)) => Ok(whole as u32),
-        _ => Err(Error::config(field, "must be a positive number of milliseconds")),
+        _ => Err(Error::config(field, Msg::PositiveMs)),
     }
 }
 
 fn validate_absolute_http(field: &str, url: &str, urls: &dyn UrlParser) -> Result<String, Error> {
     if hides_characters(url) {
-        return Err(Error::config(field, "must not contain tabs, newlines or surrounding spaces"));
+        return Err(Error::config(field, Msg::HiddenCharacters));
     }
     match urls.parse_url(url, None).filter(Url::is_http) {
-        None => Err(Error::config(field, "must be an absolute http(s) URL")),
-        Some(parsed) if parsed.has_credentials() => {
-            Err(Error::config(field, "must not contain credentials (user:password@)"))
-        }
+        None => Err(Error::config(field, Msg::AbsoluteHttp)),
+        Some(parsed) if parsed.has_credentials() => Err(Error::config(field, Msg::Credentialed)),
         // The browser's serialization: what Feishu compares with the app's redirect URL list.
         Some(parsed) => Ok(parsed.href),
     }
@@ -429,14 +411,14 @@ fn validate_absolute_http(field: &str, url: &str, urls: &dyn UrlParser) -> Resul
 /// [`MAX_SCOPES`].
 pub(crate) fn validate_scope(field: &str, scope: Vec<String>) -> Result<Vec<String>, Error> {
     if scope.len() > MAX_SCOPES {
-        return Err(Error::config(field, "has more than 50 entries, Feishu's limit"));
+        return Err(Error::config(field, Msg::ScopeTooLong));
     }
     for (i, entry) in scope.iter().enumerate() {
         if entry.is_empty() || entry.contains(char::is_whitespace) {
-            return Err(Error::config(field, "entries must be non-empty scope names without spaces"));
+            return Err(Error::config(field, Msg::ScopeEntry));
         }
         if scope[..i].contains(entry) {
-            return Err(Error::config(field, "has a duplicate entry (Feishu rejects it with 20067)"));
+            return Err(Error::config(field, Msg::ScopeDuplicate));
         }
     }
     Ok(scope)
@@ -450,7 +432,7 @@ fn read_endpoint(value: &Json, field: &str) -> Result<BackendInput, Error> {
     match value {
         Json::String(url) => Ok(BackendInput { url: Some(url.clone()), ..Default::default() }),
         Json::Object(_) => {
-            let headers_problem = || Error::config(&sub("headers"), "must map header names to string values");
+            let headers_problem = || Error::config(&sub("headers"), Msg::Headers);
             let headers = match value.get("headers") {
                 None | Some(Json::Null) => Vec::new(),
                 Some(Json::Object(members)) => members
@@ -471,10 +453,7 @@ fn read_endpoint(value: &Json, field: &str) -> Result<BackendInput, Error> {
                 code_in: string_field(value, "codeIn", &sub("codeIn"))?,
             })
         }
-        _ => Err(Error::config(
-            field,
-            "must be a URL string or an object { url, headers?, credentials?, timeoutMs?, retries?, codeIn? }",
-        )),
+        _ => Err(Error::config(field, Msg::EndpointShape)),
     }
 }
 
@@ -510,9 +489,9 @@ impl Lifecycle {
         let renew_before_ms = match number_field(config, "renewBeforeMs", "renewBeforeMs")? {
             None => DEFAULT_RENEW_BEFORE_MS,
             Some(ms) if ms.truncated(0) == Some((0, true)) => 0,
-            Some(ms) => positive_ms("renewBeforeMs", &ms).map_err(|_| {
-                Error::config("renewBeforeMs", "must be 0 (no automatic renewal) or a positive number of milliseconds")
-            })?,
+            Some(ms) => {
+                positive_ms("renewBeforeMs", &ms).map_err(|_| Error::new(ErrorKind::Config, Msg::RenewBeforeMs))?
+            }
         };
         Ok(Lifecycle { renewal: endpoint("refreshUrl")?, logout: endpoint("logoutUrl")?, renew_before_ms })
     }

@@ -3,8 +3,8 @@
 //! In JavaScript it surfaces as `FeishuLoginError` (a real `Error` subclass, see `js/error.js`)
 //! with the same [`ErrorKind`] string, Feishu `code`, HTTP `status` and `retryable` flag.
 
+use crate::messages::{Message, Msg};
 use crate::prelude::*;
-use alloc::borrow::Cow;
 
 /// What kind of failure an [`Error`] is. The strings from [`ErrorKind::as_str`] are stable API:
 /// applications branch on them (`err.kind === "denied"`).
@@ -65,16 +65,17 @@ impl ErrorKind {
     }
 }
 
-/// A failure of the SDK: a stable [`ErrorKind`], a message that says what went wrong and what to
-/// do, and the Feishu/host `code` and HTTP `status` where there is one.
+/// A failure of the SDK: a stable [`ErrorKind`], a [`Message`] that says what went wrong and what
+/// to do (its text is [`Error::message`] with the `messages` feature; the shipped wasm carries only
+/// its id and parameters, see [`crate::messages`]), and the Feishu/host `code` and HTTP `status`
+/// where there is one.
 ///
 /// # Security
 /// Messages never contain authorization codes, PKCE verifiers, states or tokens.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{message}")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Error {
     kind: ErrorKind,
-    message: Cow<'static, str>,
+    message: Message,
     code: Option<i64>,
     status: Option<u16>,
     retryable: bool,
@@ -85,15 +86,16 @@ impl Error {
     // Errors are the cold path: one out-of-line copy keeps every call site small in the wasm.
     #[cold]
     #[inline(never)]
-    pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
+    pub fn new(kind: ErrorKind, message: impl Into<Message>) -> Self {
         Error { kind, message: message.into(), code: None, status: None, retryable: false }
     }
 
-    /// A [`ErrorKind::Config`] error: `field` names the config field or option at fault.
+    /// A [`ErrorKind::Config`] error: `field` (its text's first parameter) names the config field
+    /// or option at fault.
     #[cold]
     #[inline(never)]
-    pub fn config(field: &str, problem: &str) -> Self {
-        Error::new(ErrorKind::Config, String::from("invalid config: `") + field + "` " + problem)
+    pub fn config(field: &str, problem: Msg) -> Self {
+        Error::new(ErrorKind::Config, Message::new(problem).arg(field))
     }
 
     /// Attaches a Feishu or host error code (kept even when this SDK does not know it).
@@ -119,9 +121,15 @@ impl Error {
         self.kind
     }
 
-    /// What went wrong and what to do.
-    pub fn message(&self) -> &str {
+    /// What went wrong and what to do, as data: the text's id and parameters.
+    pub fn content(&self) -> &Message {
         &self.message
+    }
+
+    /// What went wrong and what to do.
+    #[cfg(feature = "messages")]
+    pub fn message(&self) -> String {
+        self.message.text()
     }
 
     /// The Feishu or host error code, if any.
@@ -139,6 +147,17 @@ impl Error {
         self.retryable
     }
 }
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        #[cfg(feature = "messages")]
+        return f.write_str(&self.message());
+        #[cfg(not(feature = "messages"))]
+        return write!(f, "feishu-login {} error (message {:?})", self.kind.as_str(), self.message.id());
+    }
+}
+
+impl core::error::Error for Error {}
 
 /// Which Feishu API a code came from. Each API numbers its failures on its own (the `tt` errno
 /// 107 is a refusal, the same number from the backend is not), so a code is only read in the
@@ -184,38 +203,34 @@ enum Meaning {
 
 use Meaning::{Failed, Refused, TimedOut, Transient};
 
-type Entry = (Meaning, &'static str);
-
-/// Shared by [`CodeSource::TokenLoginValidate`] and [`CodeSource::RequestAuthCode`], which both
-/// use 10228 for "the app is not visible to the user".
-const NOT_VISIBLE: &str = "the user cannot see this app: make it available to them in the admin console";
+type Entry = (Meaning, Msg);
 
 /// [OAuth token v2 error codes](https://open.feishu.cn/document/authentication-management/access-token/get-user-access-token).
 fn oauth_token(code: i64) -> Option<Entry> {
     Some(match code {
-        20001 => (Failed, "a required parameter is missing from the token request: the backend must send grant_type, client_id, client_secret and code"),
-        20002 => (Failed, "the app secret is wrong: check the backend's FEISHU_APP_SECRET"),
-        20003 => (Failed, "the authorization code was not found: log in again"),
-        20004 => (Failed, "the authorization code expired (it lives 5 minutes): log in again"),
-        20008 => (Failed, "the user does not exist"),
-        20009 => (Failed, "the app is not installed in the user's tenant"),
-        20010 => (Failed, "the user may not use this app: grant access in the Feishu admin console"),
-        20024 => (Failed, "the code was issued to another app: check that appId and the backend use the same App ID"),
-        20029 => (Failed, "redirect_uri is not valid: add it to the app's redirect URL list in the developer console"),
-        20036 => (Failed, "grant_type must be authorization_code"),
-        20046 => (Failed, "a Feishu app must use the feishu domains and a Lark app the larksuite ones: check `brand`"),
-        20048 => (Failed, "the app does not exist: check appId"),
-        20049 => (Failed, "PKCE verification failed: the backend must send codeVerifier unchanged as code_verifier"),
-        20050 => (Transient, "Feishu had a server error: try again"),
-        20063 => (Failed, "the token request is malformed"),
-        20065 => (Failed, "the authorization code was already used: log in again"),
-        20066 => (Failed, "the user's status is invalid"),
-        20067 => (Failed, "the scope list has duplicates"),
-        20068 => (Failed, "a requested scope was not granted to the app: enable it in the developer console"),
-        20069 => (Failed, "the app is disabled"),
-        20070 => (Failed, "the token request used two client authentication methods"),
-        20071 => (Failed, "redirect_uri differs from the one used to authorize: the backend must send redirectUri unchanged"),
-        20072 => (Transient, "Feishu is temporarily unavailable: try again"),
+        20001 => (Failed, Msg::OAuth20001),
+        20002 => (Failed, Msg::OAuth20002),
+        20003 => (Failed, Msg::OAuth20003),
+        20004 => (Failed, Msg::OAuth20004),
+        20008 => (Failed, Msg::OAuth20008),
+        20009 => (Failed, Msg::OAuth20009),
+        20010 => (Failed, Msg::OAuth20010),
+        20024 => (Failed, Msg::OAuth20024),
+        20029 => (Failed, Msg::OAuth20029),
+        20036 => (Failed, Msg::OAuth20036),
+        20046 => (Failed, Msg::OAuth20046),
+        20048 => (Failed, Msg::OAuth20048),
+        20049 => (Failed, Msg::OAuth20049),
+        20050 => (Transient, Msg::OAuth20050),
+        20063 => (Failed, Msg::OAuth20063),
+        20065 => (Failed, Msg::OAuth20065),
+        20066 => (Failed, Msg::OAuth20066),
+        20067 => (Failed, Msg::OAuth20067),
+        20068 => (Failed, Msg::OAuth20068),
+        20069 => (Failed, Msg::OAuth20069),
+        20070 => (Failed, Msg::OAuth20070),
+        20071 => (Failed, Msg::OAuth20071),
+        20072 => (Transient, Msg::OAuth20072),
         _ => return None,
     })
 }
@@ -223,10 +238,10 @@ fn oauth_token(code: i64) -> Option<Entry> {
 /// [tokenLoginValidate](https://open.feishu.cn/document/uYjL24iN/ukjM04SOyQjL5IDN) error codes.
 fn token_login_validate(code: i64) -> Option<Entry> {
     Some(match code {
-        10202 => (Failed, "the app_access_token is invalid: the backend must fetch a fresh one"),
-        10213 => (Failed, "the code belongs to another app or was already used: log in again"),
-        10226 => (Failed, "the code is invalid: log in again"),
-        10228 => (Failed, NOT_VISIBLE),
+        10202 => (Failed, Msg::Validate10202),
+        10213 => (Failed, Msg::Validate10213),
+        10226 => (Failed, Msg::Validate10226),
+        10228 => (Failed, Msg::NotVisible10228),
         _ => return None,
     })
 }
@@ -234,12 +249,12 @@ fn token_login_validate(code: i64) -> Option<Entry> {
 /// The `tt.*` errno table, with requestAccess's refusal.
 fn tt_errno(code: i64) -> Option<Entry> {
     Some(match code {
-        103 => (Failed, "this Feishu client does not support the API"),
-        104 => (Failed, "an invalid parameter was passed to the Feishu API"),
-        107 => (Refused, "the user refused permission"),
-        111 => (Transient, "too many calls: wait a moment and try again"),
-        301..=307 => (Transient, "the Feishu client has network trouble: try again"),
-        2700002 => (Refused, "the user refused the authorization"),
+        103 => (Failed, Msg::Errno103),
+        104 => (Failed, Msg::Errno104),
+        107 => (Refused, Msg::Errno107),
+        111 => (Transient, Msg::Errno111),
+        301..=307 => (Transient, Msg::Errno301),
+        2700002 => (Refused, Msg::Access2700002),
         _ => return None,
     })
 }
@@ -247,15 +262,12 @@ fn tt_errno(code: i64) -> Option<Entry> {
 /// `tt.requestAuthCode`'s errCode table.
 fn request_auth_code(code: i64) -> Option<Entry> {
     Some(match code {
-        10200 => (Failed, "the App ID is invalid: check appId"),
-        10210 => (Failed, "the Feishu session is invalid: log in to Feishu again"),
-        10228 => (Failed, NOT_VISIBLE),
-        10232 => (Transient, "Feishu asks to try again"),
-        10235 => (Failed, "the app has no redirect URL configured: add this page's URL in the developer console"),
-        10236 => (
-            Failed,
-            "add this page's URL (without query and fragment) to the app's redirect URLs in the developer console",
-        ),
+        10200 => (Failed, Msg::AuthCode10200),
+        10210 => (Failed, Msg::AuthCode10210),
+        10228 => (Failed, Msg::NotVisible10228),
+        10232 => (Transient, Msg::AuthCode10232),
+        10235 => (Failed, Msg::AuthCode10235),
+        10236 => (Failed, Msg::AuthCode10236),
         _ => return None,
     })
 }
@@ -263,10 +275,10 @@ fn request_auth_code(code: i64) -> Option<Entry> {
 /// The doc widget's `APIInvokeError` codes.
 fn doc_widget(code: i64) -> Option<Entry> {
     Some(match code {
-        10110002 => (TimedOut, "the doc widget login timed out: try again"),
-        10110006 => (Failed, "the doc widget may not log in: check the widget's permissions"),
-        10110007 => (Transient, "too many doc widget login requests: wait a moment and try again"),
-        10110008 => (Failed, "the doc widget login request was rejected as malformed"),
+        10110002 => (TimedOut, Msg::Widget10110002),
+        10110006 => (Failed, Msg::Widget10110006),
+        10110007 => (Transient, Msg::Widget10110007),
+        10110008 => (Failed, Msg::Widget10110008),
         _ => return None,
     })
 }
@@ -284,7 +296,7 @@ impl CodeSource {
 
     /// What `code` from this API means and what to do about it. Unknown codes return `None` and
     /// are still kept on the error.
-    pub fn hint(self, code: i64) -> Option<&'static str> {
+    pub fn hint(self, code: i64) -> Option<Msg> {
         self.entry(code).map(|(_, hint)| hint)
     }
 
@@ -305,10 +317,10 @@ impl CodeSource {
     }
 }
 
-/// Joins `base` with the hint for `code` from `source` (if any) into one message.
-pub(crate) fn message_with_hint(base: String, source: CodeSource, code: Option<i64>) -> String {
+/// `base` followed by the hint for `code` from `source`, if any.
+pub(crate) fn message_with_hint(base: Message, source: CodeSource, code: Option<i64>) -> Message {
     match code.and_then(|code| source.hint(code)) {
-        Some(hint) => base + ": " + hint,
+        Some(hint) => base.then(hint.into()),
         None => base,
     }
 }
@@ -359,9 +371,9 @@ mod tests {
 
     #[test]
     fn config_error_names_the_field() {
-        let err = Error::config("appId", "must not be empty");
+        let err = Error::config("appId", Msg::MustBeString);
         assert_eq!(err.kind(), ErrorKind::Config);
-        assert_eq!(err.to_string(), "invalid config: `appId` must not be empty");
+        assert_eq!(err.to_string(), "invalid config: `appId` must be a string");
         assert!(!err.retryable());
     }
 
@@ -370,10 +382,11 @@ mod tests {
         for source in SOURCES {
             assert_eq!(source.hint(99_999), None);
         }
-        let err = Error::new(ErrorKind::Host, "x").with_code(99_999);
+        let err = Error::new(ErrorKind::Host, Message::new(Msg::HostFailed).arg("x")).with_code(99_999);
         assert_eq!(err.code(), Some(99_999));
-        assert_eq!(message_with_hint("x".into(), CodeSource::RequestAuthCode, Some(99_999)), "x");
-        assert!(message_with_hint("x".into(), CodeSource::RequestAuthCode, Some(10236)).contains("redirect URLs"));
+        let x = || Message::new(Msg::HostFailed).arg("x");
+        assert_eq!(message_with_hint(x(), CodeSource::RequestAuthCode, Some(99_999)).text(), "x failed");
+        assert!(message_with_hint(x(), CodeSource::RequestAuthCode, Some(10236)).text().contains("redirect URLs"));
     }
 
     const SOURCES: [CodeSource; 5] = [
@@ -442,14 +455,14 @@ mod tests {
         all
     }
 
-    // Issue #9 item 10: one table per API, each hint only for its own source.
+    // One table per API, each hint only for its own source.
     #[test]
     fn every_hint_appears_for_its_source_only() {
         let entries = entries();
         for &(_, code, _) in &entries {
             for source in SOURCES {
                 let expected = entries.iter().find(|(s, c, _)| (*s, *c) == (source, code)).map(|(_, _, hint)| *hint);
-                match (source.hint(code), expected) {
+                match (source.hint(code).map(Msg::template), expected) {
                     (Some(hint), Some(piece)) => assert!(hint.contains(piece), "{source:?} {code}: {hint}"),
                     (None, None) => {}
                     (hint, _) => panic!("{source:?} {code}: {hint:?}, expected a hint containing {expected:?}"),

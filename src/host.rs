@@ -154,18 +154,10 @@ impl Api {
 pub fn host_error(call: Api, failure: &HostFailure) -> Error {
     let api = call.name();
     if failure.unavailable {
-        return Error::new(
-            ErrorKind::Unsupported,
-            String::from(api)
-                + " is not available on this page: run it inside Feishu, pass `docMiniApp` for a doc widget, or set `surface`",
-        );
+        return Error::new(ErrorKind::Unsupported, Message::new(Msg::HostUnavailable).arg(api));
     }
     if failure.timed_out {
-        return Error::new(
-            ErrorKind::Timeout,
-            String::from(api) + " did not answer in time: check that the page runs inside Feishu, then try again",
-        )
-        .with_retryable(true);
+        return Error::new(ErrorKind::Timeout, Message::new(Msg::HostTimeout).arg(api)).with_retryable(true);
     }
     let source = call.code_source();
     let kind = match failure.code {
@@ -173,13 +165,13 @@ pub fn host_error(call: Api, failure: &HostFailure) -> Error {
         Some(code) if source.is_timeout(code) => ErrorKind::Timeout,
         _ => ErrorKind::Host,
     };
-    let mut message = String::from(api) + " failed";
-    if let Some(code) = failure.code {
-        message = message + " with code " + &decimal(code);
-    }
-    if let Some(text) = failure.message.as_deref().filter(|m| !m.is_empty()) {
-        message = message + " (\"" + &text.chars().take(200).collect::<String>() + "\")";
-    }
+    let text = failure.message.as_deref().filter(|m| !m.is_empty()).map(|t| t.chars().take(200).collect::<String>());
+    let message = match (failure.code, &text) {
+        (None, None) => Message::new(Msg::HostFailed).arg(api),
+        (Some(code), None) => Message::new(Msg::HostFailedCode).arg(api).arg(&decimal(code)),
+        (None, Some(text)) => Message::new(Msg::HostFailedText).arg(api).arg(text),
+        (Some(code), Some(text)) => Message::new(Msg::HostFailedCodeText).arg(api).arg(&decimal(code)).arg(text),
+    };
     let retryable = kind == ErrorKind::Timeout || failure.code.is_some_and(|code| source.is_transient(code));
     let error = Error::new(kind, message_with_hint(message, source, failure.code)).with_retryable(retryable);
     match failure.code {

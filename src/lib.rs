@@ -52,6 +52,7 @@ extern crate std;
 
 /// The names the std prelude would give, for a `no_std` crate.
 mod prelude {
+    pub(crate) use crate::messages::{Message, Msg};
     pub(crate) use alloc::borrow::ToOwned;
     #[cfg(test)]
     pub(crate) use alloc::format;
@@ -87,6 +88,7 @@ mod error;
 mod form;
 mod host;
 mod json;
+pub mod messages;
 mod pkce;
 mod ports;
 mod session;
@@ -115,6 +117,7 @@ pub use engine::{
 pub use error::{Error, ErrorKind};
 pub use host::{Api, HostFailure, HostProbe, Surface};
 pub use json::{Json, Number};
+pub use messages::{Message, Msg};
 pub use ports::{Area, Ports, Random, Refused, Stores, Url, UrlParser};
 pub use session::Session;
 

@@ -95,7 +95,7 @@ pub(crate) mod tests {
 
     impl RandomSource for NoRandom {
         fn fill_random(&self, _: &mut [u8]) -> Result<(), Error> {
-            Err(Error::new(ErrorKind::Crypto, "no crypto.getRandomValues"))
+            Err(Error::new(ErrorKind::Crypto, Msg::Crypto))
         }
     }
 

@@ -21,11 +21,11 @@
 //! | `window` | popup and QR logins: `m` and its fields (see `window_event`) |
 //!
 //! Effects (`"e"` names the effect) mirror [`Effect`]: `ready` `{surface, watch}`, `settle`
-//! `{id, session: true}` / `{id, value}` / `{id, error: {kind, message, code?, status?,
-//! retryable}}`, `session` `{session, headers}`, `status` `{status}`, `timer` `{ms}`, `fetch`
+//! `{id, session: true}` / `{id, value}` / `{id, error: {kind, m, a?, t?, code?, status?,
+//! retryable}}` (`m`, `a`, `t`: a [`Message`]'s id, parameters and what follows it), `session` `{session, headers}`, `status` `{status}`, `timer` `{ms}`, `fetch`
 //! `{op, method, url, headers, body, credentials, timeoutMs}`, `sleep` `{op, ms}`, `host` `{op,
 //! api, appId?, scope?, state?, timeoutMs}`, `navigate` `{op, url}`, `replace` `{url}`, `warn`
-//! `{message}`, `lock` `{op, name}`, `unlock` `{op}`; the window effects of popup and QR logins
+//! `{m, a?, t?}`, `lock` `{op, name}`, `unlock` `{op}`; the window effects of popup and QR logins
 //! `popup`, `handover`, `qrmount`, `qrready`, `qrunmount` (see `Writer::window`).
 //!
 //! This module encodes and decodes; it decides nothing.
@@ -56,7 +56,7 @@ pub enum Incoming {
 }
 
 fn unreadable(what: &str) -> Error {
-    Error::config(what, "could not be read (a getter or Proxy trap threw): pass a plain object")
+    Error::config(what, Msg::Unreadable)
 }
 
 /// An argument of the app's, which the driver sends as JSON text inside the event: an argument
@@ -65,12 +65,8 @@ fn unreadable(what: &str) -> Error {
 fn argument(json: &Json, key: &str) -> Result<Json, Error> {
     match json.get(key).and_then(Json::as_str) {
         None => Ok(Json::Null),
-        Some(text) => Json::parse(text).ok_or_else(|| {
-            Error::config(
-                if key == "config" { "config" } else { "options" },
-                "is not plain data (nested more than 128 levels deep?): pass a plain object",
-            )
-        }),
+        Some(text) => Json::parse(text)
+            .ok_or_else(|| Error::config(if key == "config" { "config" } else { "options" }, Msg::NotPlainData)),
     }
 }
 
@@ -322,9 +318,30 @@ impl Writer {
         self.text("e", effect)
     }
 
+    /// A [`Message`] as its id and parameters, `"m":id,"a":[…],"t":{…}`: the driver fills in
+    /// the text (`messages.js`, written from `src/messages.rs`). `a` and `t` only when present.
+    fn message(&mut self, message: &Message) -> &mut Self {
+        self.int("m", message.id() as i64);
+        if !message.args().is_empty() {
+            self.key("a").0.push('[');
+            for (i, arg) in message.args().iter().enumerate() {
+                if i > 0 {
+                    self.0.push(',');
+                }
+                write_string(arg, &mut self.0);
+            }
+            self.0.push(']');
+        }
+        if let Some(next) = message.next() {
+            self.key("t").0.push('{');
+            self.message(next).0.push('}');
+        }
+        self
+    }
+
     fn error(&mut self, error: &Error) {
         self.key("error").0.push('{');
-        self.text("kind", error.kind().as_str()).text("message", error.message());
+        self.text("kind", error.kind().as_str()).message(error.content());
         self.flag("retryable", error.retryable());
         if let Some(code) = error.code() {
             self.int("code", code);
@@ -407,7 +424,7 @@ impl Writer {
                 self.open("replace").text("url", url);
             }
             Effect::Warn(message) => {
-                self.open("warn").text("message", message);
+                self.open("warn").message(message);
             }
             Effect::Lock { op, name } => {
                 self.open("lock").int("op", (*op).into()).text("name", name);
@@ -485,13 +502,9 @@ pub fn step<P: Ports>(engine: &mut Option<Engine>, event: &str, now: i64, ports:
         }
         Some(Ok(Incoming::Event(event))) => match (engine.as_mut(), event) {
             (Some(engine), event) => engine.handle(now, event, ports, &mut out),
-            (None, Event::Call { id, .. }) => out.push(Effect::Settle {
-                id,
-                result: Err(Error::new(
-                    ErrorKind::Config,
-                    "this FeishuLogin could not be constructed: create a new one with a valid config",
-                )),
-            }),
+            (None, Event::Call { id, .. }) => {
+                out.push(Effect::Settle { id, result: Err(Error::new(ErrorKind::Config, Msg::NotConstructed)) })
+            }
             (None, _) => {}
         },
     }
@@ -527,7 +540,8 @@ mod tests {
             credentials: Credentials::Include,
             timeout_ms: 10,
         };
-        let error = Error::new(ErrorKind::Backend, "m").with_code(20049).with_status(400);
+        let message = Message::new(Msg::BackendCode).arg("/api").arg("400").arg("20049").then(Msg::OAuth20049.into());
+        let error = Error::new(ErrorKind::Backend, message).with_code(20049).with_status(400);
         let effects = [
             Effect::Ready { surface: Surface::Client, watch_storage: false },
             Effect::Settle { id: 3, result: Ok(Value::Session) },
@@ -544,6 +558,7 @@ mod tests {
                 timeout_ms: 9,
             },
             Effect::ReplaceUrl("/x".into()),
+            Effect::Warn(Msg::WarnUnreadable.into()),
         ];
         assert_eq!(
             written(&effects),
@@ -551,7 +566,7 @@ mod tests {
                 {"e": "ready", "surface": "client", "watch": false},
                 {"e": "settle", "id": 3, "session": true},
                 {"e": "settle", "id": 4, "value": "u"},
-                {"e": "settle", "id": 5, "error": {"kind": "backend", "message": "m", "retryable": false, "code": 20049, "status": 400}},
+                {"e": "settle", "id": 5, "error": {"kind": "backend", "m": Msg::BackendCode as u8, "a": ["/api", "400", "20049"], "t": {"m": Msg::OAuth20049 as u8}, "retryable": false, "code": 20049, "status": 400}},
                 {"e": "session", "session": {"token": "t\"1\n", "expiresAt": 5, "user": {"__proto__": {"admin": true}, "名": "张三"}, "surface": "browser", "obtainedAt": 1}, "headers": {"Authorization": "Bearer t\"1\n"}},
                 {"e": "session", "session": null, "headers": {}},
                 {"e": "status", "status": "signingOut"},
@@ -559,6 +574,7 @@ mod tests {
                 {"e": "fetch", "op": 7, "method": "POST", "url": "/api", "headers": [["Content-Type", "application/json"]], "body": "{\"code\":\"c\"}", "credentials": "include", "timeoutMs": 10},
                 {"e": "host", "op": 8, "timeoutMs": 9, "appId": "cli", "state": "s", "scope": ["a"], "api": "requestAccess"},
                 {"e": "replace", "url": "/x"},
+                {"e": "warn", "m": Msg::WarnUnreadable as u8},
             ])
         );
         assert_eq!(write_effects(&[]), "[]");

@@ -68,13 +68,16 @@ test("package.json carries the npm metadata", () => {
 test("npm pack ships the wasm, the JS, the types and the error class", () => {
   const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: pkg, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
   const files = packed.files.map((f) => f.path);
-  for (const f of ["index.js", "index.d.ts", "types.d.ts", "feishu_login_bg.wasm", "bundler/index.js", "bundler/index.d.ts", "bundler/feishu_login_bg.js", "bundler/feishu_login_bg.wasm", "LICENSE"]) {
+  for (const f of ["index.js", "index.d.ts", "types.d.ts", "feishu_login_bg.wasm", "messages.js", "messages-sync.js", "bundler/index.js", "bundler/index.d.ts", "bundler/feishu_login_bg.js", "bundler/feishu_login_bg.wasm", "LICENSE"]) {
     assert.ok(files.includes(f), `${f} is packed`);
   }
   assert.ok(files.some((f) => /^bundler\/snippets\/.*\/js\/driver\.js$/.test(f)));
   // The web entry is one self-contained module: no second copy of the glue is shipped.
   assert.ok(!files.includes("feishu_login.js") && !files.some((f) => f.startsWith("snippets/")));
-  assert.doesNotMatch(readFileSync(join(pkg, "index.js"), "utf8"), /\bfrom\s*["']|\bimport\s*["'(]/);
+  // It imports nothing on load; the texts of errors come with the first one that needs them.
+  const entry = readFileSync(join(pkg, "index.js"), "utf8");
+  assert.doesNotMatch(entry, /\bfrom\s*["']|\bimport\s*["']/);
+  assert.deepEqual(entry.match(/\bimport\s*\([^)]*\)/g), ['import("./messages.js")']);
   assert.ok(!files.some((f) => f.endsWith("size.json")), "build reports stay out of the tarball");
 });
 
@@ -124,6 +127,10 @@ test("the shipped wasm carries no panic messages or source paths (immediate-abor
   assert.ok(sources.some((f) => f.endsWith("lib.rs")), "git lists the crate's sources");
   for (const leak of ["/rustc/", "index out of bounds", "already borrowed", ".cargo/registry", ...sources]) {
     assert.ok(!wasm.includes(leak), `the wasm contains "${leak}"`);
+  }
+  // Nor the texts of errors and warnings: they are messages.js's (src/messages.rs).
+  for (const text of ["invalid config", "try again", "log in again", "feishu-login: ", "FEISHU_APP_SECRET"]) {
+    assert.ok(!wasm.includes(text), `the wasm contains "${text}"`);
   }
 });
 
@@ -217,5 +224,80 @@ test("init() where localStorage refuses: its warm-up prints no storage warning",
   await page.goto(`${base}/refusing.html`);
   await page.waitForFunction(() => window.done);
   assert.deepEqual(warnings, []);
+  await page.close();
+});
+
+// The page of the messages tests: the package as an app imports it, a backend that answers 400
+// with Feishu's 20049, and a log of the requests for messages.js.
+async function messagesPage({ offline = false } = {}) {
+  const page = await browser.newPage();
+  const requested = [];
+  page.on("request", (r) => r.url().endsWith("/messages.js") && requested.push(r.url()));
+  if (offline) await page.route(`${base}/pkg/messages.js`, (route) => route.abort("internetdisconnected"));
+  await page.route(`${base}/failing/login`, (route) => route.fulfill({ status: 400, contentType: "application/json", body: '{"code":20049,"message":"pkce"}' }));
+  await page.route(`${base}/messages.html`, (route) => route.fulfill({ contentType: "text/html", body: `<!doctype html>
+    <script type="module">
+      import init, { FeishuLogin, FeishuLoginError } from "/pkg/index.js";
+      await init();
+      window.sdk = { FeishuLogin, FeishuLoginError };
+      window.auth = new FeishuLogin({ appId: "cli_msgs", backend: { url: "/failing/login", retries: 0 }, authorizeUrl: location.origin + "/authorize" });
+      const plain = (e) => ({ sdk: e instanceof FeishuLoginError, kind: e.kind, code: e.code, status: e.status, message: e.message });
+      // A redirect login's callback whose code the backend refuses with 20049.
+      window.refused = async () => {
+        const url = new URL(await auth.authorizeUrl());
+        const callback = location.origin + "/messages.html?code=c1&state=" + url.searchParams.get("state");
+        return auth.handleCallback(callback).then(() => null, plain);
+      };
+      window.plain = plain;
+      window.ready = true;
+    </script>` }));
+  await page.goto(`${base}/messages.html`);
+  await page.waitForFunction(() => window.ready);
+  return { page, requested };
+}
+
+test("error texts load with the first error that needs one; synchronous ones are in the entry", async () => {
+  const { page, requested } = await messagesPage();
+  assert.deepEqual(requested, [], "init() and the constructor load no texts");
+  // Thrown synchronously: the full text at once, nothing loaded.
+  const thrown = await page.evaluate(() => { try { new sdk.FeishuLogin({ backend: "/x" }); } catch (e) { return plain(e); } });
+  assert.equal(thrown.kind, "config");
+  assert.match(thrown.message, /^invalid config: `appId` is required: pass the App ID/);
+  assert.deepEqual(requested, []);
+  // A rejection: its text, with the hint of its Feishu code, comes from messages.js.
+  const refused = await page.evaluate(() => refused());
+  assert.deepEqual({ ...refused, message: undefined }, { sdk: true, kind: "backend", code: 20049, status: 400, message: undefined });
+  assert.equal(refused.message, `the login backend at /failing/login answered HTTP 400 with Feishu code 20049 ("pkce"): PKCE verification failed: the backend must send codeVerifier unchanged as code_verifier`);
+  assert.equal(requested.length, 1);
+  await page.evaluate(() => refused());
+  assert.equal(requested.length, 1, "loaded once");
+  await page.close();
+});
+
+test("while the texts load, the app hears its calls settle in order", async () => {
+  const { page } = await messagesPage();
+  const order = await page.evaluate(async () => {
+    const order = [];
+    const failing = auth.handleCallback(location.origin + "/messages.html?code=c&state=unknown").catch((e) => order.push("rejected " + e.kind));
+    const reading = auth.getSession().then(() => order.push("resolved"));
+    await Promise.all([failing, reading]);
+    return order;
+  });
+  assert.deepEqual(order, ["rejected state", "resolved"]);
+  await page.close();
+});
+
+test("offline after load (messages.js unreachable): rejections keep kind and code, and name the message", async () => {
+  const { page, requested } = await messagesPage({ offline: true });
+  const refused = await page.evaluate(() => refused());
+  assert.deepEqual({ ...refused, message: undefined }, { sdk: true, kind: "backend", code: 20049, status: 400, message: undefined });
+  // The ids of the text and of its hint, the parameters, and why the text is missing.
+  assert.match(refused.message, /^feishu-login message \d+\+\d+ \(\/failing\/login, 400, 20049, pkce\): the text could not be loaded \(.+\)$/);
+  // Tried again by the next error (the network may be back).
+  await page.evaluate(() => refused());
+  assert.equal(requested.length, 2);
+  // What is thrown synchronously does not depend on it.
+  const thrown = await page.evaluate(() => { try { auth.onChange(5); } catch (e) { return plain(e); } });
+  assert.equal(thrown.message, "`onChange` takes a function");
   await page.close();
 });

@@ -192,6 +192,7 @@ test("QR: dispose removes the iframe and the listener; a script that fails rejec
 test("free() while a QR script is still loading rejects ready (it used to hang for ever)", async () => {
   const { context, page } = await fresh(harness);
   const result = await page.evaluate(async () => {
+    await t.texts();
     delete window.QRLogin;
     const box = document.createElement("div");
     box.id = "box-free";
@@ -211,6 +212,7 @@ test("free() while a QR script is still loading rejects ready (it used to hang f
 
 test("popup: blocked is kind popup; closed by the user is kind cancelled; nothing is posted", async () => {
   const { context, page } = await fresh(harness);
+  await page.evaluate(() => t.texts());
   const blocked = await page.evaluate(() => {
     const open = window.open;
     window.open = () => null;

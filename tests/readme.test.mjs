@@ -1,6 +1,7 @@
 // README.md and README.zh-CN.md are kept in step: the same sections (heading levels in order),
 // the same code blocks (byte for byte: code is not translated), and the Chinese error tables
-// cover every error kind and every Feishu code with a hint that src/error.rs knows.
+// cover every error kind and every Feishu code with a hint that src/error.rs knows (the English
+// table with the hint's text in src/messages.rs).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -11,6 +12,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const en = readFileSync(join(root, "README.md"), "utf8");
 const zh = readFileSync(join(root, "README.zh-CN.md"), "utf8");
 const errorRs = readFileSync(join(root, "src", "error.rs"), "utf8");
+const messagesRs = readFileSync(join(root, "src", "messages.rs"), "utf8");
 const CJK = /[\u4e00-\u9fff]/;
 
 /** Headings (outside code blocks) and fenced code blocks, in order. */
@@ -63,14 +65,17 @@ test("every error kind has a row in both error tables, in Chinese in README.zh-C
 });
 
 test("every Feishu code with a hint in src/error.rs has a row in both code tables, in Chinese in README.zh-CN.md", () => {
-  const codes = [...errorRs.matchAll(/^\s*(\d+(?:\.\.=\d+)?) => \(/gm)].map((m) => m[1].replace("..=", "–"));
+  // `20001 => (Failed, Msg::OAuth20001),` in src/error.rs; `OAuth20001 = "text",` in src/messages.rs.
+  const codes = [...errorRs.matchAll(/^\s*(\d+(?:\.\.=\d+)?) => \(\w+, Msg::(\w+)\)/gm)].map((m) => [m[1].replace("..=", "–"), m[2]]);
   assert.ok(codes.length >= 40, `codes read from src/error.rs: ${codes.length}`);
+  const hint = (name) => JSON.parse(new RegExp(`^\\s*${name} = ("(?:[^"\\\\]|\\\\.)*"),$`, "m").exec(messagesRs)?.[1] ?? "null");
   for (const doc of [en, zh]) {
     const table = rows(doc).filter((r) => /^\| [^|]+ \| [\d–]+ \|/.test(r));
-    for (const code of codes) {
+    for (const [code, name] of codes) {
       const row = table.find((r) => r.split("|")[2].trim() === code);
       assert.ok(row, `${doc === zh ? "README.zh-CN.md" : "README.md"}: code ${code}`);
       if (doc === zh) assert.match(row.split("|")[3], CJK, `code ${code} has a Chinese hint`);
+      else assert.equal(row.split("|")[3].trim(), hint(name), `code ${code}: README.md shows the hint of src/messages.rs`);
     }
   }
 });

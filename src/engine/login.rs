@@ -43,11 +43,9 @@ impl Engine {
     /// away (nothing starts a login meanwhile).
     pub(super) fn refusal(&self) -> Option<Error> {
         if self.logout.is_some() {
-            Some(cancelled("logout() is signing the user out: no login starts until it is done"))
+            Some(cancelled(Msg::SigningOut))
         } else if self.navigation.is_some() {
-            Some(cancelled(
-                "the page is navigating away (to Feishu's login page or to returnTo): no login starts meanwhile",
-            ))
+            Some(cancelled(Msg::NavigatingAway))
         } else {
             None
         }
@@ -209,7 +207,7 @@ impl Engine {
             HostStep::RequestAuthCode => Api::RequestAuthCode,
             HostStep::Asking(api) => *api,
         };
-        let no_code = || HostFailure { message: Some("the host answered without a code".into()), ..Default::default() };
+        let no_code = || Error::new(ErrorKind::Host, Message::new(Msg::HostNoCode).arg(api.name()));
         let (code, echoed) = match (step, result) {
             // A client without requestAccess (missing, or errno 103): requestAuthCode instead.
             (HostStep::RequestAccess { .. }, Err(failure))
@@ -226,24 +224,21 @@ impl Engine {
             }
             (_, Err(failure)) => return self.host_failed(index, host_error(api, &failure), out),
             (HostStep::Ready { .. }, Ok(_)) | (_, Ok(HostAnswer::Ready)) => {
-                return self.host_failed(index, host_error(api, &no_code()), out);
+                return self.host_failed(index, no_code(), out);
             }
             (_, Ok(HostAnswer::Code { code, state })) => (code, state),
         };
         if let HostStep::RequestAccess { state } = step {
             // Clients that echo no state are accepted; one that echoes another is not.
             if echoed.is_some_and(|echoed| !bool::from(echoed.as_bytes().ct_eq(state.as_bytes()))) {
-                let error = Error::new(
-                    ErrorKind::State,
-                    "tt.requestAccess answered with another state than the one sent: try again",
-                );
+                let error = Error::new(ErrorKind::State, Msg::HostStateMismatch);
                 return self.host_failed(index, error, out);
             }
         }
         let code = match code {
-            None => return self.host_failed(index, host_error(api, &no_code()), out),
+            None => return self.host_failed(index, no_code(), out),
             Some(code) if code.is_empty() => {
-                let error = Error::new(ErrorKind::Host, "the Feishu host returned an empty login code: try again");
+                let error = Error::new(ErrorKind::Host, Msg::HostEmptyCode);
                 return self.host_failed(index, error, out);
             }
             Some(code) => code,
@@ -309,14 +304,9 @@ impl Engine {
         }
         if !self.write_pending(&list, ports) {
             if navigating {
-                return Err(Error::new(
-                    ErrorKind::Storage,
-                    "sessionStorage refused to keep the pending login (blocked storage, a sandboxed iframe or private mode), so the redirect could not be completed: allow storage for this site, or log in on a Feishu host surface",
-                ));
+                return Err(Error::new(ErrorKind::Storage, Msg::PendingRefused));
             }
-            out.push(Effect::Warn(String::from(
-                "feishu-login: sessionStorage refused the pending login; it is kept in memory for this page only, so a redirect to this authorize URL cannot complete here",
-            )));
+            out.push(Effect::Warn(Msg::WarnPendingInMemory.into()));
         }
         Ok(request.url)
     }

@@ -20,8 +20,7 @@ use crate::ports::{Area, Ports};
 use crate::prelude::*;
 
 /// Why a login, callback, renewal, popup or QR login in flight ended: a logout superseded it.
-pub(super) const SUPERSEDED: &str =
-    "logout() was called (in this or another tab) while this login was in flight: log in again";
+pub(super) const SUPERSEDED: Msg = Msg::LoggedOutMeanwhile;
 
 /// Where a logout is.
 #[derive(PartialEq)]
@@ -78,9 +77,9 @@ impl Engine {
             Json::Object(_) => match options.get("returnTo") {
                 None | Some(Json::Null) => Ok(None),
                 Some(Json::String(url)) => self.config.resolve_return_to(url, ports).map(Some),
-                Some(_) => Err(Error::config("options.returnTo", "must be a string")),
+                Some(_) => Err(Error::config("options.returnTo", Msg::MustBeString)),
             },
-            _ => Err(Error::config("options", "must be an object { returnTo? }")),
+            _ => Err(Error::new(ErrorKind::Config, Msg::LogoutOptions)),
         };
         let session = self.stored_session(ports, out);
         // The epoch moves before the session goes: a tab that hears the removal hears the
@@ -130,10 +129,7 @@ impl Engine {
         };
         // A 2xx without a session body is what a logout endpoint answers.
         if let Some(problem) = problem.filter(|p| p.kind() != ErrorKind::Response) {
-            out.push(Effect::Warn(
-                String::from("feishu-login: logout() removed the session from this browser, but the server may accept its token until it expires: ")
-                    + problem.message(),
-            ));
+            out.push(Effect::Warn(Message::new(Msg::WarnLogout).then(problem.content().clone())));
         }
         self.finish_logout(out);
     }

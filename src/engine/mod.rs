@@ -146,15 +146,12 @@ impl<P: Ports> RandomSource for Rng<'_, P> {
         if self.0.fill(buf) {
             Ok(())
         } else {
-            Err(Error::new(
-                ErrorKind::Crypto,
-                "crypto.getRandomValues is not available, so no secure login can be started: use a current browser",
-            ))
+            Err(Error::new(ErrorKind::Crypto, Msg::Crypto))
         }
     }
 }
 
-fn cancelled(message: &'static str) -> Error {
+fn cancelled(message: Msg) -> Error {
     Error::new(ErrorKind::Cancelled, message)
 }
 
@@ -177,16 +174,13 @@ impl Engine {
     ) -> Result<Engine, Error> {
         // `docMiniApp` is a live JS object the driver keeps; the engine only checks what it was.
         if !matches!(config.get("docMiniApp"), None | Some(Json::Null | Json::Object(_))) {
-            return Err(Error::config("docMiniApp", "must be the object from new BlockitClient().initAPI()"));
+            return Err(Error::new(ErrorKind::Config, Msg::DocMiniApp));
         }
         let lifecycle = Lifecycle::from_json(config, &env.href, ports)?;
         let passport = passport::read(config)?;
         let checked = ConfigInput::from_json(config)?.validate(&env.href, ports)?;
         if passport && !checked.scope.is_empty() {
-            return Err(Error::config(
-                "scope",
-                "cannot be used with passport: true (the passport endpoint takes no scope): remove one of them",
-            ));
+            return Err(Error::config("scope", Msg::PassportScope));
         }
         let surface = detect_surface(checked.surface, env.probe);
         let mut engine = Engine {
@@ -252,10 +246,7 @@ impl Engine {
                 if persisted {
                     // Back from the back/forward cache: the navigation this page started never
                     // happened, and another tab may have changed the session meanwhile.
-                    self.navigation_cancelled(
-                        cancelled("the user came back from Feishu's login page without logging in: call login() again"),
-                        out,
-                    );
+                    self.navigation_cancelled(cancelled(Msg::CameBack), out);
                     self.read_session(ports, out);
                 }
             }
@@ -387,7 +378,7 @@ impl Engine {
     }
 
     /// Ends every flow: a logout superseded them.
-    fn end_every_flow(&mut self, why: &'static str, out: &mut Vec<Effect>) {
+    fn end_every_flow(&mut self, why: Msg, out: &mut Vec<Effect>) {
         let mut index = 0;
         while index < self.flows.len() {
             index += usize::from(self.supersede(index, Err(cancelled(why)), out));

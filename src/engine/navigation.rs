@@ -78,10 +78,7 @@ impl Engine {
     /// `location.assign` threw.
     pub(super) fn navigation_failed(&mut self, op: Op, out: &mut Vec<Effect>) {
         if self.navigation.as_ref().is_some_and(|n| n.op == op) {
-            let error = Error::new(
-                ErrorKind::Unsupported,
-                "the browser refused to navigate (a sandboxed iframe without allow-top-navigation?): open the app in its own tab, or use a host surface",
-            );
+            let error = Error::new(ErrorKind::Unsupported, Msg::NavigationRefused);
             self.navigation_cancelled(error, out);
         }
     }
@@ -89,10 +86,7 @@ impl Engine {
     /// The grace ended: a page still here did not navigate.
     pub(super) fn navigation_grace_ended(&mut self, out: &mut Vec<Effect>) {
         if self.navigation.as_ref().is_some_and(|n| n.phase != NavPhase::Unloading) {
-            self.navigation_cancelled(
-                cancelled("the page did not navigate (a beforeunload handler kept it, or the URL did not answer with a page): call login() again"),
-                out,
-            );
+            self.navigation_cancelled(cancelled(Msg::NotNavigated), out);
         }
     }
 

@@ -10,6 +10,7 @@ use crate::config::{Brand, FEISHU_AUTHORIZE_URL, LARK_AUTHORIZE_URL};
 use crate::error::Error;
 use crate::json::Json;
 use crate::ports::Ports;
+use crate::prelude::*;
 
 /// Feishu's historical authorize endpoint: no `scope`, no PKCE.
 pub const FEISHU_PASSPORT_URL: &str = "https://passport.feishu.cn/suite/passport/oauth/authorize";
@@ -24,7 +25,7 @@ pub(super) fn read(config: &Json) -> Result<bool, Error> {
     match config.get("passport") {
         None | Some(Json::Null) => Ok(false),
         Some(Json::Bool(b)) => Ok(*b),
-        Some(_) => Err(Error::config("passport", "must be a boolean")),
+        Some(_) => Err(Error::config("passport", Msg::MustBeBoolean)),
     }
 }
 
@@ -44,10 +45,7 @@ impl Engine {
             return build_authorize_request(config, options, &Rng(ports), ports, self.now);
         }
         if options.scope.is_some() {
-            return Err(Error::config(
-                "options.scope",
-                "cannot be used with passport: true (the endpoint takes no scope)",
-            ));
+            return Err(Error::config("options.scope", Msg::PassportScope));
         }
         let endpoint = match config.brand {
             _ if config.authorize_url != FEISHU_AUTHORIZE_URL && config.authorize_url != LARK_AUTHORIZE_URL => {

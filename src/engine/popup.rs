@@ -61,7 +61,7 @@ pub(super) enum Link {
     Closed,
 }
 
-fn popup_error(message: &'static str) -> Error {
+fn popup_error(message: Msg) -> Error {
     Error::new(ErrorKind::Popup, message)
 }
 
@@ -92,7 +92,7 @@ impl Engine {
         if self.surface != Surface::Browser {
             return Err(Error::new(
                 ErrorKind::Unsupported,
-                "loginWithPopup() is for the browser surface; inside Feishu call login(), which asks the host",
+                Message::new(Msg::BrowserSurfaceOnly).arg("loginWithPopup"),
             ));
         }
         let options = LoginOptions::from_json(options)?;
@@ -107,7 +107,7 @@ impl Engine {
                 self.flows[index].callers.push(id);
                 return Ok(());
             }
-            self.end_flow(index, Err(cancelled("a new loginWithPopup() opened another popup")), out);
+            self.end_flow(index, Err(cancelled(Msg::AnotherPopup)), out);
         }
         // The returnTo option moves the address bar of a redirect; a popup leaves this page alone.
         let request = self.authorize_request(&LoginOptions { return_to: None, ..options }, ports)?;
@@ -132,9 +132,7 @@ impl Engine {
     /// The browser opened no window.
     pub(super) fn popup_blocked(&mut self, out: &mut Vec<Effect>) {
         if let Some(index) = self.popup_index() {
-            let error = popup_error(
-                "the browser blocked the login popup: call loginWithPopup() directly in a click handler (before any await), or use loginWithRedirect()",
-            );
+            let error = popup_error(Msg::PopupBlocked);
             self.end_flow(index, Err(error), out);
         }
     }
@@ -161,16 +159,9 @@ impl Engine {
     /// naming the opener policy; else `timeout`.
     pub(super) fn popup_slept(&mut self, index: usize, out: &mut Vec<Effect>) {
         let error = match &self.flows[index].phase {
-            Phase::Popup(PopupPhase::Waiting(_, Link::Closed)) => {
-                cancelled("the login popup was closed before the login completed: call loginWithPopup() again")
-            }
-            Phase::Popup(PopupPhase::Waiting(_, Link::Severed)) => popup_error(
-                "the login popup lost its link to this page (this page's Cross-Origin-Opener-Policy is same-origin) and did not hand the login back within 10 minutes: serve the page with Cross-Origin-Opener-Policy: same-origin-allow-popups, or use loginWithRedirect()",
-            ),
-            _ => Error::new(
-                ErrorKind::Timeout,
-                "the login popup did not complete within 10 minutes: call loginWithPopup() again",
-            ),
+            Phase::Popup(PopupPhase::Waiting(_, Link::Closed)) => cancelled(Msg::PopupClosed),
+            Phase::Popup(PopupPhase::Waiting(_, Link::Severed)) => popup_error(Msg::PopupSevered),
+            _ => Error::new(ErrorKind::Timeout, Msg::PopupTimeout),
         };
         self.end_flow(index, Err(error), out);
     }
@@ -240,8 +231,6 @@ impl Engine {
         let origin = self.config.page_origin.clone()?;
         let channel = self.channel();
         out.push(Effect::Window(WindowEffect::HandOver { origin, channel, params: params.clone() }));
-        Some(Err(cancelled(
-            "this page is a login popup: it handed the login to the window that opened it and closes (close it if it stays open)",
-        )))
+        Some(Err(cancelled(Msg::HandedOver)))
     }
 }

@@ -359,7 +359,7 @@ pub enum Effect {
     /// `history.replaceState(history.state, "", url)`.
     ReplaceUrl(String),
     /// A problem that did not stop the SDK (`console.warn`). Never carries a secret.
-    Warn(String),
+    Warn(Message),
     /// Request the [Web Lock](https://w3c.github.io/web-locks/) `name` (exclusive, waiting
     /// until it is free); answer with [`Event::Locked`], and hold it until [`Effect::Unlock`].
     Lock {

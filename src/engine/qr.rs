@@ -88,29 +88,26 @@ impl Engine {
         out: &mut Vec<Effect>,
     ) -> Result<(), Error> {
         if self.surface != Surface::Browser {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                "mountQrLogin() is for the browser surface; inside Feishu call login(), which asks the host",
-            ));
+            return Err(Error::new(ErrorKind::Unsupported, Message::new(Msg::BrowserSurfaceOnly).arg("mountQrLogin")));
         }
         if !target {
-            return Err(Error::config("target", "must be an element of the page or the id of one"));
+            return Err(Error::new(ErrorKind::Config, Msg::QrTarget));
         }
         if !matches!(options, Json::Null | Json::Object(_)) {
-            return Err(Error::config("options", "must be an object { width?, height?, style?, sdkUrl? }"));
+            return Err(Error::new(ErrorKind::Config, Msg::QrOptions));
         }
         let sdk_url = match options.get("sdkUrl") {
             None | Some(Json::Null) if self.config.brand == Brand::Lark => LARK_QR_SDK_URL.to_owned(),
             None | Some(Json::Null) => FEISHU_QR_SDK_URL.to_owned(),
             Some(Json::String(url)) => match ports.parse_url(url, Some(href)) {
                 Some(parsed) if parsed.is_http() && !parsed.has_credentials() => parsed.href,
-                _ => return Err(Error::config("options.sdkUrl", "must be an http(s) URL")),
+                _ => return Err(Error::config("options.sdkUrl", Msg::HttpUrl)),
             },
-            Some(_) => return Err(Error::config("options.sdkUrl", "must be a string")),
+            Some(_) => return Err(Error::config("options.sdkUrl", Msg::MustBeString)),
         };
         let login_options = LoginOptions::from_json(options)?;
         // A second mount replaces the first.
-        self.unmount_qr("another mountQrLogin() replaced this QR login", out);
+        self.unmount_qr(Msg::QrReplaced, out);
         let goto = self.authorize(&login_options, href, true, ports, out)?;
         self.next_mount += 1;
         let mount = self.next_mount;
@@ -134,18 +131,8 @@ impl Engine {
                 qr.phase = QrPhase::Ready;
                 Ok(())
             }
-            (false, _) => Err(Error::new(
-                ErrorKind::Host,
-                String::from("the Feishu QR SDK could not be loaded from ")
-                    + &qr.sdk_url
-                    + " (or not within hostTimeoutMs): check options.sdkUrl, the network and the page's Content-Security-Policy (script-src)",
-            )),
-            (true, false) => Err(Error::new(
-                ErrorKind::Host,
-                String::from("the script at ")
-                    + &qr.sdk_url
-                    + " defines no usable window.QRLogin: point options.sdkUrl at Feishu's QR SDK",
-            )),
+            (false, _) => Err(Error::new(ErrorKind::Host, Message::new(Msg::QrSdkNotLoaded).arg(&qr.sdk_url))),
+            (true, false) => Err(Error::new(ErrorKind::Host, Message::new(Msg::QrSdkUnusable).arg(&qr.sdk_url))),
         };
         if result.is_err() {
             self.qr = None;
@@ -174,9 +161,7 @@ impl Engine {
             return;
         }
         let Some(code) = tmp_code(data) else {
-            return out.push(Effect::Warn(
-                "feishu-login: ignored a QR login message without a usable tmp_code (a string of at most 256 URL-safe characters)".into(),
-            ));
+            return out.push(Effect::Warn(Msg::WarnTmpCode.into()));
         };
         qr.phase = QrPhase::Navigating;
         let url = append_query(&qr.goto, &[("tmp_code", code)]);
@@ -193,12 +178,12 @@ impl Engine {
     /// `dispose()` of `mount`'s handle (once or more).
     pub(super) fn dispose_qr(&mut self, mount: u32, out: &mut Vec<Effect>) {
         if self.qr.as_ref().is_some_and(|q| q.mount == mount) {
-            self.unmount_qr("the QR login was disposed", out);
+            self.unmount_qr(Msg::QrDisposed, out);
         }
     }
 
     /// Removes the mounted QR login, if any; a `ready` still pending rejects with `why`.
-    pub(super) fn unmount_qr(&mut self, why: &'static str, out: &mut Vec<Effect>) {
+    pub(super) fn unmount_qr(&mut self, why: Msg, out: &mut Vec<Effect>) {
         if let Some(qr) = self.qr.take() {
             let error = Error::new(ErrorKind::Cancelled, why);
             out.push(Effect::Window(WindowEffect::UnmountQr { mount: qr.mount, error }));

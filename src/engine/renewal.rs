@@ -171,7 +171,7 @@ impl Engine {
             _ => Err(()),
         };
         let Ok(min_validity) = min_validity else {
-            let error = Error::config("options.minValidityMs", "must be a number of milliseconds, 0 or more");
+            let error = Error::new(crate::error::ErrorKind::Config, Msg::MinValidityMs);
             return settle(id, Err(error), out);
         };
         let Some(session) = self.read_session(ports, out) else {
@@ -431,11 +431,7 @@ impl Engine {
     /// waiting callers get the session as it is, and no renewal starts for [`RENEW_RETRY_MS`].
     pub(super) fn renewal_failed(&mut self, index: usize, error: &Error, out: &mut Vec<Effect>) {
         self.renewals.not_before = self.now.saturating_add(RENEW_RETRY_MS);
-        out.push(Effect::Warn(
-            String::from("feishu-login: the session could not be renewed, it stays valid until it expires (")
-                + error.message()
-                + ")",
-        ));
+        out.push(Effect::Warn(Message::new(Msg::WarnRenewal).then(error.content().clone())));
         self.end_flow(index, Ok(()), out);
     }
 }

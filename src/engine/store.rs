@@ -85,16 +85,11 @@ impl Engine {
     fn warn_storage(&mut self, out: &mut Vec<Effect>) {
         if !self.storage_warned {
             self.storage_warned = true;
-            let label = match self.config.storage {
-                StorageChoice::Session => "sessionStorage",
-                StorageChoice::Custom => "the storage object",
-                _ => "localStorage",
-            };
-            out.push(Effect::Warn(
-                String::from("feishu-login: ")
-                    + label
-                    + " is not available here (sandboxed iframe or blocked storage); the session is kept in memory for this page only",
-            ));
+            out.push(Effect::Warn(match self.config.storage {
+                StorageChoice::Session => Message::new(Msg::WarnStorage).arg("sessionStorage"),
+                StorageChoice::Custom => Msg::WarnStorageObject.into(),
+                _ => Message::new(Msg::WarnStorage).arg("localStorage"),
+            }));
         }
     }
 
@@ -143,9 +138,7 @@ impl Engine {
         match Session::decode(&text) {
             Some(session) if !session.is_expired(self.now) => return Some(session),
             Some(_expired) => {}
-            None => out.push(Effect::Warn(
-                "feishu-login: the stored session was unreadable and has been cleared; log in again".into(),
-            )),
+            None => out.push(Effect::Warn(Msg::WarnUnreadable.into())),
         }
         self.write_session(None, ports, out);
         None
@@ -186,10 +179,7 @@ impl Engine {
         let sha = digest(state);
         let mut kept = marks(&self.keys.consumed, self.now, None, ports);
         if has_mark(&kept, &sha) {
-            return Err(Error::new(
-                ErrorKind::State,
-                "this login callback was already used (in this or another tab): start the login again",
-            ));
+            return Err(Error::new(ErrorKind::State, Msg::CallbackUsed));
         }
         kept.push(mark(&sha, self.now));
         write_marks(&self.keys.consumed, kept, ports);

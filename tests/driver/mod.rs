@@ -223,6 +223,7 @@ impl Tab {
         let start = self.log.len();
         let mut out = Vec::new();
         self.engine.handle(self.ports.now(), event, &self.ports, &mut out);
+        format_texts(&out);
         for effect in &out {
             if let Effect::ReplaceUrl(url) = effect {
                 // `history.replaceState` resolves the URL against the document's and
@@ -395,7 +396,29 @@ pub fn new_engine(
     out: &mut Vec<Effect>,
 ) -> Result<Engine, Error> {
     let env = Environment { href: href.to_owned(), probe };
-    Engine::new(ports.now(), &codec::to_json(config), &env, ports, out)
+    let engine = Engine::new(ports.now(), &codec::to_json(config), &env, ports, out);
+    format_texts(out);
+    engine.inspect_err(|error| drop(error.message()))
+}
+
+/// Formats every message of `fx` as the driver would: a text given the wrong number of
+/// parameters fails its debug assertion.
+pub fn format_texts(fx: &[Effect]) {
+    for effect in fx {
+        match effect {
+            Effect::Settle { result: Err(error), .. }
+            | Effect::Window(
+                feishu_login::WindowEffect::QrReady { result: Err(error), .. }
+                | feishu_login::WindowEffect::UnmountQr { error, .. },
+            ) => {
+                error.message();
+            }
+            Effect::Warn(message) => {
+                message.text();
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The test app's config, with `extra` members added.
@@ -440,8 +463,8 @@ pub fn navigation_op(fx: &[Effect]) -> Option<Op> {
     fx.iter().rev().find_map(|e| if let Effect::Navigate { op, .. } = e { Some(*op) } else { None })
 }
 
-pub fn warnings(fx: &[Effect]) -> Vec<&str> {
-    fx.iter().filter_map(|e| if let Effect::Warn(w) = e { Some(w.as_str()) } else { None }).collect()
+pub fn warnings(fx: &[Effect]) -> Vec<String> {
+    fx.iter().filter_map(|e| if let Effect::Warn(w) = e { Some(w.text()) } else { None }).collect()
 }
 
 pub fn replaced(fx: &[Effect]) -> Vec<&str> {

@@ -59,6 +59,12 @@ window.t = {
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   /** t.settle(p), or { pending: true } if p has not settled after ms. */
   bounded(p, ms) { return Promise.race([this.settle(p), this.sleep(ms).then(() => ({ pending: true }))]); },
+  /** Loads the texts of errors (they come with the first error that needs one, from messages.js), so that what a test times is the engine alone. */
+  async texts() {
+    const auth = new sdk.FeishuLogin({ appId: "cli_texts", backend: "/texts", storage: "memory" });
+    await auth.handleCallback(location.origin + "/?error=x").catch(() => {});
+    auth.free();
+  },
   /** Calls f: a synchronous throw is { ok: false, error: { ..., sync: true } }, else t.bounded of its result. */
   async call(f, ms) {
     const r = this.attempt(f);

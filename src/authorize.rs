@@ -4,7 +4,7 @@
 //! with PKCE ([RFC 7636 §4.3](https://www.rfc-editor.org/rfc/rfc7636#section-4.3)) against
 //! [Feishu's authorize page](https://open.feishu.cn/document/common-capabilities/sso/api/obtain-oauth-code).
 
-use crate::config::{string_field, string_list, validate_scope, Config};
+use crate::config::{check_options, text, texts, validate_scope, Config, Shape};
 use crate::error::{Error, ErrorKind};
 use crate::json::Json;
 use crate::pkce::{random_token, CodeVerifier, RandomSource};
@@ -101,26 +101,37 @@ pub struct LoginOptions {
     pub return_to: Option<String>,
 }
 
+/// The options of `login()`, `authorizeUrl()`, `loginWithRedirect()` and `loginWithPopup()`.
+const LOGIN_FIELDS: &[(&str, Shape)] = &[("scope", Shape::Texts), ("force", Shape::Boolean), ("returnTo", Shape::Text)];
+
+/// `mountQrLogin()`'s: the login's and the QR code's own (`mount_qr` reads those).
+const QR_FIELDS: &[(&str, Shape)] = &[
+    ("scope", Shape::Texts),
+    ("force", Shape::Boolean),
+    ("returnTo", Shape::Text),
+    ("width", Shape::Any),
+    ("height", Shape::Any),
+    ("style", Shape::Any),
+    ("sdkUrl", Shape::Any),
+];
+
 impl LoginOptions {
-    /// Reads the `options` of `login`, `authorizeUrl` and `loginWithRedirect`; `null` means none.
+    /// Reads the `options` of `member` (`"login"`, `"authorizeUrl"`, `"loginWithRedirect"`,
+    /// `"loginWithPopup"`, or `"mountQrLogin"`, which takes the QR code's options too); `null`
+    /// means none.
     ///
     /// # Errors
-    /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming the option.
-    pub fn from_json(options: &Json) -> Result<LoginOptions, Error> {
-        match options {
-            Json::Null => return Ok(LoginOptions::default()),
-            Json::Object(_) => {}
-            _ => return Err(Error::new(ErrorKind::Config, Msg::LoginOptions)),
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming the option, or a key `member` does
+    /// not take with the closest one it does.
+    pub fn from_json(options: &Json, member: &str) -> Result<LoginOptions, Error> {
+        if !matches!(options, Json::Null | Json::Object(_)) {
+            return Err(Error::new(ErrorKind::Config, Msg::LoginOptions));
         }
-        let force = match options.get("force") {
-            None | Some(Json::Null) => false,
-            Some(Json::Bool(b)) => *b,
-            Some(_) => return Err(Error::config("options.force", Msg::MustBeBoolean)),
-        };
+        check_options(options, member, if member == "mountQrLogin" { QR_FIELDS } else { LOGIN_FIELDS })?;
         Ok(LoginOptions {
-            scope: string_list(options, "scope", "options.scope")?,
-            force,
-            return_to: string_field(options, "returnTo", "options.returnTo")?,
+            scope: texts(options, "scope"),
+            force: matches!(options.get("force"), Some(Json::Bool(true))),
+            return_to: text(options, "returnTo"),
         })
     }
 }
@@ -313,13 +324,17 @@ mod tests {
     #[test]
     fn options_from_json() {
         let options =
-            LoginOptions::from_json(&Json::parse(r#"{"scope":["a"],"force":true,"returnTo":"/x"}"#).unwrap()).unwrap();
+            LoginOptions::from_json(&Json::parse(r#"{"scope":["a"],"force":true,"returnTo":"/x"}"#).unwrap(), "login")
+                .unwrap();
         assert_eq!(options, LoginOptions { scope: Some(vec!["a".into()]), force: true, return_to: Some("/x".into()) });
-        assert_eq!(LoginOptions::from_json(&Json::Null).unwrap(), LoginOptions::default());
+        assert_eq!(LoginOptions::from_json(&Json::Null, "login").unwrap(), LoginOptions::default());
         for (text, field) in
             [("5", "`options`"), (r#"{"force":"yes"}"#, "`options.force`"), (r#"{"returnTo":1}"#, "`options.returnTo`")]
         {
-            assert!(LoginOptions::from_json(&Json::parse(text).unwrap()).unwrap_err().message().contains(field));
+            assert!(LoginOptions::from_json(&Json::parse(text).unwrap(), "login")
+                .unwrap_err()
+                .message()
+                .contains(field));
         }
     }
 }

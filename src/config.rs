@@ -1,8 +1,9 @@
-//! The user's configuration, validated once in the constructor.
+//! The user's configuration, read once and validated once in the constructor.
 //!
-//! The browser adapter reads the JS object field by field into a [`ConfigInput`] (reporting wrong
-//! JS types itself); [`ConfigInput::validate`] checks the values and resolves defaults into a
-//! [`Config`] that the rest of the SDK can trust.
+//! [`ConfigInput::from_json`] is the one reader: it reads every field of the config the driver
+//! sends (as JSON), reporting a value of the wrong type and a key it does not know by name;
+//! [`ConfigInput::validate`] is the one validation: it checks the values and resolves defaults
+//! into a [`Config`] that the rest of the SDK can trust.
 
 use crate::error::{Error, ErrorKind};
 use crate::host::Surface;
@@ -105,6 +106,14 @@ pub struct ConfigInput {
     pub surface: Option<String>,
     /// Milliseconds a host API (`h5sdk.ready`, `tt.*`, `DocMiniApp`) may take to answer.
     pub host_timeout_ms: Option<Number>,
+    /// `refreshUrl`: the backend's renewal endpoint (the `backend` shapes).
+    pub refresh_url: Option<BackendInput>,
+    /// `logoutUrl`: where `logout()` ends the session server-side (the `backend` shapes).
+    pub logout_url: Option<BackendInput>,
+    /// `renewBeforeMs`.
+    pub renew_before_ms: Option<Number>,
+    /// `passport: true`: the historical passport endpoint.
+    pub passport: bool,
 }
 
 /// The validated backend settings.
@@ -147,6 +156,10 @@ pub struct Config {
     pub host_timeout_ms: u32,
     /// The origin of the page the SDK runs in, if it is http(s) (for `returnTo` checks).
     pub page_origin: Option<String>,
+    /// Renewal and logout endpoints, and when renewal runs.
+    pub lifecycle: Lifecycle,
+    /// `passport: true`: the browser flow on the historical passport endpoint.
+    pub passport: bool,
 }
 
 impl ConfigInput {
@@ -156,30 +169,30 @@ impl ConfigInput {
     ///
     /// # Errors
     /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming the first field at fault.
-    pub fn validate(self, page_url: &str, urls: &dyn UrlParser) -> Result<Config, Error> {
-        let app_id = self.app_id.map(|s| s.trim().to_owned()).unwrap_or_default();
+    pub fn validate(&self, page_url: &str, urls: &dyn UrlParser) -> Result<Config, Error> {
+        let app_id = self.app_id.as_deref().unwrap_or_default().trim().to_owned();
         if app_id.is_empty() {
             return Err(Error::new(ErrorKind::Config, Msg::AppIdRequired));
         }
         let page = urls.parse_url(page_url, None).filter(Url::is_http);
         let page_origin = page.as_ref().map(|p| p.origin.clone());
 
-        let backend = validate_backend(self.backend, page.as_ref(), urls)?;
+        let backend = validate_endpoint("backend", &self.backend, page.as_ref(), urls)?;
 
-        let redirect_uri = match self.redirect_uri {
-            Some(uri) => Some(validate_absolute_http("redirectUri", &uri, urls)?),
+        let redirect_uri = match &self.redirect_uri {
+            Some(uri) => Some(validate_absolute_http("redirectUri", uri, urls)?),
             None => page.as_ref().map(Url::without_query_and_fragment),
         };
 
-        let scope = validate_scope("scope", self.scope)?;
+        let scope = validate_scope("scope", self.scope.clone())?;
 
         let brand = match self.brand.as_deref() {
             None | Some("feishu") => Brand::Feishu,
             Some("lark") => Brand::Lark,
             Some(_) => return Err(Error::new(ErrorKind::Config, Msg::Brand)),
         };
-        let authorize_url = match self.authorize_url {
-            Some(url) => validate_absolute_http("authorizeUrl", &url, urls)?,
+        let authorize_url = match &self.authorize_url {
+            Some(url) => validate_absolute_http("authorizeUrl", url, urls)?,
             None => match brand {
                 Brand::Feishu => FEISHU_AUTHORIZE_URL.to_owned(),
                 Brand::Lark => LARK_AUTHORIZE_URL.to_owned(),
@@ -196,10 +209,28 @@ impl ConfigInput {
             None | Some("auto") => None,
             Some(name) => Some(Surface::from_name(name).ok_or_else(|| Error::new(ErrorKind::Config, Msg::Surface))?),
         };
-        let host_timeout_ms = match self.host_timeout_ms {
+        let host_timeout_ms = match &self.host_timeout_ms {
             None => DEFAULT_HOST_TIMEOUT_MS,
-            Some(ms) => positive_ms("hostTimeoutMs", &ms)?,
+            Some(ms) => positive_ms("hostTimeoutMs", ms)?,
         };
+        let endpoint = |field: &str, input: &Option<BackendInput>| {
+            input.as_ref().map(|input| validate_endpoint(field, input, page.as_ref(), urls)).transpose()
+        };
+        let renew_before_ms = match &self.renew_before_ms {
+            None => DEFAULT_RENEW_BEFORE_MS,
+            Some(ms) if ms.truncated(0) == Some((0, true)) => 0,
+            Some(ms) => {
+                positive_ms("renewBeforeMs", ms).map_err(|_| Error::new(ErrorKind::Config, Msg::RenewBeforeMs))?
+            }
+        };
+        let lifecycle = Lifecycle {
+            renewal: endpoint("refreshUrl", &self.refresh_url)?,
+            logout: endpoint("logoutUrl", &self.logout_url)?,
+            renew_before_ms,
+        };
+        if self.passport && !scope.is_empty() {
+            return Err(Error::config("scope", Msg::PassportScope));
+        }
         Ok(Config {
             app_id,
             backend,
@@ -211,70 +242,216 @@ impl ConfigInput {
             surface,
             host_timeout_ms,
             page_origin,
+            lifecycle,
+            passport: self.passport,
         })
     }
 }
 
-pub(crate) fn string_field(object: &Json, key: &str, field: &str) -> Result<Option<String>, Error> {
-    match object.get(key) {
-        None | Some(Json::Null) => Ok(None),
-        Some(Json::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(Error::config(field, Msg::MustBeString)),
-    }
+/// What a member of an options object must be.
+#[derive(Clone, Copy)]
+pub(crate) enum Shape {
+    Text,
+    Number,
+    Boolean,
+    Texts,
+    /// A URL string or the `backend` object shape.
+    Endpoint,
+    /// `storage`: a name or the storage object.
+    Storage,
+    /// `docMiniApp`: the object.
+    DocMiniApp,
+    /// Header names to string values.
+    Headers,
+    /// Read by someone else (the QR code's options).
+    Any,
 }
 
-fn number_field(object: &Json, key: &str, field: &str) -> Result<Option<Number>, Error> {
-    match object.get(key) {
-        None | Some(Json::Null) => Ok(None),
-        Some(Json::Number(n)) => Ok(Some(n.clone())),
-        Some(_) => Err(Error::config(field, Msg::MustBeNumber)),
-    }
-}
-
-pub(crate) fn string_list(object: &Json, key: &str, field: &str) -> Result<Option<Vec<String>>, Error> {
-    let problem = || Error::config(field, Msg::MustBeStrings);
-    match object.get(key) {
-        None | Some(Json::Null) => Ok(None),
-        Some(Json::Array(items)) => {
-            items.iter().map(|i| i.as_str().map(str::to_owned).ok_or_else(problem)).collect::<Result<_, _>>().map(Some)
+/// Checks the members of `object` against `fields` (a key, its shape), naming a member of
+/// another shape by `prefix` + its key, and a key `fields` lacks with the closest one it has
+/// (`unknown`: the message, given the key and that closest key). `null` is "not given".
+///
+/// Every member is checked before anything is read, so that reading cannot fail half-way.
+pub(crate) fn check(
+    object: &Json,
+    fields: &[(&'static str, Shape)],
+    prefix: &str,
+    unknown: &dyn Fn(&str, &'static str) -> Message,
+) -> Result<(), Error> {
+    let Json::Object(members) = object else { return Ok(()) };
+    for (key, value) in members {
+        let Some(&(_, shape)) = fields.iter().find(|(known, _)| known == key) else {
+            let closest =
+                fields.iter().map(|(known, _)| *known).min_by_key(|k| edit_distance(key, k)).unwrap_or_default();
+            return Err(Error::new(ErrorKind::Config, unknown(&shown(key), closest)));
+        };
+        let field = || String::from(prefix) + key;
+        let fits = match (shape, value) {
+            (_, Json::Null) | (Shape::Any, _) => true,
+            (Shape::Text, value) => value.as_str().is_some(),
+            (Shape::Number, value) => value.as_number().is_some(),
+            (Shape::Boolean, value) => matches!(value, Json::Bool(_)),
+            (Shape::Texts, Json::Array(items)) => items.iter().all(|i| i.as_str().is_some()),
+            (Shape::Headers, Json::Object(headers)) => headers.iter().all(|(_, v)| v.as_str().is_some()),
+            (Shape::Storage, value) => matches!(value, Json::String(_) | Json::Object(_)),
+            (Shape::DocMiniApp, value) => matches!(value, Json::Object(_)),
+            (Shape::Endpoint, Json::String(_)) => true,
+            (Shape::Endpoint, endpoint @ Json::Object(_)) => {
+                let unknown =
+                    |key: &str, closest| Message::new(Msg::UnknownNestedKey).arg(key).arg(&field()).arg(closest);
+                check(endpoint, ENDPOINT_FIELDS, &(field() + "."), &unknown)?;
+                true
+            }
+            _ => false,
+        };
+        if !fits {
+            let problem = match shape {
+                Shape::Number => Msg::MustBeNumber,
+                Shape::Boolean => Msg::MustBeBoolean,
+                Shape::Texts => Msg::MustBeStrings,
+                Shape::Endpoint => Msg::EndpointShape,
+                Shape::Headers => Msg::Headers,
+                Shape::Storage => return Err(Error::new(ErrorKind::Config, Msg::Storage)),
+                Shape::DocMiniApp => return Err(Error::new(ErrorKind::Config, Msg::DocMiniApp)),
+                Shape::Text | Shape::Any => Msg::MustBeString,
+            };
+            return Err(Error::config(&field(), problem));
         }
-        Some(_) => Err(problem()),
     }
+    Ok(())
+}
+
+/// The config's fields and their shapes. `storage` and `docMiniApp` objects stay with the driver
+/// (it sends what they are: `{}` for an object).
+const CONFIG_FIELDS: &[(&str, Shape)] = &[
+    ("appId", Shape::Text),
+    ("backend", Shape::Endpoint),
+    ("redirectUri", Shape::Text),
+    ("scope", Shape::Texts),
+    ("brand", Shape::Text),
+    ("authorizeUrl", Shape::Text),
+    ("passport", Shape::Boolean),
+    ("storage", Shape::Storage),
+    ("docMiniApp", Shape::DocMiniApp),
+    ("surface", Shape::Text),
+    ("hostTimeoutMs", Shape::Number),
+    ("refreshUrl", Shape::Endpoint),
+    ("logoutUrl", Shape::Endpoint),
+    ("renewBeforeMs", Shape::Number),
+];
+
+/// The fields of an endpoint object (`backend`, `refreshUrl`, `logoutUrl`).
+const ENDPOINT_FIELDS: &[(&str, Shape)] = &[
+    ("url", Shape::Text),
+    ("headers", Shape::Headers),
+    ("credentials", Shape::Text),
+    ("timeoutMs", Shape::Number),
+    ("retries", Shape::Number),
+    ("codeIn", Shape::Text),
+];
+
+/// The string member `key` of `object` (its shape checked), if any.
+pub(crate) fn text(object: &Json, key: &str) -> Option<String> {
+    object.get(key).and_then(Json::as_str).map(str::to_owned)
+}
+
+/// The array-of-strings member `key` of `object` (its shape checked), if any.
+pub(crate) fn texts(object: &Json, key: &str) -> Option<Vec<String>> {
+    match object.get(key) {
+        Some(Json::Array(items)) => Some(items.iter().filter_map(Json::as_str).map(str::to_owned).collect()),
+        _ => None,
+    }
+}
+
+fn number(object: &Json, key: &str) -> Option<Number> {
+    object.get(key).and_then(Json::as_number).cloned()
+}
+
+/// The endpoint member `key` of the config (its shape checked), if any.
+fn endpoint(config: &Json, key: &str) -> Option<BackendInput> {
+    match config.get(key)? {
+        Json::String(url) => Some(BackendInput { url: Some(url.clone()), ..Default::default() }),
+        value @ Json::Object(_) => Some(BackendInput {
+            url: text(value, "url"),
+            headers: match value.get("headers") {
+                Some(Json::Object(headers)) => {
+                    headers.iter().filter_map(|(name, v)| Some((name.clone(), v.as_str()?.to_owned()))).collect()
+                }
+                _ => Vec::new(),
+            },
+            credentials: text(value, "credentials"),
+            timeout_ms: number(value, "timeoutMs"),
+            retries: number(value, "retries"),
+            code_in: text(value, "codeIn"),
+        }),
+        _ => None,
+    }
+}
+
+/// Checks the options object of `member` (`"login"`, …) against its `fields`.
+///
+/// # Errors
+/// `config` naming an option of the wrong type (`options.…`), or a key `member` does not take
+/// with the closest one it does.
+pub(crate) fn check_options(options: &Json, member: &str, fields: &[(&'static str, Shape)]) -> Result<(), Error> {
+    let unknown = |key: &str, closest| Message::new(Msg::UnknownOption).arg(key).arg(member).arg(closest);
+    check(options, fields, "options.", &unknown)
 }
 
 impl ConfigInput {
-    /// Reads the JS config object (as JSON; the browser adapter walks it) field by field, so
-    /// that a value of the wrong type is reported with its field's name. A `storage` object
-    /// reads as `"custom"` (the adapter checks its methods).
+    /// Reads the JS config object (as JSON; the driver reads it with `JSON.stringify`): a value
+    /// of the wrong type is reported with its field's name, and a key the config does not take
+    /// with the closest one it does (`redirectUrl`: did you mean `redirectUri`?). A `storage`
+    /// object reads as `"custom"` (the driver checks its methods).
     ///
     /// # Errors
-    /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming the field.
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming the field or the key.
     pub fn from_json(config: &Json) -> Result<ConfigInput, Error> {
         if !matches!(config, Json::Object(_)) {
             return Err(Error::new(ErrorKind::Config, Msg::ConfigNotObject));
         }
-        let backend = match config.get("backend") {
-            None | Some(Json::Null) => BackendInput::default(),
-            Some(value) => read_endpoint(value, "backend")?,
-        };
-        let storage = match config.get("storage") {
-            None | Some(Json::Null) => None,
-            Some(Json::String(name)) => Some(name.clone()),
-            Some(Json::Object(_)) => Some("custom".to_owned()),
-            Some(_) => return Err(Error::new(ErrorKind::Config, Msg::Storage)),
-        };
+        let unknown = |key: &str, closest| Message::new(Msg::UnknownKey).arg(key).arg(closest);
+        check(config, CONFIG_FIELDS, "", &unknown)?;
         Ok(ConfigInput {
-            app_id: string_field(config, "appId", "appId")?,
-            backend,
-            redirect_uri: string_field(config, "redirectUri", "redirectUri")?,
-            scope: string_list(config, "scope", "scope")?.unwrap_or_default(),
-            brand: string_field(config, "brand", "brand")?,
-            authorize_url: string_field(config, "authorizeUrl", "authorizeUrl")?,
-            storage,
-            surface: string_field(config, "surface", "surface")?,
-            host_timeout_ms: number_field(config, "hostTimeoutMs", "hostTimeoutMs")?,
+            app_id: text(config, "appId"),
+            backend: endpoint(config, "backend").unwrap_or_default(),
+            redirect_uri: text(config, "redirectUri"),
+            scope: texts(config, "scope").unwrap_or_default(),
+            brand: text(config, "brand"),
+            authorize_url: text(config, "authorizeUrl"),
+            storage: match config.get("storage") {
+                Some(Json::Object(_)) => Some("custom".to_owned()),
+                _ => text(config, "storage"),
+            },
+            surface: text(config, "surface"),
+            host_timeout_ms: number(config, "hostTimeoutMs"),
+            refresh_url: endpoint(config, "refreshUrl"),
+            logout_url: endpoint(config, "logoutUrl"),
+            renew_before_ms: number(config, "renewBeforeMs"),
+            passport: matches!(config.get("passport"), Some(Json::Bool(true))),
         })
     }
+}
+
+/// A key as messages show it: at most 100 characters.
+pub(crate) fn shown(key: &str) -> String {
+    key.chars().take(100).collect()
+}
+
+/// The Levenshtein distance between `a` and `b`, ASCII case ignored.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.bytes().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, y) in b.iter().enumerate() {
+            let replaced = diagonal + usize::from(!x.eq_ignore_ascii_case(y));
+            diagonal = row[j + 1];
+            row[j + 1] = replaced.min(diagonal + 1).min(row[j] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 impl Config {
@@ -316,20 +493,16 @@ fn hides_characters(url: &str) -> bool {
     url.contains(['\t', '\n', '\r']) || url.trim_matches(|c: char| c <= ' ') != url
 }
 
-fn validate_backend(input: BackendInput, page: Option<&Url>, urls: &dyn UrlParser) -> Result<BackendConfig, Error> {
-    validate_endpoint("backend", input, page, urls)
-}
-
 /// Checks an endpoint of the app's server (`backend`, `refreshUrl`, `logoutUrl`): `field` names
 /// it in errors.
 fn validate_endpoint(
     field: &str,
-    input: BackendInput,
+    input: &BackendInput,
     page: Option<&Url>,
     urls: &dyn UrlParser,
 ) -> Result<BackendConfig, Error> {
     let sub = |name: &str| String::from(field) + "." + name;
-    let url = input.url.map(|u| u.trim().to_owned()).unwrap_or_default();
+    let url = input.url.as_deref().unwrap_or_default().trim().to_owned();
     if url.is_empty() {
         return Err(Error::config(field, Msg::EndpointRequired));
     }
@@ -367,11 +540,11 @@ fn validate_endpoint(
         Some("include") => Credentials::Include,
         Some(_) => return Err(Error::config(&sub("credentials"), Msg::Credentials)),
     };
-    let timeout_ms = match input.timeout_ms {
+    let timeout_ms = match &input.timeout_ms {
         None => DEFAULT_TIMEOUT_MS,
-        Some(ms) => positive_ms(&sub("timeoutMs"), &ms)?,
+        Some(ms) => positive_ms(&sub("timeoutMs"), ms)?,
     };
-    let retries = match input.retries.map(|n| n.truncated(0)) {
+    let retries = match input.retries.as_ref().map(|n| n.truncated(0)) {
         None => DEFAULT_RETRIES,
         // `2.0` and `-0` are whole numbers too, as they are in JavaScript.
         Some(Some((n @ 0..=10, true))) => n as u32,
@@ -382,7 +555,7 @@ fn validate_endpoint(
         Some("query") => CodeIn::Query,
         Some(_) => return Err(Error::config(&sub("codeIn"), Msg::CodeIn)),
     };
-    Ok(BackendConfig { url, headers: input.headers, credentials, timeout_ms, retries, code_in })
+    Ok(BackendConfig { url, headers: input.headers.clone(), credentials, timeout_ms, retries, code_in })
 }
 
 /// A number of milliseconds from 1 to 2^31-1 (setTimeout's limit), fractions cut off.
@@ -424,45 +597,12 @@ pub(crate) fn validate_scope(field: &str, scope: Vec<String>) -> Result<Vec<Stri
     Ok(scope)
 }
 
-/// Reads an endpoint of the app's server as the config gives it: a URL string, or the
-/// `backend` object shape `{ url, headers?, credentials?, timeoutMs?, retries?, codeIn? }`;
-/// `field` (`backend`, `refreshUrl`, `logoutUrl`) names it in errors.
-fn read_endpoint(value: &Json, field: &str) -> Result<BackendInput, Error> {
-    let sub = |name: &str| String::from(field) + "." + name;
-    match value {
-        Json::String(url) => Ok(BackendInput { url: Some(url.clone()), ..Default::default() }),
-        Json::Object(_) => {
-            let headers_problem = || Error::config(&sub("headers"), Msg::Headers);
-            let headers = match value.get("headers") {
-                None | Some(Json::Null) => Vec::new(),
-                Some(Json::Object(members)) => members
-                    .iter()
-                    .map(|(name, value)| match value {
-                        Json::String(v) => Ok((name.clone(), v.clone())),
-                        _ => Err(headers_problem()),
-                    })
-                    .collect::<Result<_, _>>()?,
-                Some(_) => return Err(headers_problem()),
-            };
-            Ok(BackendInput {
-                url: string_field(value, "url", &sub("url"))?,
-                headers,
-                credentials: string_field(value, "credentials", &sub("credentials"))?,
-                timeout_ms: number_field(value, "timeoutMs", &sub("timeoutMs"))?,
-                retries: number_field(value, "retries", &sub("retries"))?,
-                code_in: string_field(value, "codeIn", &sub("codeIn"))?,
-            })
-        }
-        _ => Err(Error::config(field, Msg::EndpointShape)),
-    }
-}
-
 /// How long before its expiry a session is renewed automatically when `renewBeforeMs` is not
 /// configured.
 pub const DEFAULT_RENEW_BEFORE_MS: u32 = 60_000;
 
-/// The session lifecycle settings: where a session is renewed and where it is ended
-/// server-side, and when automatic renewal runs.
+/// The session lifecycle settings (part of [`Config`]): where a session is renewed and where it
+/// is ended server-side, and when automatic renewal runs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lifecycle {
     /// The backend's renewal endpoint for the browser surface, the `refreshUrl` option (`POST`
@@ -472,29 +612,6 @@ pub struct Lifecycle {
     pub logout: Option<BackendConfig>,
     /// `renewBeforeMs`: how long before expiry automatic renewal runs; `0` disables it.
     pub renew_before_ms: u32,
-}
-
-impl Lifecycle {
-    /// Reads and checks `refreshUrl`, `logoutUrl` and `renewBeforeMs` of the app's config, with
-    /// the same rules as `backend` (`page_url`: the current `location.href`).
-    ///
-    /// # Errors
-    /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming the field at fault.
-    pub fn from_json(config: &Json, page_url: &str, urls: &dyn UrlParser) -> Result<Lifecycle, Error> {
-        let page = urls.parse_url(page_url, None).filter(Url::is_http);
-        let endpoint = |field: &str| match config.get(field) {
-            None | Some(Json::Null) => Ok(None),
-            Some(value) => validate_endpoint(field, read_endpoint(value, field)?, page.as_ref(), urls).map(Some),
-        };
-        let renew_before_ms = match number_field(config, "renewBeforeMs", "renewBeforeMs")? {
-            None => DEFAULT_RENEW_BEFORE_MS,
-            Some(ms) if ms.truncated(0) == Some((0, true)) => 0,
-            Some(ms) => {
-                positive_ms("renewBeforeMs", &ms).map_err(|_| Error::new(ErrorKind::Config, Msg::RenewBeforeMs))?
-            }
-        };
-        Ok(Lifecycle { renewal: endpoint("refreshUrl")?, logout: endpoint("logoutUrl")?, renew_before_ms })
-    }
 }
 
 #[cfg(test)]
@@ -700,9 +817,13 @@ mod tests {
         let input = ConfigInput::from_json(&json(
             r#"{"appId":"cli_x","backend":{"url":"/l","headers":{"X-A":"1"},"credentials":"include","timeoutMs":5,"retries":1,"codeIn":"query"},
                 "redirectUri":"https://a/cb","scope":["a","b"],"brand":"lark","authorizeUrl":"https://gw/authorize",
-                "storage":{},"surface":"client","hostTimeoutMs":7,"unknownKey":1}"#,
+                "storage":{},"surface":"client","hostTimeoutMs":7,"refreshUrl":{"url":"/r","retries":0},
+                "logoutUrl":"/o","renewBeforeMs":0,"passport":true,"docMiniApp":{}}"#,
         ))
         .unwrap();
+        assert_eq!(input.refresh_url.as_ref().and_then(|r| r.url.as_deref()), Some("/r"));
+        assert_eq!(input.logout_url.as_ref().and_then(|r| r.url.as_deref()), Some("/o"));
+        assert_eq!((input.renew_before_ms.clone(), input.passport), (Some(number("0")), true));
         assert_eq!(input.app_id.as_deref(), Some("cli_x"));
         assert_eq!(input.backend.headers, vec![("X-A".to_owned(), "1".to_owned())]);
         assert_eq!((input.backend.timeout_ms, input.backend.retries), (Some(number("5")), Some(number("1"))));
@@ -713,6 +834,70 @@ mod tests {
         let short = ConfigInput::from_json(&json(r#"{"appId":"cli_x","backend":"/l","storage":"session"}"#)).unwrap();
         assert_eq!(short.backend.url.as_deref(), Some("/l"));
         assert_eq!(short.storage.as_deref(), Some("session"));
+    }
+
+    /// The error of `from_json` for a config of `text` (JSON).
+    fn read_error(text: &str) -> String {
+        let err = ConfigInput::from_json(&json(text)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        err.message()
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_with_the_closest_known_one() {
+        for (text, message) in [
+            (
+                r#"{"appId":"cli_x","backend":"/l","redirectUrl":"https://app.example/cb"}"#,
+                "unknown key `redirectUrl` in the config: did you mean `redirectUri`?",
+            ),
+            (r#"{"appid":"cli_x","backend":"/l"}"#, "unknown key `appid` in the config: did you mean `appId`?"),
+            (r#"{"appId":"cli_x","backend":"/l","storag":"memory"}"#, "did you mean `storage`?"),
+            (r#"{"appId":"cli_x","backend":"/l","renewBefore":0}"#, "did you mean `renewBeforeMs`?"),
+            (r#"{"appId":"cli_x","backend":"/l","logoutURL":"/o"}"#, "did you mean `logoutUrl`?"),
+            (
+                r#"{"appId":"cli_x","backend":{"url":"/l","timeout":5}}"#,
+                "unknown key `timeout` in the config's `backend`: did you mean `timeoutMs`?",
+            ),
+            (
+                r#"{"appId":"cli_x","backend":"/l","refreshUrl":{"url":"/r","header":{}}}"#,
+                "the config's `refreshUrl`: did you mean `headers`?",
+            ),
+            (
+                r#"{"appId":"cli_x","backend":"/l","logoutUrl":{"URL":"/o"}}"#,
+                "the config's `logoutUrl`: did you mean `url`?",
+            ),
+        ] {
+            let error = read_error(text);
+            assert!(error.contains(message), "{text}: {error}");
+        }
+        // Keys the driver adds or keeps (storage and docMiniApp objects) are known; header names
+        // are the app's.
+        let known =
+            r#"{"appId":"cli_x","backend":{"url":"/l","headers":{"X-Anything":"1"}},"storage":{},"docMiniApp":null}"#;
+        assert!(ConfigInput::from_json(&json(known)).is_ok());
+        // A long key is cut in the message.
+        let long = String::from(r#"{"appId":"cli_x","backend":"/l",""#) + &"k".repeat(500) + r#"":1}"#;
+        assert!(read_error(&long).len() < 200);
+    }
+
+    #[test]
+    fn edit_distance_counts_edits_ignoring_ascii_case() {
+        for (a, b, n) in [
+            ("redirectUrl", "redirectUri", 1),
+            ("APPID", "appId", 0),
+            ("", "url", 3),
+            ("timeout", "timeoutMs", 2),
+            ("kitten", "sitting", 3),
+        ] {
+            assert_eq!(edit_distance(a, b), n, "{a} {b}");
+        }
+        let options = json(r#"{"force":true,"retrunTo":"/"}"#);
+        let fields = [("scope", Shape::Texts), ("force", Shape::Boolean), ("returnTo", Shape::Text)];
+        let error = check_options(&options, "login", &fields).unwrap_err();
+        assert_eq!(error.message(), "unknown key `retrunTo` in the options of login(): did you mean `returnTo`?");
+        assert!(check_options(&options, "login", &[("force", Shape::Boolean), ("retrunTo", Shape::Any)]).is_ok());
+        let error = check_options(&json(r#"{"force":1}"#), "login", &fields).unwrap_err();
+        assert_eq!(error.message(), "invalid config: `options.force` must be a boolean");
     }
 
     #[test]

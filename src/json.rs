@@ -182,6 +182,7 @@ impl Json {
 
     /// The member `key` of an object (its last occurrence, as in JavaScript), `None` for a
     /// missing member or a non-object.
+    #[inline(never)]
     pub fn get(&self, key: &str) -> Option<&Json> {
         match self {
             Json::Object(members) => members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),

@@ -301,3 +301,26 @@ test("offline after load (messages.js unreachable): rejections keep kind and cod
   assert.equal(thrown.message, "`onChange` takes a function");
   await page.close();
 });
+
+test("a misspelt key in the config or a member's options is named, with the key it meant", async () => {
+  const { page } = await messagesPage();
+  const result = await page.evaluate(async () => {
+    const thrown = (f) => { try { f(); } catch (e) { return plain(e); } };
+    const box = document.body.appendChild(document.createElement("div"));
+    box.id = "qr";
+    return {
+      config: thrown(() => new sdk.FeishuLogin({ appId: "cli_msgs", backend: "/failing/login", redirectUrl: location.origin + "/cb" })),
+      nested: thrown(() => new sdk.FeishuLogin({ appId: "cli_msgs", backend: { url: "/failing/login", timeout: 5000 } })),
+      login: await auth.login({ forse: true }).then(() => null, plain),
+      logout: await auth.logout({ returnto: "/" }).then(() => null, plain),
+      qr: thrown(() => auth.mountQrLogin("qr", { sdkURL: "/qr.js" })),
+    };
+  });
+  assert.deepEqual(Object.values(result).map((e) => [e?.sdk, e?.kind]), Array(5).fill([true, "config"]));
+  assert.equal(result.config.message, "unknown key `redirectUrl` in the config: did you mean `redirectUri`?");
+  assert.equal(result.nested.message, "unknown key `timeout` in the config's `backend`: did you mean `timeoutMs`?");
+  assert.equal(result.login.message, "unknown key `forse` in the options of login(): did you mean `force`?");
+  assert.equal(result.logout.message, "unknown key `returnto` in the options of logout(): did you mean `returnTo`?");
+  assert.equal(result.qr.message, "unknown key `sdkURL` in the options of mountQrLogin(): did you mean `sdkUrl`?");
+  await page.close();
+});

@@ -296,6 +296,7 @@ impl Fields {
             storage: text(&self.storage),
             surface: text(&self.surface),
             host_timeout_ms: self.host_timeout_ms.as_ref().map(Num::number),
+            ..ConfigInput::default()
         }
     }
 }
@@ -388,7 +389,7 @@ impl ConfigCase {
             Ok((scope, return_to)) => {
                 LoginOptions { scope: scope.clone(), force: false, return_to: return_to.as_ref().map(UrlText::text) }
             }
-            Err(value) => match LoginOptions::from_json(&value.json()) {
+            Err(value) => match LoginOptions::from_json(&value.json(), "login") {
                 Ok(options) => options,
                 Err(_) => return,
             },

@@ -54,7 +54,7 @@ impl Engine {
     /// `login(options)`.
     pub(super) fn login<P: Ports>(&mut self, id: CallId, options: &Json, href: &str, ports: &P, out: &mut Vec<Effect>) {
         // Bad options are this call's error even when a login is in flight.
-        let options = match LoginOptions::from_json(options) {
+        let options = match LoginOptions::from_json(options, "login") {
             Ok(options) => options,
             Err(error) => return settle(id, Err(error), out),
         };
@@ -120,7 +120,8 @@ impl Engine {
         ports: &P,
         out: &mut Vec<Effect>,
     ) {
-        let result = LoginOptions::from_json(options).and_then(|o| self.authorize(&o, href, false, ports, out));
+        let result =
+            LoginOptions::from_json(options, "authorizeUrl").and_then(|o| self.authorize(&o, href, false, ports, out));
         settle(id, result.map(Value::Text), out);
     }
 
@@ -133,7 +134,7 @@ impl Engine {
         ports: &P,
         out: &mut Vec<Effect>,
     ) {
-        let result = LoginOptions::from_json(options).and_then(|options| match self.refusal() {
+        let result = LoginOptions::from_json(options, "loginWithRedirect").and_then(|options| match self.refusal() {
             Some(error) => Err(error),
             None => self.authorize(&options, href, true, ports, out),
         });
@@ -270,7 +271,7 @@ impl Engine {
         pkce: Option<(&crate::pkce::CodeVerifier, &str)>,
         out: &mut Vec<Effect>,
     ) -> (super::Op, Exchange) {
-        let passport = self.passport && surface == Surface::Browser;
+        let passport = self.config.passport && surface == Surface::Browser;
         let exchange = ExchangeRequest { code, surface, app_id: &self.config.app_id, pkce, passport };
         let request = build_request(&self.config.backend, &exchange);
         Exchange::send(self, request, surface, false, out)

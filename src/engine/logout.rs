@@ -14,6 +14,7 @@
 use super::navigation::NavOwner;
 use super::{cancelled, settle, CallId, Effect, Engine, Op, Value};
 use crate::backend::{bearer_request, read_response, transport_error, HttpResponse, TransportError};
+use crate::config::{check_options, text, Shape};
 use crate::error::{CodeSource, Error, ErrorKind};
 use crate::json::Json;
 use crate::ports::{Area, Ports};
@@ -74,11 +75,9 @@ impl Engine {
     pub(super) fn start_logout<P: Ports>(&mut self, id: CallId, options: &Json, ports: &P, out: &mut Vec<Effect>) {
         let return_to = match options {
             Json::Null => Ok(None),
-            Json::Object(_) => match options.get("returnTo") {
-                None | Some(Json::Null) => Ok(None),
-                Some(Json::String(url)) => self.config.resolve_return_to(url, ports).map(Some),
-                Some(_) => Err(Error::config("options.returnTo", Msg::MustBeString)),
-            },
+            Json::Object(_) => check_options(options, "logout", &[("returnTo", Shape::Text)]).and_then(|()| {
+                text(options, "returnTo").map(|url| self.config.resolve_return_to(&url, ports)).transpose()
+            }),
             _ => Err(Error::new(ErrorKind::Config, Msg::LogoutOptions)),
         };
         let session = self.stored_session(ports, out);
@@ -98,7 +97,7 @@ impl Engine {
             Some(Logout { phase, waiters }) => (Some(phase), waiters),
             None => (None, Vec::new()),
         };
-        if let (Some(endpoint), Some(session)) = (&self.lifecycle.logout, &session) {
+        if let (Some(endpoint), Some(session)) = (&self.config.lifecycle.logout, &session) {
             let request = bearer_request(endpoint, &session.token);
             let op = self.op();
             out.push(Effect::Fetch { op, request });
@@ -120,7 +119,7 @@ impl Engine {
     /// The answer of `logoutUrl`. The session is gone here already; a failure only means the
     /// server may still honour the token until it expires, which the app hears as a warning.
     pub(super) fn logout_answered(&mut self, result: Result<HttpResponse, TransportError>, out: &mut Vec<Effect>) {
-        let Some(endpoint) = &self.lifecycle.logout else { return };
+        let Some(endpoint) = &self.config.lifecycle.logout else { return };
         let problem = match result {
             // 401: the server had ended the session already.
             Ok(response) if response.status == 401 => None,

@@ -34,7 +34,7 @@ pub use qr::{FEISHU_QR_SDK_URL, LARK_QR_SDK_URL, MAX_TMP_CODE_LEN};
 pub use renewal::{DEFAULT_MIN_VALIDITY_MS, LEASE_SETTLE_MS, MIN_TIMER_MS, RENEW_RETRY_MS};
 pub use store::MAX_PENDING;
 
-use crate::config::{Config, ConfigInput, Lifecycle, StorageChoice};
+use crate::config::{Config, ConfigInput, StorageChoice};
 use crate::error::{Error, ErrorKind};
 use crate::host::{detect_surface, HostProbe, Surface};
 use crate::json::Json;
@@ -108,9 +108,6 @@ enum Waiter {
 /// The engine behind one `FeishuLogin`.
 pub struct Engine {
     config: Config,
-    lifecycle: Lifecycle,
-    /// `passport: true`: the historical passport endpoint.
-    passport: bool,
     surface: Surface,
     keys: Keys,
     /// The time of the event being handled, as the driver read it.
@@ -172,22 +169,11 @@ impl Engine {
         ports: &P,
         out: &mut Vec<Effect>,
     ) -> Result<Engine, Error> {
-        // `docMiniApp` is a live JS object the driver keeps; the engine only checks what it was.
-        if !matches!(config.get("docMiniApp"), None | Some(Json::Null | Json::Object(_))) {
-            return Err(Error::new(ErrorKind::Config, Msg::DocMiniApp));
-        }
-        let lifecycle = Lifecycle::from_json(config, &env.href, ports)?;
-        let passport = passport::read(config)?;
         let checked = ConfigInput::from_json(config)?.validate(&env.href, ports)?;
-        if passport && !checked.scope.is_empty() {
-            return Err(Error::config("scope", Msg::PassportScope));
-        }
         let surface = detect_surface(checked.surface, env.probe);
         let mut engine = Engine {
             keys: Keys::new(&checked.app_id),
             config: checked,
-            lifecycle,
-            passport,
             surface,
             now,
             next_op: 0,
@@ -434,9 +420,9 @@ impl Engine {
         ports: &P,
         out: &mut Vec<Effect>,
     ) {
-        let Engine { flows, config, lifecycle, .. } = self;
+        let Engine { flows, config, .. } = self;
         let Some(exchange) = flows[index].phase.exchange() else { return };
-        match exchange.answered(&config.backend, lifecycle.renewal.as_ref(), result) {
+        match exchange.answered(&config.backend, config.lifecycle.renewal.as_ref(), result) {
             exchange::Answer::Retry(ms) => {
                 let op = self.op();
                 self.flows[index].op = op;

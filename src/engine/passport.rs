@@ -8,7 +8,6 @@ use super::{Engine, Rng};
 use crate::authorize::{build_authorize_request, build_request_at, AuthorizeRequest, LoginOptions};
 use crate::config::{Brand, FEISHU_AUTHORIZE_URL, LARK_AUTHORIZE_URL};
 use crate::error::Error;
-use crate::json::Json;
 use crate::ports::Ports;
 use crate::prelude::*;
 
@@ -16,18 +15,6 @@ use crate::prelude::*;
 pub const FEISHU_PASSPORT_URL: &str = "https://passport.feishu.cn/suite/passport/oauth/authorize";
 /// Lark's historical authorize endpoint.
 pub const LARK_PASSPORT_URL: &str = "https://passport.larksuite.com/suite/passport/oauth/authorize";
-
-/// Reads `passport` from the config.
-///
-/// # Errors
-/// `config` when it is not a boolean.
-pub(super) fn read(config: &Json) -> Result<bool, Error> {
-    match config.get("passport") {
-        None | Some(Json::Null) => Ok(false),
-        Some(Json::Bool(b)) => Ok(*b),
-        Some(_) => Err(Error::config("passport", Msg::MustBeBoolean)),
-    }
-}
 
 impl Engine {
     /// The authorize request of this configuration: the passport endpoint's (the configured
@@ -41,7 +28,7 @@ impl Engine {
         ports: &P,
     ) -> Result<AuthorizeRequest, Error> {
         let config = &self.config;
-        if !self.passport {
+        if !config.passport {
             return build_authorize_request(config, options, &Rng(ports), ports, self.now);
         }
         if options.scope.is_some() {

@@ -95,7 +95,7 @@ impl Engine {
                 Message::new(Msg::BrowserSurfaceOnly).arg("loginWithPopup"),
             ));
         }
-        let options = LoginOptions::from_json(options)?;
+        let options = LoginOptions::from_json(options, "loginWithPopup")?;
         if let Some(error) = self.refusal() {
             return Err(error);
         }

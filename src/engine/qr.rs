@@ -96,6 +96,7 @@ impl Engine {
         if !matches!(options, Json::Null | Json::Object(_)) {
             return Err(Error::new(ErrorKind::Config, Msg::QrOptions));
         }
+        let login_options = LoginOptions::from_json(options, "mountQrLogin")?;
         let sdk_url = match options.get("sdkUrl") {
             None | Some(Json::Null) if self.config.brand == Brand::Lark => LARK_QR_SDK_URL.to_owned(),
             None | Some(Json::Null) => FEISHU_QR_SDK_URL.to_owned(),
@@ -105,7 +106,6 @@ impl Engine {
             },
             Some(_) => return Err(Error::config("options.sdkUrl", Msg::MustBeString)),
         };
-        let login_options = LoginOptions::from_json(options)?;
         // A second mount replaces the first.
         self.unmount_qr(Msg::QrReplaced, out);
         let goto = self.authorize(&login_options, href, true, ports, out)?;

@@ -92,7 +92,7 @@ impl Engine {
     /// Whether the session can be renewed here: through `refreshUrl` in the browser, through the
     /// host on the host surfaces.
     fn can_renew(&self) -> bool {
-        self.surface != Surface::Browser || self.lifecycle.renewal.is_some()
+        self.surface != Surface::Browser || self.config.lifecycle.renewal.is_some()
     }
 
     /// When `session` is due for automatic renewal: `renewBeforeMs` before it expires, but not
@@ -100,7 +100,7 @@ impl Engine {
     /// must not be asked again at once, over and over), nor during the pause after a failed
     /// renewal. `None`: never (disabled, no renewal path, no expiry, or not before it expires).
     fn renew_due(&self, session: &Session) -> Option<i64> {
-        let before = i64::from(self.lifecycle.renew_before_ms);
+        let before = i64::from(self.config.lifecycle.renew_before_ms);
         let expires_at = session.expires_at?;
         if before == 0 || !self.can_renew() {
             return None;
@@ -161,18 +161,22 @@ impl Engine {
     /// `getSession({ minValidityMs })`: the session when it stays valid that long, else a
     /// renewal shared by every caller (and every tab); `null` when signed out.
     pub(super) fn get_session<P: Ports>(&mut self, id: CallId, options: &Json, ports: &P, out: &mut Vec<Effect>) {
+        let bad = || Error::new(crate::error::ErrorKind::Config, Msg::MinValidityMs);
         let min_validity = match options {
             Json::Null => Ok(DEFAULT_MIN_VALIDITY_MS),
-            Json::Object(_) => match options.get("minValidityMs") {
-                None | Some(Json::Null) => Ok(DEFAULT_MIN_VALIDITY_MS),
-                Some(Json::Number(n)) => n.truncated(0).map(|(ms, _)| ms).filter(|ms| *ms >= 0).ok_or(()),
-                Some(_) => Err(()),
-            },
-            _ => Err(()),
+            Json::Object(_) => {
+                crate::config::check_options(options, "getSession", &[("minValidityMs", crate::config::Shape::Any)])
+                    .and_then(|()| match options.get("minValidityMs") {
+                        None | Some(Json::Null) => Ok(DEFAULT_MIN_VALIDITY_MS),
+                        Some(Json::Number(n)) => n.truncated(0).map(|(ms, _)| ms).filter(|ms| *ms >= 0).ok_or_else(bad),
+                        Some(_) => Err(bad()),
+                    })
+            }
+            _ => Err(bad()),
         };
-        let Ok(min_validity) = min_validity else {
-            let error = Error::new(crate::error::ErrorKind::Config, Msg::MinValidityMs);
-            return settle(id, Err(error), out);
+        let min_validity = match min_validity {
+            Ok(ms) => ms,
+            Err(error) => return settle(id, Err(error), out),
         };
         let Some(session) = self.read_session(ports, out) else {
             return settle(id, Ok(Value::Unit), out);
@@ -301,7 +305,7 @@ impl Engine {
     /// and pause, and on host surfaces the host calls), so that a live renewer keeps it, and
     /// no longer, so that a tab closed while renewing blocks the others only that long.
     fn lease_ms(&self) -> i64 {
-        let endpoint = match (self.surface, &self.lifecycle.renewal) {
+        let endpoint = match (self.surface, &self.config.lifecycle.renewal) {
             (Surface::Browser, Some(renewal)) => renewal,
             (Surface::Browser, None) => return 0,
             _ => &self.config.backend,
@@ -378,7 +382,8 @@ impl Engine {
             let step = self.first_host_step(self.config.scope.clone());
             return self.ask_host(index, step, out);
         }
-        let (Phase::Renewal { token, .. }, Some(endpoint)) = (&self.flows[index].phase, &self.lifecycle.renewal) else {
+        let (Phase::Renewal { token, .. }, Some(endpoint)) = (&self.flows[index].phase, &self.config.lifecycle.renewal)
+        else {
             return;
         };
         let request = bearer_request(endpoint, token);

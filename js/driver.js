@@ -286,7 +286,8 @@ export function makeFeishuLogin(Engine, messages) {
       } catch {
         throw misuse(NOT_LOADED);
       }
-      const env = { href: String(g.location?.href ?? "") };
+      // Whether there is a page to navigate, open a popup from or draw into (not in Node).
+      const env = { href: String(g.location?.href ?? ""), page: typeof g.document === "object" && !!g.document };
       const event = { t: "init", env };
       try {
         const { storage, docMiniApp } = config ?? {};

@@ -26,7 +26,7 @@
 //!
 //! // `new FeishuLogin({ appId, backend })` inside a doc widget.
 //! let config = Json::parse(r#"{"appId":"cli_a5ca35a685b0x26e","backend":"/api/feishu/login"}"#).unwrap();
-//! let env = Environment { probe: HostProbe { doc_mini_app: true, ..Default::default() }, ..Default::default() };
+//! let env = Environment { probe: HostProbe { doc_mini_app: true, ..Default::default() }, page: true, ..Default::default() };
 //! let mut effects = Vec::new();
 //! let mut engine = Engine::new(NOW, &config, &env, &Page, &mut effects)?;
 //! assert_eq!(effects[0], Effect::Ready { surface: Surface::DocWidget, watch_storage: true });

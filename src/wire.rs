@@ -6,7 +6,7 @@
 //!
 //! | event | fields |
 //! | --- | --- |
-//! | `init` | `config` (the app's config; `storage`/`docMiniApp` objects as `{}`, a storage object without its three methods as `false`), `env` `{href, docMiniApp, h5sdk, ttLogin}` (booleans: which host APIs exist), `threw` when reading the config threw |
+//! | `init` | `config` (the app's config; `storage`/`docMiniApp` objects as `{}`, a storage object without its three methods as `false`), `env` `{href, page, docMiniApp, h5sdk, ttLogin}` (booleans: whether there is a `document`, which host APIs exist), `threw` when reading the config threw |
 //! | `call` | `id`, `m` (`login`, `authorizeUrl`, `loginWithRedirect`, `handleCallback`, `isCallback`, `read` (the `session`/`status` getters, `authHeaders()`), `logout`, `getSession`), `arg`, `href`, `threw` when reading `arg` threw |
 //! | `fetched` | `op`, then `status` + `body`, or `fail`: `"network"` / `"timeout"` |
 //! | `slept` | `op` |
@@ -120,7 +120,7 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
             };
             return Some(Ok(Incoming::Init {
                 config,
-                env: Environment { href: text(env, "href").unwrap_or_default(), probe },
+                env: Environment { href: text(env, "href").unwrap_or_default(), probe, page: flag(env, "page") },
             }));
         }
         "call" => {

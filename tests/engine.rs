@@ -1040,3 +1040,26 @@ fn events_print_no_code() {
         assert!(!shown.contains("SECRET"), "{shown}");
     }
 }
+
+#[test]
+fn without_a_page_what_navigates_or_draws_is_unsupported_and_says_to_use_a_browser() {
+    let mut tab = Tab::without_page(&Browser::new());
+    let login = tab.login(json!({}));
+    let redirect = tab.call(Call::LoginWithRedirect(Json::Null));
+    tab.feed(Event::Window(WindowEvent::LoginWithPopup { id: 40, options: Json::Null }));
+    tab.feed(Event::Window(WindowEvent::MountQr { id: 41, target: false, options: Json::Null, href: String::new() }));
+    for (id, member) in
+        [(login, "login"), (redirect, "loginWithRedirect"), (40, "loginWithPopup"), (41, "mountQrLogin")]
+    {
+        assert_eq!(tab.kind(id), ErrorKind::Unsupported, "{member}");
+        let message = tab.error(id).message();
+        assert!(message.starts_with(&format!("{member}() needs a browser page")), "{message}");
+        assert!(message.contains("authorizeUrl()"), "what to do instead: {message}");
+    }
+    assert!(navigations(tab.all()).is_empty() && tab.pending_logins().is_empty(), "nothing started");
+    // What needs no page still works: the URL to open in a browser, and the session.
+    let url = tab.authorize_url(json!({}));
+    assert!(matches!(tab.result(url), Ok(Value::Text(url)) if url.starts_with("https://accounts.feishu.cn/")));
+    let session = tab.call(Call::GetSession(Json::Null));
+    assert_eq!(tab.result(session), &Ok(Value::Unit));
+}

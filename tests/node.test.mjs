@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { sdkHasStatuses } from "./support/sdk-statuses.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const sdk = await import(pathToFileURL(join(root, "pkg", "index.js")).href);
@@ -19,9 +18,8 @@ test("init() in Node without the wasm rejects with kind unsupported, saying to u
   });
 });
 
-test("members that need a browser page say so in Node, with kind unsupported", async (t) => {
-  // The engine decides (it knows the surface and whether a page is there): it does not yet.
-  if (!(await sdkHasStatuses(root))) t.todo("waits for the engine: it does not tell Node from a page yet");
+test("members that need a browser page say so in Node, with kind unsupported", async () => {
+  // The engine decides: the driver tells it whether there is a page (a `document`).
   sdk.initSync({ module: readFileSync(join(root, "pkg", "feishu_login_bg.wasm")) });
   const auth = new sdk.FeishuLogin({ appId: "cli_a5ca35a685b0x26e", backend: "https://app.example/api/feishu/login", storage: "memory", redirectUri: "https://app.example/" });
   try {

@@ -51,6 +51,15 @@ impl Engine {
         }
     }
 
+    /// `member` navigates the page, opens a popup or draws into the page: without a page (Node,
+    /// a worker) it is `unsupported`, saying to run it in a browser.
+    pub(super) fn needs_page(&self, member: &str) -> Result<(), Error> {
+        match self.page {
+            true => Ok(()),
+            false => Err(Error::new(ErrorKind::Unsupported, Message::new(Msg::NeedsPage).arg(member))),
+        }
+    }
+
     /// `login(options)`.
     pub(super) fn login<P: Ports>(&mut self, id: CallId, options: &Json, href: &str, ports: &P, out: &mut Vec<Effect>) {
         // Bad options are this call's error even when a login is in flight.
@@ -77,7 +86,7 @@ impl Engine {
             return settle(id, Ok(Value::Session), out);
         }
         if self.surface == Surface::Browser {
-            return match self.authorize(&options, href, true, ports, out) {
+            return match self.needs_page("login").and_then(|()| self.authorize(&options, href, true, ports, out)) {
                 Ok(url) => self.navigate(url, NavOwner::Login(vec![id]), out),
                 Err(error) => settle(id, Err(error), out),
             };
@@ -134,9 +143,12 @@ impl Engine {
         ports: &P,
         out: &mut Vec<Effect>,
     ) {
-        let result = LoginOptions::from_json(options, "loginWithRedirect").and_then(|options| match self.refusal() {
-            Some(error) => Err(error),
-            None => self.authorize(&options, href, true, ports, out),
+        let result = LoginOptions::from_json(options, "loginWithRedirect").and_then(|options| {
+            self.needs_page("loginWithRedirect")?;
+            match self.refusal() {
+                Some(error) => Err(error),
+                None => self.authorize(&options, href, true, ports, out),
+            }
         });
         match result {
             Ok(url) => self.navigate(url, NavOwner::Redirect(vec![id]), out),

@@ -58,6 +58,9 @@ pub struct Environment {
     pub href: String,
     /// Which host APIs exist.
     pub probe: HostProbe,
+    /// Whether there is a page (a `document`): without one (Node, a worker) nothing can
+    /// navigate, open a popup or draw a QR code.
+    pub page: bool,
 }
 
 /// A login, callback, popup login or renewal in flight, with everyone waiting for it.
@@ -109,6 +112,8 @@ enum Waiter {
 pub struct Engine {
     config: Config,
     surface: Surface,
+    /// [`Environment::page`].
+    page: bool,
     keys: Keys,
     /// The time of the event being handled, as the driver read it.
     now: i64,
@@ -175,6 +180,7 @@ impl Engine {
             keys: Keys::new(&checked.app_id),
             config: checked,
             surface,
+            page: env.page,
             now,
             next_op: 0,
             session_memory: Fallback::default(),

@@ -96,6 +96,7 @@ impl Engine {
             ));
         }
         let options = LoginOptions::from_json(options, "loginWithPopup")?;
+        self.needs_page("loginWithPopup")?;
         if let Some(error) = self.refusal() {
             return Err(error);
         }

@@ -90,6 +90,8 @@ impl Engine {
         if self.surface != Surface::Browser {
             return Err(Error::new(ErrorKind::Unsupported, Message::new(Msg::BrowserSurfaceOnly).arg("mountQrLogin")));
         }
+        // Without a page there is no target either: say what is missing.
+        self.needs_page("mountQrLogin")?;
         if !target {
             return Err(Error::new(ErrorKind::Config, Msg::QrTarget));
         }

@@ -201,6 +201,16 @@ impl Tab {
         Tab { ports, config, probe, engine, href: href.to_owned(), log, answered: Vec::new(), next_id: 0 }
     }
 
+    /// A program without a page (Node, a worker): no `document`, `location.href` empty.
+    pub fn without_page(browser: &Browser) -> Tab {
+        let ports = Ports { browser: browser.clone(), pending: SharedStore::default(), crypto: Cell::new(true) };
+        let (config, probe, mut log) = (config(json!({})), HostProbe::default(), Vec::new());
+        let env = Environment { href: String::new(), probe, page: false };
+        let engine =
+            Engine::new(ports.now(), &codec::to_json(&config), &env, &ports, &mut log).expect("a valid config");
+        Tab { ports, config, probe, engine, href: String::new(), log, answered: Vec::new(), next_id: 0 }
+    }
+
     /// A tab opened by this one (`window.open` with an opener): sessionStorage is copied.
     pub fn open_child(&self, href: &str) -> Tab {
         let copy = Store { items: self.ports.pending.borrow().items.clone(), ..Store::default() };
@@ -395,7 +405,7 @@ pub fn new_engine(
     ports: &Ports,
     out: &mut Vec<Effect>,
 ) -> Result<Engine, Error> {
-    let env = Environment { href: href.to_owned(), probe };
+    let env = Environment { href: href.to_owned(), probe, page: true };
     let engine = Engine::new(ports.now(), &codec::to_json(config), &env, ports, out);
     format_texts(out);
     engine.inspect_err(|error| drop(error.message()))

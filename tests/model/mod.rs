@@ -250,7 +250,7 @@ impl Model {
     /// A new page of tab `t` (`session`: its sessionStorage) showing `href`.
     fn load(&mut self, t: usize, session: &Store, href: &str) -> Page {
         let probe = HostProbe { doc_mini_app: self.surface_host, ..HostProbe::default() };
-        let env = Environment { href: href.to_owned(), probe };
+        let env = Environment { href: href.to_owned(), probe, page: true };
         let config = Json::parse(&self.config.to_string()).unwrap();
         let mut out = Vec::new();
         let engine = Engine::new(self.now, &config, &env, &self.ports(session), &mut out).expect("a valid config");

@@ -127,7 +127,9 @@ async fn login_on_a_doc_widget_posts_the_code_stores_and_announces_the_session()
     // The JS API's key: a JS page of this origin reads the same session.
     let stored = web_sys::window().unwrap().local_storage().unwrap().unwrap();
     assert!(stored.get_item("feishu-login/v1/cli_rust_login/session").unwrap().is_some());
-    assert!(format!("{:?}", auth.session()).contains("[redacted]") && !format!("{:?}", auth.session()).contains("tok-1"));
+    assert!(
+        format!("{:?}", auth.session()).contains("[redacted]") && !format!("{:?}", auth.session()).contains("tok-1")
+    );
 }
 
 #[wasm_bindgen_test]

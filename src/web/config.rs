@@ -45,7 +45,14 @@ pub struct Endpoint {
 impl Endpoint {
     /// The endpoint at `url` (absolute, or relative to the page).
     pub fn new(url: impl Into<String>) -> Self {
-        Endpoint { url: url.into(), headers: Vec::new(), credentials: None, timeout_ms: None, retries: None, code_in: None }
+        Endpoint {
+            url: url.into(),
+            headers: Vec::new(),
+            credentials: None,
+            timeout_ms: None,
+            retries: None,
+            code_in: None,
+        }
     }
 
     /// Adds a header sent with every request to it.

@@ -305,13 +305,15 @@ impl<User: DeserializeOwned + Clone + 'static> FeishuLogin<User> {
                 return session.clone();
             }
         }
-        let session = convert::<User>(value).or_else(|_| convert::<serde::de::IgnoredAny>(value).map(|s| Session {
-            token: s.token,
-            expires_at: s.expires_at,
-            user: None,
-            surface: s.surface,
-            obtained_at: s.obtained_at,
-        }));
+        let session = convert::<User>(value).or_else(|_| {
+            convert::<serde::de::IgnoredAny>(value).map(|s| Session {
+                token: s.token,
+                expires_at: s.expires_at,
+                user: None,
+                surface: s.surface,
+                obtained_at: s.obtained_at,
+            })
+        });
         let session = session.ok();
         *self.inner.last.borrow_mut() = Some((value.clone(), session.clone()));
         session
@@ -355,7 +357,10 @@ impl<User: DeserializeOwned + Clone + 'static> FeishuLogin<User> {
     /// # Errors
     /// Kind `popup` when the browser blocked it, `cancelled` when the user closed it; then as
     /// [`login`](Self::login).
-    pub fn login_with_popup(&self, options: LoginOptions) -> impl Future<Output = Result<Session<User>, Error>> + 'static {
+    pub fn login_with_popup(
+        &self,
+        options: LoginOptions,
+    ) -> impl Future<Output = Result<Session<User>, Error>> + 'static {
         let promise = self.inner.auth.login_with_popup(&options.to_js());
         self.session_of(promise)
     }
@@ -437,15 +442,32 @@ impl<User: DeserializeOwned + Clone + 'static> FeishuLogin<User> {
 
     /// Calls `listener` with the [`Status`] on every change, after that step's
     /// [`on_change`](Self::on_change) listeners.
-    pub fn on_status(&self, mut listener: impl FnMut(Status) + 'static) -> Subscription {
+    pub fn on_status(&self, listener: impl FnMut(Status) + 'static) -> Subscription {
+        let listener = Rc::new(RefCell::new(listener));
+        let hear = Rc::clone(&listener);
         let closure = Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| {
             if let Some(status) = value.as_string().as_deref().and_then(Status::from_name) {
-                listener(status);
+                (hear.borrow_mut())(status);
             }
         });
         let function: &Function = closure.as_ref().unchecked_ref();
-        let unsubscribe = self.inner.auth.on_status(function).ok();
-        Subscription { unsubscribe, _listener: Some(Box::new(closure)) }
+        match self.inner.auth.on_status(function) {
+            Ok(unsubscribe) => Subscription { unsubscribe: Some(unsubscribe), _listener: Some(Box::new(closure)) },
+            // A driver without `onStatus` (before the engine announces its status): the status
+            // follows the session, heard after the session's listeners, as `onStatus` would be.
+            Err(_) => {
+                let this = Rc::downgrade(&self.inner);
+                let mut last = self.status();
+                self.on_change(move |_| {
+                    let Some(inner) = this.upgrade() else { return };
+                    let now = FeishuLogin { inner }.status();
+                    if now != last {
+                        last = now;
+                        (listener.borrow_mut())(now);
+                    }
+                })
+            }
+        }
     }
 
     /// `[("Authorization", "Bearer …")]` while signed in, else empty: the headers for calls to

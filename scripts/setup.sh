@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, where it is missing: the wasm32 target, the pinned
 # nightly that builds the shipped wasm (scripts/shipped-toolchain), wasm-bindgen-cli at the
-# version Cargo.lock pins, Debian's chromium (driven by playwright-core), Debian's redis-server
+# version Cargo.lock pins, the Leptos crates' rust-version with clippy, Debian's chromium (driven by
+# playwright-core) and chromedriver (wasm-bindgen-test-runner), Debian's redis-server
 # (server tests of the Redis session store; optional), and the npm devDependencies (binaryen's
 # wasm-opt, playwright-core).
 # Idempotent: a prepared machine skips every step. Sourced or run.
@@ -32,6 +33,15 @@ if ! rustup run "$shipped_toolchain" rustc --print sysroot >/dev/null 2>&1 \
   fi
 fi
 
+# feishu-login-leptos and examples/leptos declare their own rust-version (Leptos 0.8 needs 1.88):
+# the test command lints them with it (cargo +<version> clippy), so clippy and wasm32 come along.
+leptos_msrv=$(awk -F'"' '/^rust-version/ { print $2; exit }' leptos/Cargo.toml)
+if ! rustup run "$leptos_msrv" cargo clippy --version >/dev/null 2>&1 \
+  || ! rustup target list --toolchain "$leptos_msrv" --installed | grep -qx wasm32-unknown-unknown; then
+  say "installing Rust $leptos_msrv with clippy (feishu-login-leptos's rust-version, checked by the tests)"
+  rustup toolchain install "$leptos_msrv" --profile minimal --component clippy --target wasm32-unknown-unknown
+fi
+
 [ -f Cargo.lock ] || cargo generate-lockfile
 bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_version" ]; then
@@ -44,6 +54,15 @@ if [ -z "${SKIP_BROWSER:-}" ] && ! command -v chromium >/dev/null; then
   if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+
+# Debian's chromedriver (the version of Debian's chromium): wasm-bindgen-test-runner drives the
+# Rust API's browser tests (tests/web.rs) with it.
+if [ -z "${SKIP_BROWSER:-}" ] && ! command -v chromedriver >/dev/null; then
+  say "installing chromium-driver from Debian (the Rust API's browser tests)"
+  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium-driver >/dev/null
 fi
 
 # Debian's redis-server: the server tests run the Redis session store against a throwaway

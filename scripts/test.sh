@@ -17,13 +17,23 @@ cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
 cargo clippy --no-default-features --target wasm32-unknown-unknown -- -D warnings  # the shipped no_std build
 cargo clippy -p feishu-login-server --all-targets -- -D warnings
 
+step "the Leptos crates with their rust-version (cargo +$leptos_msrv clippy, wasm32, -D warnings)"
+# One pass is both their lint and the check that the declared rust-version builds them.
+cargo "+$leptos_msrv" clippy --quiet -p feishu-login-leptos -p feishu-login-example-leptos --target wasm32-unknown-unknown -- -D warnings
+
 step "rustdoc (native and wasm32, -D warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
-RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet --target wasm32-unknown-unknown
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet --target wasm32-unknown-unknown --features web
+# With the toolchain that just linted it: its dependencies are checked once.
+RUSTDOCFLAGS="-D warnings" cargo "+$leptos_msrv" doc --no-deps --quiet --target wasm32-unknown-unknown -p feishu-login-leptos
 
 step "native tests (cargo test: the engine through a scripted driver, the core, the emulator and reference backend)"
 cargo test
 cargo test -p feishu-login-server
+
+step "the Rust API in Chromium (tests/web.rs: wasm-bindgen-test-runner, Debian's chromedriver)"
+CHROMEDRIVER=$(command -v chromedriver) CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --quiet --target wasm32-unknown-unknown --features web --test web
 
 step "npm package (pkg/) and its size"
 node scripts/build-pkg.mjs
@@ -33,5 +43,6 @@ cargo build -p feishu-login-server
 # Every browser test runs the built package through its public JS API, as users do:
 # browser/hosts (the v0 contract), defects (issue #9's regressions), package, e2e, bindings
 # (feishu-login/react and /vue) and examples (examples/*, built from the packed package; their
-# npm dependencies are installed on the first run and kept), readme (README.zh-CN.md in step).
+# npm dependencies are installed on the first run and kept), readme (README.zh-CN.md in step),
+# leptos (examples/leptos, built by scripts/build-leptos-example.sh: cargo + wasm-bindgen).
 node --test tests/*.test.mjs

@@ -58,6 +58,19 @@ pub use feishu_login::web;
 
 /// Where the login stands, as a binding sees it: the SDK's [`Status`] plus the moments before
 /// the session is known (`Loading`) and a failure without a session (`Error`).
+///
+/// ```no_run
+/// use feishu_login_leptos::{use_feishu_login, AuthStatus};
+/// use leptos::prelude::*;
+///
+/// #[component]
+/// fn LoginButton() -> impl IntoView {
+///     let status = use_feishu_login::<serde_json::Value>().status();
+///     // Nothing to click while the session is unknown or a navigation/logout is under way.
+///     let idle = move || matches!(status.get(), AuthStatus::SignedOut | AuthStatus::Error);
+///     view! { <button disabled=move || !idle()>"Log in with Feishu"</button> }
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AuthStatus {
     /// The stored session is not known yet (a callback is being exchanged), or this is a server
@@ -99,7 +112,22 @@ struct State<User> {
     subscriptions: Vec<Subscription>,
 }
 
-/// The signals and actions of the nearest provider: [`use_feishu_login`].
+/// The signals and actions of the nearest provider: [`use_feishu_login`]. `Copy`: move it into
+/// as many closures as needed.
+///
+/// ```no_run
+/// use feishu_login::web::LoginOptions;
+/// use feishu_login_leptos::use_feishu_login;
+/// use leptos::{prelude::*, task::spawn_local};
+///
+/// #[component]
+/// fn Login() -> impl IntoView {
+///     let auth = use_feishu_login::<serde_json::Value>();
+///     // A failure also lands in auth.error().
+///     let login = move |_| spawn_local(async move { let _ = auth.login(LoginOptions::default()).await; });
+///     view! { <button on:click=login>"Log in"</button> <p>{move || auth.error().get().map(|e| e.to_string())}</p> }
+/// }
+/// ```
 pub struct FeishuLoginContext<User: 'static> {
     guard: Guard,
     session: RwSignal<Option<Session<User>>, LocalStorage>,
@@ -280,6 +308,18 @@ fn here() -> String {
 /// not hear): navigate the router there.
 ///
 /// On a server build it provides a context that stays `Loading`.
+///
+/// ```no_run
+/// use feishu_login::web::Config;
+/// use feishu_login_leptos::provide_feishu_login;
+/// use leptos::prelude::*;
+///
+/// #[component]
+/// fn App() -> impl IntoView {
+///     provide_feishu_login::<serde_json::Value>(Config::new("cli_a5ca35a685b0x26e", "/api/feishu/login"), None);
+///     view! { <p>"…"</p> }
+/// }
+/// ```
 pub fn provide_feishu_login<User: DeserializeOwned + Clone + 'static>(
     config: Config,
     on_redirect_callback: Option<Callback<String>>,

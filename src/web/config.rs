@@ -10,6 +10,12 @@ use js_sys::{Array, Object};
 use wasm_bindgen::JsValue;
 
 /// Where the session persists (`storage` of the JS config).
+///
+/// ```
+/// use feishu_login::web::{Config, Storage};
+/// // This tab only: a JS page of the origin in another tab does not share it.
+/// let config = Config::new("cli_a5ca35a685b0x26e", "/api/feishu/login").storage(Storage::Session);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub enum Storage {
@@ -359,6 +365,11 @@ impl LoginOptions {
 
 /// Options of [`mount_qr_login`](super::FeishuLogin::mount_qr_login): the login's options and
 /// the QR code's size and style.
+///
+/// ```
+/// use feishu_login::web::{LoginOptions, QrOptions};
+/// let options = QrOptions::default().width(300).height(300).login(LoginOptions::default().return_to("/home"));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct QrOptions {
     login: LoginOptions,
@@ -419,6 +430,11 @@ impl QrOptions {
 }
 
 /// Options of [`logout`](super::FeishuLogin::logout).
+///
+/// ```
+/// use feishu_login::web::LogoutOptions;
+/// let options = LogoutOptions::default().return_to("/signed-out");
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LogoutOptions {
     return_to: Option<String>,

@@ -52,6 +52,14 @@ use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
 /// Where a login stands (`status` of the JS API).
+///
+/// ```no_run
+/// # fn f(auth: &feishu_login::web::FeishuLogin<serde_json::Value>) {
+/// use feishu_login::web::Status;
+/// // A guard starts no login while a logout or a navigation to Feishu is under way.
+/// let may_log_in = auth.status() == Status::SignedOut;
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Status {
     /// A session is stored.
@@ -94,6 +102,15 @@ impl Status {
 ///
 /// # Security
 /// `Debug` redacts the token.
+///
+/// ```no_run
+/// # fn f(auth: &feishu_login::web::FeishuLogin<serde_json::Value>) {
+/// if let Some(session) = auth.session() {
+///     let name = session.user.as_ref().and_then(|u| u["name"].as_str());
+///     let ends = session.expires_at; // ms since the epoch
+/// }
+/// # }
+/// ```
 #[derive(Clone, PartialEq)]
 pub struct Session<User> {
     /// The backend's session token, sent as `Authorization: Bearer …`
@@ -135,6 +152,14 @@ struct Wire<User> {
 
 /// A subscription of [`FeishuLogin::on_change`] or [`FeishuLogin::on_status`]: dropping it
 /// unsubscribes; [`forget`](Subscription::forget) keeps it for the page's life.
+///
+/// ```no_run
+/// # fn f(auth: &feishu_login::web::FeishuLogin<serde_json::Value>) {
+/// let subscription = auth.on_change(|session| { /* re-render */ });
+/// drop(subscription); // no longer called
+/// auth.on_status(|status| { /* … */ }).forget(); // called for as long as the page lives
+/// # }
+/// ```
 #[must_use = "dropping a Subscription unsubscribes at once"]
 pub struct Subscription {
     unsubscribe: Option<Function>,
@@ -166,6 +191,14 @@ impl core::fmt::Debug for Subscription {
 }
 
 /// Where [`FeishuLogin::mount_qr_login`] renders: an element, or the id of one.
+///
+/// ```no_run
+/// # fn f(auth: &feishu_login::web::FeishuLogin<serde_json::Value>, element: &web_sys::Element) {
+/// use feishu_login::web::QrOptions;
+/// let by_id = auth.mount_qr_login("qr", QrOptions::default());
+/// let by_element = auth.mount_qr_login(element, QrOptions::default());
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct QrTarget(JsValue);
 
@@ -182,6 +215,15 @@ impl From<&web_sys::Element> for QrTarget {
 }
 
 /// A mounted QR login ([`FeishuLogin::mount_qr_login`]).
+///
+/// ```no_run
+/// # async fn f(auth: &feishu_login::web::FeishuLogin<serde_json::Value>) -> Result<(), feishu_login::Error> {
+/// use feishu_login::web::QrOptions;
+/// let qr = auth.mount_qr_login("qr", QrOptions::default().width(300).height(300))?;
+/// qr.ready().await?; // shown; a scan navigates through the usual callback
+/// qr.dispose(); // e.g. when the user picks another way to log in
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct QrLogin {
     handle: JsValue,

@@ -1,46 +1,32 @@
 #!/usr/bin/env node
-// Where a cold start's time goes, from Chromium's trace: `node bench/trace.mjs [sdk] [loads]`
-// (after ./scripts/bench.sh has built bench/dist/). Loads bench/page.html in cold mode with tracing
+// Where a cold start's time goes, from Chromium's trace: `node bench/trace.mjs [sdk] [loads]
+// [--throttled] [--preload]` (after ./scripts/bench.sh installed bench/node_modules; it bundles
+// the SDK into bench/dist/ itself). Loads bench/page.html in cold mode with tracing
 // on and prints, per phase (the page's performance.mark()s), the mean wall time and the trace
 // events inside it by summed duration (nested events are counted in their parents too, and
 // "[other thread]" ones run beside the page's main thread), plus the wasm functions compiled
 // lazily on first call. Tracing slows the load: read the shares, not the absolute figures.
-import { createServer } from "node:http";
-import { readFileSync, existsSync } from "node:fs";
-import { join, dirname, normalize } from "node:path";
-import { fileURLToPath } from "node:url";
 import { launchChromium } from "../tests/support/chromium.mjs";
+import { buildAll, load, startServer } from "./lib.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, "..");
-const sdk = process.argv[2] || "feishu-login";
-const loads = Number(process.argv[3] || 5);
-const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
-const server = createServer((req, res) => {
-  const path = new URL(req.url, "http://x").pathname;
-  const file = path.startsWith("/pkg/") ? join(root, normalize(path)) : path.startsWith("/bench/") ? join(here, normalize(path.slice(7))) : null;
-  if (!file || !existsSync(file)) { res.writeHead(404); return res.end(); }
-  res.writeHead(200, { "Content-Type": types[file.slice(file.lastIndexOf("."))] || "application/octet-stream", "Cache-Control": "no-store" });
-  res.end(readFileSync(file));
-});
-await new Promise((r) => server.listen(0, "127.0.0.1", r));
-const base = `http://127.0.0.1:${server.address().port}`;
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const [sdk = "feishu-login", loadsArg = "5"] = args.filter((a) => !a.startsWith("--"));
+const loads = Number(loadsArg);
+const profile = flag("--throttled") ? "throttled" : "loopback";
+await buildAll([sdk]);
+const server = await startServer();
 const browser = await launchChromium();
 const categories = ["devtools.timeline", "v8", "v8.wasm", "blink.user_timing", "loading", "disabled-by-default-v8.compile"];
+const around = async (page) => {
+  await browser.startTracing(page, { categories });
+  return async () => JSON.parse((await browser.stopTracing()).toString()).traceEvents;
+};
 
 const perPhase = {};
 let lazyCount = 0, lazyMs = 0;
 for (let i = 0; i < loads; i++) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await browser.startTracing(page, { categories });
-  const done = page.waitForEvent("console", { predicate: (m) => m.text() === "bench:done", timeout: 60_000 });
-  await page.goto(`${base}/bench/page.html?sdk=${encodeURIComponent(sdk)}&mode=cold`);
-  await done;
-  const result = await page.evaluate(() => window.result);
-  const events = JSON.parse((await browser.stopTracing()).toString()).traceEvents;
-  await context.close();
-  if (result.error) throw new Error(result.error);
+  const { trace: events } = await load(browser, server.base, { sdk, mode: "cold", profile, preload: flag("--preload"), around });
   const marks = {};
   let main;
   for (const e of events) {

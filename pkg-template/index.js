@@ -5,5 +5,5 @@ import { FeishuLoginError, makeFeishuLogin, wrapInit } from "./__DRIVER_MODULE__
 
 export { FeishuLoginError };
 export const FeishuLogin = makeFeishuLogin(Engine);
-export default wrapInit(glueInit);
+export default wrapInit(glueInit, FeishuLogin);
 export const initSync = (module) => void glueInitSync(module);

@@ -165,6 +165,11 @@ cpSync(join(template, "bundler-index.d.ts"), join(pkg, "bundler", "index.d.ts"))
 // the web entry (./index.js), not a copy of it.
 const bindings = ["framework.js", "react.js", "react.d.ts", "vue.js", "vue.d.ts"];
 for (const f of bindings) cpSync(join(template, f), join(pkg, f));
+// The wasm's URL for a preload link (feishu-login/wasm-url, next to the wasm it names) and the
+// Vite plugin that writes that link into built HTML (feishu-login/vite): tools, not loaded by
+// the SDK itself.
+const preload = ["wasm-url.js", "wasm-url.d.ts", "vite.js", "vite.d.ts"];
+for (const f of preload) cpSync(join(template, f), join(pkg, f));
 
 // package.json: the template, with the version from Cargo.toml's [package].
 const cargoToml = readFileSync(join(root, "Cargo.toml"), "utf8");
@@ -181,7 +186,7 @@ const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "-
 const files = packed[0].files.map((f) => f.path);
 const required = ["index.js", "index.d.ts", "types.d.ts", "feishu_login_bg.wasm",
   "bundler/index.js", "bundler/feishu_login_bg.js", "bundler/feishu_login_bg.wasm", "package.json", "README.md", "README.zh-CN.md", "LICENSE",
-  ...bindings];
+  ...bindings, ...preload];
 const missing = required.filter((f) => !files.includes(f));
 if (!files.some((f) => f.startsWith("bundler/snippets/") && f.endsWith("/js/driver.js"))) missing.push("bundler/snippets/…/js/driver.js");
 if (missing.length) throw new Error("npm pack would not ship: " + missing.join(", "));

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, where it is missing: the wasm32 target, the pinned
 # nightly that builds the shipped wasm (scripts/shipped-toolchain), wasm-bindgen-cli at the
-# version Cargo.lock pins, the Leptos crates' rust-version with clippy, Debian's chromium (driven by
-# playwright-core) and chromedriver (wasm-bindgen-test-runner), Debian's redis-server
+# version Cargo.lock pins, the crate's rust-version (checked by the tests), the Leptos crates'
+# rust-version with clippy, Debian's chromium (driven by playwright-core) and chromedriver
+# (wasm-bindgen-test-runner), Debian's redis-server
 # (server tests of the Redis session store; optional), and the npm devDependencies (binaryen's
 # wasm-opt, playwright-core).
 # Idempotent: a prepared machine skips every step. Sourced or run.
@@ -31,6 +32,14 @@ if ! rustup run "$shipped_toolchain" rustc --print sysroot >/dev/null 2>&1 \
     say "  lacks a component). scripts/build-pkg.mjs will build the wasm with stable instead: it works the"
     say "  same but is several KB bigger, and size-budget.txt is not checked."
   fi
+fi
+
+# The crate's declared rust-version is built by the test command (cargo +<version> check).
+msrv=$(awk -F'"' '/^rust-version/ { print $2; exit }' Cargo.toml)
+if ! rustup run "$msrv" rustc --version >/dev/null 2>&1 \
+  || ! rustup target list --toolchain "$msrv" --installed | grep -qx wasm32-unknown-unknown; then
+  say "installing Rust $msrv (the crate's rust-version, checked by the tests)"
+  rustup toolchain install "$msrv" --profile minimal --target wasm32-unknown-unknown
 fi
 
 # feishu-login-leptos and examples/leptos declare their own rust-version (Leptos 0.8 needs 1.88):

@@ -17,6 +17,11 @@ cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
 cargo clippy --no-default-features --target wasm32-unknown-unknown -- -D warnings  # the shipped no_std build
 cargo clippy -p feishu-login-server --all-targets -- -D warnings
 
+step "the declared rust-version builds (cargo +$msrv check, native, the shipped wasm32 build, the Rust API)"
+cargo "+$msrv" check --lib --quiet
+cargo "+$msrv" check --lib --quiet --no-default-features --target wasm32-unknown-unknown
+cargo "+$msrv" check --lib --quiet --features web --target wasm32-unknown-unknown
+
 step "the Leptos crates with their rust-version (cargo +$leptos_msrv clippy, wasm32, -D warnings)"
 # One pass is both their lint and the check that the declared rust-version builds them.
 cargo "+$leptos_msrv" clippy --quiet -p feishu-login-leptos -p feishu-login-example-leptos --target wasm32-unknown-unknown -- -D warnings

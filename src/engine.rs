@@ -1464,7 +1464,7 @@ impl Engine {
         let Some(session) = self.refresh(ports, out) else {
             return out.push(Effect::Settle { id, result: Ok(Value::Unit) });
         };
-        let long_enough = session.expires_at.map_or(true, |at| at.saturating_sub(self.life.now) >= min_validity);
+        let long_enough = session.expires_at.is_none_or(|at| at.saturating_sub(self.life.now) >= min_validity);
         if let Some(index) = self.renewing() {
             if !long_enough {
                 return self.attempts[index].waiters.push(id);

@@ -13,6 +13,7 @@ import { launchChromium } from "./support/chromium.mjs";
 import { sharedBytes } from "./support/bundle-share.mjs";
 import { packPkg, installWith } from "./support/npm.mjs";
 import { startDemoServer, countBackendPosts, consent } from "./support/demo-server.mjs";
+import { recordRequests } from "./support/requests.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const examples = join(root, "examples");
@@ -91,6 +92,30 @@ test("vite-react (StrictMode): login, the backend, logout; RequireLogin brings t
     await page.waitForSelector("#profile");
     assert.equal(page.url(), base + "/#/profile", "returnTo, and the router heard it (onRedirectCallback)");
     assert.equal(await askMe(page), "张三");
+  });
+});
+
+test("vite-react with feishu-login/vite: the built page preloads the wasm and init() takes the preload", async () => {
+  const dist = build("vite-react", ["vite", "build"]);
+  const wasm = readdirSync(join(dist, "assets")).filter((f) => f.endsWith(".wasm"));
+  assert.equal(wasm.length, 1);
+  const html = readFileSync(join(dist, "index.html"), "utf8");
+  assert.ok(html.includes(`<link rel="preload" href="/assets/${wasm[0]}" as="fetch" type="application/wasm" crossorigin>`), html);
+  await withApp(dist, async (page, base) => {
+    const warnings = [];
+    page.on("console", (m) => /preload/i.test(m.text()) && warnings.push(m.text()));
+    const requests = await recordRequests(page);
+    await page.goto(base + "/");
+    await statusIs(page, "signedOut"); // init() and the constructor have run
+    const all = requests.list();
+    const wasmRequests = all.filter((r) => r.url.endsWith(".wasm"));
+    // A preload in another credentials mode than init()'s fetch would be fetched a second time.
+    assert.equal(wasmRequests.length, 1, "one request for the wasm");
+    assert.equal(wasmRequests[0].initiator, "parser", "requested by the HTML's preload link");
+    const js = all.find((r) => /\/assets\/index-[\w-]+\.js$/.test(r.url));
+    assert.ok(wasmRequests[0].sent < js.finished, "the wasm was requested before the module that fetches it had loaded");
+    assert.deepEqual(warnings, []);
+    await requests.stop();
   });
 });
 

@@ -119,7 +119,10 @@ test("the shipped wasm carries no panic messages or source paths (immediate-abor
   // scripts/build-pkg.mjs rebuilds core with -Cpanic=immediate-abort -Zlocation-detail=none; a
   // stable or default build brings these strings (and the formatting code behind them) back.
   const wasm = readFileSync(join(pkg, "feishu_login_bg.wasm")).toString("latin1");
-  for (const leak of ["/rustc/", "src/client.rs", "index out of bounds", "already borrowed", ".cargo/registry"]) {
+  // Every source file of the crate, as git lists it (a hard-coded list went stale once).
+  const sources = execFileSync("git", ["ls-files", "src"], { cwd: root, encoding: "utf8" }).split("\n").filter(Boolean);
+  assert.ok(sources.some((f) => f.endsWith("lib.rs")), "git lists the crate's sources");
+  for (const leak of ["/rustc/", "index out of bounds", "already borrowed", ".cargo/registry", ...sources]) {
     assert.ok(!wasm.includes(leak), `the wasm contains "${leak}"`);
   }
 });
@@ -167,5 +170,52 @@ test("the packed entry runs the full redirect flow with PKCE in Chromium", async
   const replay = JSON.parse(await page.textContent("#out"));
   assert.deepEqual([replay.kind, replay.isSdkError, replay.isError, replay.session], ["state", true, true, result.token]);
   assert.equal(replay.url, `${base}/app/index.html`);
+  await page.close();
+});
+
+test("a plain page's wasm preload is taken by init(), whose warm-up leaves storage, listeners and the URL alone", async () => {
+  const page = await browser.newPage();
+  // The plain-page preload of the README, and feishu-login/wasm-url naming the same file.
+  await page.route(`${base}/plain.html?x=1`, (route) => route.fulfill({ contentType: "text/html", body: `<!doctype html>
+    <link rel="preload" href="/pkg/feishu_login_bg.wasm" as="fetch" type="application/wasm" crossorigin>
+    <script type="module">
+      import init from "/pkg/index.js";
+      import { wasmUrl } from "/pkg/wasm-url.js";
+      localStorage.setItem("app", "1");
+      sessionStorage.setItem("tab", "2");
+      const seen = () => JSON.stringify([{ ...localStorage }, { ...sessionStorage }, location.href]);
+      const before = seen();
+      await init();
+      window.result = { wasmUrl, before, after: seen(), wasm: performance.getEntriesByType("resource").filter((e) => e.name.endsWith(".wasm")).map((e) => e.initiatorType) };
+    </script>` }));
+  await page.goto(`${base}/plain.html?x=1`);
+  await page.waitForFunction(() => window.result);
+  const result = await page.evaluate(() => window.result);
+  assert.equal(result.wasmUrl, `${base}/pkg/feishu_login_bg.wasm`);
+  assert.deepEqual(result.wasm, ["link"], "one request for the wasm: the preload's");
+  assert.equal(result.after, result.before);
+  // The warm-up instance was freed: no listener of it is left on the window.
+  const cdp = await page.context().newCDPSession(page);
+  const { result: win } = await cdp.send("Runtime.evaluate", { expression: "window" });
+  const { listeners } = await cdp.send("DOMDebugger.getEventListeners", { objectId: win.objectId });
+  const sdkEvents = ["pagehide", "pageshow", "storage", "visibilitychange", "online", "message"];
+  assert.deepEqual(listeners.map((l) => l.type).filter((t) => sdkEvents.includes(t)), []);
+  await page.close();
+});
+
+test("init() where localStorage refuses: its warm-up prints no storage warning", async () => {
+  const page = await browser.newPage();
+  const warnings = [];
+  page.on("console", (m) => m.type() === "warning" && warnings.push(m.text()));
+  await page.route(`${base}/refusing.html`, (route) => route.fulfill({ contentType: "text/html", body: `<!doctype html>
+    <script type="module">
+      Object.defineProperty(window, "localStorage", { get() { throw new DOMException("blocked", "SecurityError"); } });
+      const { default: init } = await import("/pkg/index.js");
+      await init();
+      window.done = true;
+    </script>` }));
+  await page.goto(`${base}/refusing.html`);
+  await page.waitForFunction(() => window.done);
+  assert.deepEqual(warnings, []);
   await page.close();
 });

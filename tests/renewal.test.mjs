@@ -149,21 +149,21 @@ test("logout with logoutUrl sends the bearer token, clears storage and every tab
       auth.onChange((s) => heard.push(s && s.token));
       return auth.session?.token;
     });
-    const r = await a.evaluate(async () => {
-      const p = auth.logout({ returnTo: "/app/after-logout.html" });
-      const sync = auth.session;
-      await Promise.race([p, t.sleep(3000)]);
-      return { sync, stored: localStorage.getItem("feishu-login/v1/cli_renew_out/session") };
-    }).catch(() => ({ navigated: true }));
+    // Read right after the call, in the same task (logout() navigates only after logoutUrl
+    // answered), and kept in this tab's sessionStorage, which survives the navigation.
+    await a.evaluate(() => {
+      auth.logout({ returnTo: "/app/after-logout.html" }).catch(() => {});
+      const probe = { sync: auth.session, stored: localStorage.getItem("feishu-login/v1/cli_renew_out/session") };
+      sessionStorage.setItem("logout-probe", JSON.stringify(probe));
+    });
     await a.waitForURL(/after-logout/);
+    const r = JSON.parse(await a.evaluate(() => sessionStorage.getItem("logout-probe")));
     const calls = record(key).logout;
     assert.equal(calls.length, 1);
     assert.equal(calls[0].method, "POST");
     assert.equal(calls[0].authorization, `Bearer ${token}`);
-    if (!r.navigated) {
-      assert.equal(r.sync, null, "removed at once");
-      assert.equal(r.stored, null);
-    }
+    assert.equal(r.sync, null, "removed at once");
+    assert.equal(r.stored, null, "removed from localStorage at once");
     assert.equal(await a.evaluate(() => localStorage.getItem("feishu-login/v1/cli_renew_out/session")), null);
     await b.waitForFunction(() => heard.includes(null), null, { timeout: 3000 });
     assert.equal(await b.evaluate(() => auth.session), null, "the other tab is signed out too");

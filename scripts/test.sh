@@ -38,7 +38,7 @@ cargo test -p feishu-login-server
 
 step "the Rust API in Chromium (tests/web.rs: wasm-bindgen-test-runner, Debian's chromedriver)"
 CHROMEDRIVER=$(command -v chromedriver) CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --quiet --target wasm32-unknown-unknown --features web --test web
+  cargo test --target wasm32-unknown-unknown --features web --test web
 
 step "npm package (pkg/) and its size"
 node scripts/build-pkg.mjs

@@ -43,7 +43,8 @@ if ! rustup run "$msrv" rustc --version >/dev/null 2>&1 \
 fi
 
 # feishu-login-leptos and examples/leptos declare their own rust-version (Leptos 0.8 needs 1.88):
-# the test command lints them with it (cargo +<version> clippy), so clippy and wasm32 come along.
+# the test command builds and lints them with it (scripts/build-leptos-example.sh: clippy-driver as
+# the compiler wrapper), so clippy and wasm32 come along.
 leptos_msrv=$(awk -F'"' '/^rust-version/ { print $2; exit }' leptos/Cargo.toml)
 if ! rustup run "$leptos_msrv" cargo clippy --version >/dev/null 2>&1 \
   || ! rustup target list --toolchain "$leptos_msrv" --installed | grep -qx wasm32-unknown-unknown; then

@@ -22,15 +22,14 @@ cargo "+$msrv" check --lib --quiet
 cargo "+$msrv" check --lib --quiet --no-default-features --target wasm32-unknown-unknown
 cargo "+$msrv" check --lib --quiet --features web --target wasm32-unknown-unknown
 
-step "the Leptos crates with their rust-version (cargo +$leptos_msrv clippy, wasm32, -D warnings)"
-# One pass is both their lint and the check that the declared rust-version builds them.
-cargo "+$leptos_msrv" clippy --quiet -p feishu-login-leptos -p feishu-login-example-leptos --target wasm32-unknown-unknown -- -D warnings
+step "examples/leptos: built with the Leptos crates' rust-version ($leptos_msrv) and clippy, -D warnings"
+# One pass is their build, their lint and the check of their declared rust-version; the Leptos
+# test (node --test below) serves what it built.
+./scripts/build-leptos-example.sh
 
 step "rustdoc (native and wasm32, -D warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet --target wasm32-unknown-unknown --features web
-# With the toolchain that just linted it: its dependencies are checked once.
-RUSTDOCFLAGS="-D warnings" cargo "+$leptos_msrv" doc --no-deps --quiet --target wasm32-unknown-unknown -p feishu-login-leptos
 
 step "native tests (cargo test: the engine through a scripted driver, the core, the emulator and reference backend)"
 cargo test

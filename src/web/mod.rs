@@ -35,6 +35,7 @@
 mod config;
 mod js;
 
+pub use crate::config::{Brand, CodeIn, Credentials};
 pub use config::{Config, Endpoint, LoginOptions, LogoutOptions, QrOptions, Storage};
 
 use crate::error::{Error, ErrorKind};

@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::routing::{get, post};
+use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -377,19 +377,26 @@ fn narrowed_scope(granted: &str, requested: Option<&str>) -> Result<String, (i64
     Ok(scopes.join(" "))
 }
 
+/// A route of Feishu's gateway (`/open-apis/...`): another method is answered as the gateway
+/// answers it ([`gateway_not_found`]).
+fn open_api(route: MethodRouter<Arc<Emulator>>) -> MethodRouter<Arc<Emulator>> {
+    route.fallback(gateway_not_found)
+}
+
 pub fn routes(emulator: Arc<Emulator>) -> Router {
     Router::new()
-        .route("/open-apis/authen/v1/authorize", get(qr::authorize).post(oauth::authorize_decision))
+        .route("/open-apis/authen/v1/authorize", open_api(get(qr::authorize).post(oauth::authorize_decision)))
         .route("/suite/passport/oauth/authorize", get(passport::passport_authorize))
         .route("/suite/passport/oauth/token", post(passport::passport_token))
         .route("/suite/passport/oauth/userinfo", get(passport::passport_userinfo))
         .route("/emulator/qr-sdk.js", get(qr::qr_sdk))
         .route("/emulator/qr", get(qr::qr_frame))
         .route("/emulator/qr-scan", post(qr::qr_scan))
-        .route("/open-apis/authen/v2/oauth/token", post(oauth::oauth_token))
-        .route("/open-apis/authen/v1/user_info", get(oauth::user_info))
-        .route("/open-apis/auth/v3/app_access_token/internal", post(host_codes::app_access_token))
-        .route("/open-apis/mina/v2/tokenLoginValidate", post(host_codes::token_login_validate))
+        .route("/open-apis/authen/v2/oauth/token", open_api(post(oauth::oauth_token)))
+        .route("/open-apis/authen/v1/user_info", open_api(get(oauth::user_info)))
+        .route("/open-apis/auth/v3/app_access_token/internal", open_api(post(host_codes::app_access_token)))
+        .route("/open-apis/mina/v2/tokenLoginValidate", open_api(post(host_codes::token_login_validate)))
+        .route("/open-apis/{*rest}", any(gateway_not_found))
         .route("/emulator/doc-widget-host", get(widget_host::page))
         .merge(
             Router::new()

@@ -364,3 +364,30 @@ async fn other_sites_pages_cannot_mint_codes() {
         .unwrap();
     assert!(preflight.headers().get("access-control-allow-origin").is_none(), "no CORS grant");
 }
+
+/// A path or method Feishu's gateway has no route for: 404 with the gateway's own plain-text
+/// body, as `open.feishu.cn` answers it (not an empty body, not 405), and a header that says
+/// what the emulator lacks. Before, the emulator answered 404 or 405 with an empty body.
+#[tokio::test]
+async fn unknown_open_api_routes_answer_like_feishus_gateway() {
+    let server = start(Duration::from_secs(300)).await;
+    let cases = [
+        (reqwest::Method::POST, "/open-apis/im/v1/messages", "no such endpoint"),
+        (reqwest::Method::GET, "/open-apis/authen/v2/oauth/token", "no such endpoint"),
+        (reqwest::Method::POST, "/open-apis/authen/v1/user_info", "no such endpoint"),
+        (reqwest::Method::POST, "/open-apis/authen/v1/oidc/access_token", "/open-apis/authen/v2/oauth/token"),
+        (reqwest::Method::POST, "/open-apis/authen/v1/refresh_access_token", "/open-apis/authen/v2/oauth/token"),
+    ];
+    for (method, path, hint) in cases {
+        let response = server.http.request(method.clone(), server.base.clone() + path).json(&json!({})).send().await;
+        let response = response.unwrap();
+        assert_eq!(response.status(), 404, "{method} {path}");
+        assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8", "{method} {path}");
+        let note = response.headers()["x-feishu-emulator"].to_str().unwrap().to_owned();
+        assert!(note.contains(hint) && note.contains(path), "{method} {path}: {note}");
+        assert_eq!(response.text().await.unwrap(), "404 page not found", "{method} {path}");
+    }
+    // The demo's own pages are not Feishu's: they keep their answers.
+    assert_eq!(raw_get(&server, "/app.js").await, 200);
+    assert_eq!(raw_get(&server, "/no-such-page.html").await, 404);
+}

@@ -7,11 +7,13 @@
 //!   [`store::RedisStore`] (replicas).
 //! - [`emulator`]: a strict local Feishu under Feishu's own paths (`/open-apis/...`), a module
 //!   per flow; [`emulator_tool`]: the `feishu-emulator` binary's TOML file and flags.
+//! - [`clock`]: time as the server reads it, and a [`clock::ManualClock`] for tests.
 //! - [`config`]: the demo server's environment, read once and checked strictly.
 //! - [`app`]: the demo server (binary `feishu-login-server`, on 127.0.0.1 only): the `www/` demo
 //!   page and the built `pkg/`, the backend, and (without real Feishu credentials) the emulator.
 
 pub mod backend;
+pub mod clock;
 pub mod config;
 pub mod emulator;
 pub mod emulator_tool;

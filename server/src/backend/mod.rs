@@ -27,7 +27,7 @@
 //! `feishu_client` (the calls to Feishu), `passport` (the historical passport endpoint).
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -38,6 +38,7 @@ use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
 
+use crate::clock::{Clock, UnixClock};
 use crate::store::{Store, StoreError};
 
 mod feishu_client;
@@ -75,6 +76,8 @@ pub struct Backend {
     /// Seal the session records (derived from the session secrets, current first, so every
     /// replica that verifies sessions can read them, and nothing else can).
     ciphers: Vec<ChaCha20Poly1305>,
+    /// Unix time: token expiries, Feishu grants' expiries.
+    clock: Arc<dyn Clock>,
 }
 
 fn record_cipher(secret: &SessionSecret) -> ChaCha20Poly1305 {
@@ -85,13 +88,24 @@ fn record_cipher(secret: &SessionSecret) -> ChaCha20Poly1305 {
 
 impl Backend {
     pub fn new(config: BackendConfig) -> Arc<Backend> {
+        Backend::with_clock(config, Arc::new(UnixClock))
+    }
+
+    /// The same on `clock`, which must read Unix time (tests move a
+    /// [`crate::clock::ManualClock`] started at [`UnixClock`]'s time instead of sleeping).
+    pub fn with_clock(config: BackendConfig, clock: Arc<dyn Clock>) -> Arc<Backend> {
         let http =
             reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("a TLS backend is compiled in");
         let ciphers = std::iter::once(&config.session_secret)
             .chain(config.previous_session_secret.as_ref())
             .map(record_cipher)
             .collect();
-        Arc::new(Backend { config, http, ciphers })
+        Arc::new(Backend { config, http, ciphers, clock })
+    }
+
+    /// Unix seconds, on the backend's clock.
+    fn now_secs(&self) -> u64 {
+        self.clock.now().as_secs()
     }
 
     /// The keys that verify tokens: the current one, then the previous one.
@@ -162,10 +176,6 @@ pub(crate) fn log_value(value: &str) -> String {
     value.escape_debug().to_string()
 }
 
-fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::feishu_client::FeishuGrant;
@@ -186,6 +196,7 @@ mod tests {
     }
 
     fn record() -> SessionRecord {
+        let now_secs = || UnixClock.now().as_secs();
         let grant = FeishuGrant {
             access_token: "u-secret".into(),
             access_expires_at: now_secs() + 60,

@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 
 use super::feishu_client::FeishuGrant;
 use super::session::{session_key, Claims, SessionRecord, Stored};
-use super::{bearer, log_value, now_secs, store_failure, unauthorized, Backend, Failure};
+use super::{bearer, log_value, store_failure, unauthorized, Backend, Failure};
 
 /// `POST /api/feishu/refresh` with `Authorization: Bearer <session>`: a new session of the same
 /// shape as the login's, or 401 when the session is invalid, logged out, expired, its token was
@@ -83,7 +83,7 @@ impl Backend {
         let swapped = self
             .config
             .store
-            .replace(&session_key(sid), &raw, next, Self::record_ttl(&grant))
+            .replace(&session_key(sid), &raw, next, self.record_ttl(&grant))
             .await
             .map_err(store_failure)?;
         if !swapped {
@@ -98,7 +98,7 @@ impl Backend {
     /// The grant to sign the next token on: `grant` itself while the user token is fresh, else
     /// renewed with Feishu's refresh token. 401 when Feishu refuses it.
     async fn renewed_grant(&self, claims: &Claims, grant: FeishuGrant) -> Result<FeishuGrant, Failure> {
-        let now = now_secs();
+        let now = self.now_secs();
         if !grant.nears_expiry(now) {
             return Ok(grant);
         }
@@ -117,7 +117,7 @@ impl Backend {
         match self.feishu("/open-apis/authen/v2/oauth/token", None, Some(body)).await {
             Ok(answer) => {
                 eprintln!("[backend] renewed the Feishu sign-in of {}", log_value(&claims.open_id));
-                Ok(FeishuGrant::from_token_answer(&answer, now_secs()))
+                Ok(FeishuGrant::from_token_answer(&answer, self.now_secs()))
             }
             // Feishu refused the refresh token (expired 20037, revoked 20064, used 20073,
             // invalid 20026, another app's 20024, …): the session is over.

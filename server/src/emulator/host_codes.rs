@@ -67,16 +67,14 @@ pub(super) async fn token_login_validate(
         return (StatusCode::BAD_REQUEST, Json(json!({ "code": 10213, "msg": "the code was issued to another app" })))
             .into_response();
     }
-    if grant.issued.elapsed() >= emulator.config.code_ttl {
+    if emulator.elapsed(grant.issued) >= emulator.config.code_ttl {
         return (StatusCode::BAD_REQUEST, Json(json!({ "code": 10226, "msg": "code expired" }))).into_response();
     }
     let user = grant.user;
     emulator.redeem(&mut grants, &code);
     drop(grants);
     let access_token = emulator.issue_user_token(user);
-    let expires_at =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-            + emulator.lifetimes().user_token.as_secs();
+    let expires_at = emulator.now().as_secs() + emulator.lifetimes().user_token.as_secs();
     Json(json!({
         "code": 0,
         "msg": "success",

@@ -6,13 +6,15 @@
 //! checked per the method sent (`plain` is Feishu's default, `S256` checked exactly).
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
+
+use crate::clock::{Clock, UnixClock};
 
 mod controls;
 mod host_codes;
@@ -149,7 +151,8 @@ struct Grant {
     user: usize,
     redirect_uri: Option<String>,
     challenge: Option<(String, String)>,
-    issued: Instant,
+    /// When it was minted (the emulator's clock).
+    issued: Duration,
     /// The scopes the user consented to, space-separated (`offline_access` → a refresh token).
     scope: String,
 }
@@ -162,7 +165,8 @@ struct RefreshGrant {
     client_id: String,
     user: usize,
     scope: String,
-    issued: Instant,
+    /// When it was issued (the emulator's clock).
+    issued: Duration,
     ttl: Duration,
     /// The user access token issued with it (its lifetime is cut to Feishu's one-minute grace
     /// when the refresh token is spent).
@@ -215,22 +219,44 @@ pub struct Emulator {
     /// QR scans waiting for their `tmp_code` ([`qr`]).
     scans: Mutex<Bounded<qr::Scan>>,
     faults: Mutex<Faults>,
+    /// Unix time (the tokenLoginValidate answer carries a Unix timestamp).
+    clock: Arc<dyn Clock>,
 }
 
 impl Emulator {
     pub fn new(config: EmulatorConfig) -> Arc<Emulator> {
+        Emulator::with_clock(config, Arc::new(UnixClock))
+    }
+
+    /// The same on `clock`, which must read Unix time (tests move a
+    /// [`crate::clock::ManualClock`] started at [`UnixClock`]'s time instead of sleeping).
+    pub fn with_clock(config: EmulatorConfig, clock: Arc<dyn Clock>) -> Arc<Emulator> {
         let lifetimes = Lifetimes { user_token: config.user_token_ttl, refresh_token: config.refresh_token_ttl };
+        fn store<V>(clock: &Arc<dyn Clock>) -> Mutex<Bounded<V>> {
+            Mutex::new(Bounded::new(clock.clone()))
+        }
         Arc::new(Emulator {
             config,
-            refresh_tokens: Mutex::default(),
+            refresh_tokens: store(&clock),
             lifetimes: Mutex::new(lifetimes),
-            scans: Mutex::default(),
-            grants: Mutex::default(),
-            used: Mutex::default(),
-            user_tokens: Mutex::default(),
-            app_tokens: Mutex::default(),
+            scans: store(&clock),
+            grants: store(&clock),
+            used: store(&clock),
+            user_tokens: store(&clock),
+            app_tokens: store(&clock),
             faults: Mutex::default(),
+            clock,
         })
+    }
+
+    /// Now, on the emulator's clock (Unix time).
+    fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
+    /// How long ago `since` (a time of the emulator's clock) was.
+    fn elapsed(&self, since: Duration) -> Duration {
+        self.now().saturating_sub(since)
     }
 
     /// Whether `secret` is the registered app `app_id`'s secret (compared in constant time).
@@ -261,8 +287,7 @@ impl Emulator {
         scope: String,
     ) -> String {
         let code = random_id(if kind == CodeKind::OAuth { "code-" } else { "mina-" });
-        let grant =
-            Grant { kind, client_id: app.to_owned(), user, redirect_uri, challenge, issued: Instant::now(), scope };
+        let grant = Grant { kind, client_id: app.to_owned(), user, redirect_uri, challenge, issued: self.now(), scope };
         self.grants.lock().unwrap().insert(code.clone(), grant, self.config.code_ttl * 2, app);
         code
     }
@@ -309,7 +334,7 @@ impl Emulator {
                 client_id: client_id.to_owned(),
                 user,
                 scope: scope.to_owned(),
-                issued: Instant::now(),
+                issued: self.now(),
                 ttl: lifetimes.refresh_token,
                 access_token: access_token.clone(),
                 used: false,
@@ -334,7 +359,7 @@ impl Emulator {
     /// time it would have been kept.
     fn redeem(&self, grants: &mut Bounded<Grant>, code: &str) {
         if let Some((grant, until)) = grants.remove(code) {
-            let left = until.saturating_duration_since(Instant::now());
+            let left = until.saturating_sub(self.now());
             self.used.lock().unwrap().insert(code.to_owned(), grant.kind, left, ONE_GROUP);
         }
     }
@@ -414,19 +439,26 @@ mod tests {
     use super::*;
 
     fn emulator(code_ttl: Duration) -> Arc<Emulator> {
-        Emulator::new(EmulatorConfig {
-            apps: vec![App {
-                id: "cli_test".into(),
-                secret: "secret".into(),
-                brand: Brand::Feishu,
-                redirect_urls: vec!["http://127.0.0.1/".into()],
-            }],
-            users: demo_users(),
-            code_ttl,
-            user_token_ttl: DEFAULT_USER_TOKEN_TTL,
-            refresh_token_ttl: DEFAULT_REFRESH_TOKEN_TTL,
-            control_key: None,
-        })
+        emulator_on(code_ttl, Arc::new(UnixClock))
+    }
+
+    fn emulator_on(code_ttl: Duration, clock: Arc<dyn Clock>) -> Arc<Emulator> {
+        Emulator::with_clock(
+            EmulatorConfig {
+                apps: vec![App {
+                    id: "cli_test".into(),
+                    secret: "secret".into(),
+                    brand: Brand::Feishu,
+                    redirect_urls: vec!["http://127.0.0.1/".into()],
+                }],
+                users: demo_users(),
+                code_ttl,
+                user_token_ttl: DEFAULT_USER_TOKEN_TTL,
+                refresh_token_ttl: DEFAULT_REFRESH_TOKEN_TTL,
+                control_key: None,
+            },
+            clock,
+        )
     }
 
     // 100k minted codes stayed in memory for good.
@@ -447,11 +479,12 @@ mod tests {
         }
         assert_eq!(lasting.stored()[3], MAX_ENTRIES, "refresh tokens make room too");
 
-        let brief = emulator(Duration::from_millis(1));
+        let clock = crate::clock::ManualClock::new();
+        let brief = emulator_on(Duration::from_millis(1), clock.clone());
         for _ in 0..MAX_ENTRIES {
             brief.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new());
         }
-        std::thread::sleep(Duration::from_millis(10));
+        clock.advance(Duration::from_millis(2));
         for _ in 0..1024 {
             brief.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new());
         }

@@ -2,13 +2,15 @@
 //! replicas (`/api/logout`, memory and Redis stores), and the emulator's `refresh_token` grant.
 //!
 //! A "cluster" is one emulator and several backend replicas, each on its own 127.0.0.1 port,
-//! sharing one session secret and one store, as replicas behind a load balancer would.
+//! sharing one session secret and one store, as replicas behind a load balancer would, and one
+//! [`ManualClock`] that the tests move instead of sleeping.
 
 use axum::Router;
 use serde_json::Value;
 
 use super::*;
 use crate::backend::SessionSecret;
+use crate::clock::{Clock, ManualClock, UnixClock};
 use crate::emulator::{demo_users, App, Brand, DEFAULT_REFRESH_TOKEN_TTL};
 use crate::store::{MemoryStore, Store};
 
@@ -20,7 +22,7 @@ const REDIRECT: &str = "http://127.0.0.1:9/cb";
 
 /// The user-token lifetime of the clusters that watch renewal: the backend renews the Feishu
 /// token when less than half of it is left, so after [`INTO_RENEWAL`] it must, and the session
-/// (capped at the user token) is still valid, whatever the sub-second phase of the clock.
+/// (capped at the user token) is still valid, whatever the sub-second phase the clock starts at.
 const USER_TTL: Duration = Duration::from_secs(6);
 const INTO_RENEWAL: Duration = Duration::from_millis(4300);
 
@@ -37,6 +39,8 @@ pub(super) struct Cluster {
     pub(super) emulator: Arc<Emulator>,
     pub(super) store: Arc<dyn Store>,
     pub(super) http: reqwest::Client,
+    /// The emulator's and every replica's clock (Unix time, moved by the tests).
+    pub(super) clock: Arc<ManualClock>,
 }
 
 /// The session secret the replicas share (256 bits).
@@ -45,25 +49,29 @@ fn shared_secret() -> SessionSecret {
 }
 
 pub(super) async fn cluster(store: Arc<dyn Store>, replicas: usize) -> Cluster {
-    let emulator = Emulator::new(EmulatorConfig {
-        apps: [(APP, SECRET), (OTHER_APP, OTHER_SECRET)]
-            .map(|(id, secret)| App {
-                id: id.into(),
-                secret: secret.into(),
-                brand: Brand::Feishu,
-                redirect_urls: vec![REDIRECT.into()],
-            })
-            .into(),
-        users: demo_users(),
-        code_ttl: Duration::from_secs(300),
-        user_token_ttl: USER_TTL,
-        refresh_token_ttl: DEFAULT_REFRESH_TOKEN_TTL,
-        control_key: None,
-    });
+    let clock = ManualClock::starting_at(UnixClock.now());
+    let emulator = Emulator::with_clock(
+        EmulatorConfig {
+            apps: [(APP, SECRET), (OTHER_APP, OTHER_SECRET)]
+                .map(|(id, secret)| App {
+                    id: id.into(),
+                    secret: secret.into(),
+                    brand: Brand::Feishu,
+                    redirect_urls: vec![REDIRECT.into()],
+                })
+                .into(),
+            users: demo_users(),
+            code_ttl: Duration::from_secs(300),
+            user_token_ttl: USER_TTL,
+            refresh_token_ttl: DEFAULT_REFRESH_TOKEN_TTL,
+            control_key: None,
+        },
+        clock.clone(),
+    );
     let feishu = serve(emulator::routes(emulator.clone())).await;
     let mut bases = Vec::new();
     for _ in 0..replicas {
-        let backend = Backend::new(BackendConfig {
+        let config = BackendConfig {
             app_id: APP.into(),
             app_secret: SECRET.into(),
             open_api_base: feishu.clone(),
@@ -71,11 +79,11 @@ pub(super) async fn cluster(store: Arc<dyn Store>, replicas: usize) -> Cluster {
             previous_session_secret: None,
             session_ttl: Duration::from_secs(3600),
             store: store.clone(),
-        });
-        bases.push(serve(backend::router(backend)).await);
+        };
+        bases.push(serve(backend::router(Backend::with_clock(config, clock.clone()))).await);
     }
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    Cluster { feishu, replicas: bases, emulator, store, http }
+    Cluster { feishu, replicas: bases, emulator, store, http, clock }
 }
 
 impl Cluster {
@@ -173,7 +181,7 @@ async fn refresh_renews_the_feishu_token_across_replicas_and_rotates_the_refresh
     assert_eq!(claims(&renewed_token)["sid"], sid.as_str(), "renewals keep the session id");
     assert_eq!(c.emulator.stored()[3], 1, "one refresh token issued, none spent");
 
-    tokio::time::sleep(INTO_RENEWAL).await;
+    c.clock.advance(INTO_RENEWAL);
     // A Feishu outage during the renewal keeps the session (and spends nothing): retry later.
     c.post(&c.feishu, "/emulator/faults", None, json!({ "count": 1, "kind": "20050" })).await;
     let (status, error) = c.refresh(0, &renewed_token).await;
@@ -189,7 +197,7 @@ async fn refresh_renews_the_feishu_token_across_replicas_and_rotates_the_refresh
     assert_eq!(c.me(1, &next_token).await, 200);
 
     // The rotated refresh token was stored: the next renewal works too.
-    tokio::time::sleep(INTO_RENEWAL).await;
+    c.clock.advance(INTO_RENEWAL);
     let (status, again) = c.refresh(1, &next_token).await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(c.emulator.stored()[3], 3);
@@ -267,7 +275,7 @@ async fn renewal_is_refused_without_offline_access_or_when_feishu_refuses_the_re
     assert_eq!(status, 200, "{renewed}");
     let plain = renewed["token"].as_str().unwrap().to_owned();
 
-    tokio::time::sleep(INTO_RENEWAL).await;
+    c.clock.advance(INTO_RENEWAL);
     let (status, error) = c.refresh(0, &plain).await;
     assert_eq!(status, 401, "{error}");
     assert!(error["message"].as_str().unwrap().contains("offline_access"), "{error}");
@@ -458,7 +466,7 @@ async fn emulator_settings_shorten_lifetimes_and_refresh_tokens_expire() {
     assert_eq!(current["userTokenTtlSecs"], 20);
     let answer = c.redeem(APP, SECRET, 0, "offline_access").await;
     assert_eq!((answer["expires_in"].as_u64(), answer["refresh_token_expires_in"].as_u64()), (Some(20), Some(1)));
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    c.clock.advance(Duration::from_secs(1));
     let (status, error) = c.refresh_grant(APP, SECRET, &answer["refresh_token"]).await;
     assert_eq!((status, error["code"].as_i64()), (400, Some(20037)), "{error}");
 }
@@ -491,4 +499,16 @@ async fn a_full_memory_store_drops_the_least_recently_used_session_and_never_ref
     assert_eq!(c.me(0, &tokens[2]).await, 401, "an eviction never makes a logged-out token valid");
     assert_eq!(c.logout(0, &tokens[1]).await, 204, "logging out a dropped session is fine too");
     assert_eq!(store.evicted(), 1 + 4, "one at the fourth login, then one per login past the bound");
+}
+
+/// A code lives 5 minutes on the emulator's clock: then 20004, relayed by the backend.
+#[tokio::test]
+async fn codes_expire() {
+    let c = cluster(Arc::new(MemoryStore::default()), 1).await;
+    let code = c.code(APP, 0, "").await;
+    c.clock.advance(Duration::from_secs(300));
+    let body =
+        json!({ "code": code, "surface": "browser", "appId": APP, "codeVerifier": "unused", "redirectUri": REDIRECT });
+    let (status, error) = c.post(&c.replicas[0], "/api/feishu/login", None, body).await;
+    assert_eq!((status, error["code"].as_i64()), (400, Some(20004)), "{error}");
 }

@@ -168,15 +168,6 @@ async fn token_endpoint_rules() {
 }
 
 #[tokio::test]
-async fn codes_expire() {
-    let server = start(Duration::from_millis(200)).await;
-    let code = server.authorize(&server.redirect(), Some((&s256(VERIFIER), "S256"))).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let (_, error) = server.login(browser_login(&code, VERIFIER, &server.redirect())).await;
-    assert_eq!(error["code"], 20004);
-}
-
-#[tokio::test]
 async fn authorize_refuses_unknown_apps_and_redirects() {
     let server = start(Duration::from_secs(300)).await;
     let page = |query: String| {

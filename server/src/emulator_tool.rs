@@ -275,6 +275,7 @@ fn landing_page(config: &EmulatorConfig) -> String {
          <li><code>POST /open-apis/authen/v2/oauth/token</code></li>\
          <li><code>GET /open-apis/authen/v1/user_info</code></li>\
          <li><code>POST /open-apis/auth/v3/app_access_token/internal</code></li>\
+         <li><code>POST /open-apis/auth/v3/tenant_access_token/internal</code></li>\
          <li><code>POST /open-apis/mina/v2/tokenLoginValidate</code></li>\
          <li><code>GET /emulator/doc-widget-host?url=…&amp;app=…</code>: a local Feishu Docs hosting your doc widget</li>\
          <li><code>POST /emulator/host-code</code> <code>{{surface, user?, appId?}}</code>: a code as a host API gives it</li>\

@@ -195,6 +195,10 @@ struct Faults {
 /// How long the app access tokens the emulator issues live (Feishu: 2 hours).
 const TOKEN_TTL: Duration = Duration::from_secs(7200);
 
+/// An app asking for its access token gets the current one while it has this long left, and a
+/// new one after (Feishu: "剩余有效期小于 30 分钟时，调用本接口会返回一个新的 …，这会同时存在两个有效的").
+const TOKEN_REISSUE_BEFORE: Duration = Duration::from_secs(30 * 60);
+
 /// How long a user access token keeps working after the refresh token issued with it is spent
 /// (Feishu: "user_access_token 会有一分钟的豁免时间以供应用完成令牌轮转").
 const ROTATION_GRACE: Duration = Duration::from_secs(60);
@@ -211,8 +215,11 @@ pub struct Emulator {
     /// 10,000 logins in 10 minutes.
     used: Mutex<Bounded<CodeKind>>,
     user_tokens: Mutex<Bounded<usize>>,
-    /// App access tokens, with the app they were issued to.
+    /// App access tokens (for a custom app, its tenant access tokens too: Feishu hands out one
+    /// `t-` value for both), with the app they were issued to.
     app_tokens: Mutex<Bounded<String>>,
+    /// Per app, the token [`Emulator::app_token`] hands out and when it expires.
+    current_app_tokens: Mutex<std::collections::HashMap<String, (String, Duration)>>,
     /// Refresh tokens, kept twice their lifetime (see [`RefreshGrant`]).
     refresh_tokens: Mutex<Bounded<RefreshGrant>>,
     lifetimes: Mutex<Lifetimes>,
@@ -244,6 +251,7 @@ impl Emulator {
             used: store(&clock),
             user_tokens: store(&clock),
             app_tokens: store(&clock),
+            current_app_tokens: Mutex::default(),
             faults: Mutex::default(),
             clock,
         })
@@ -350,6 +358,24 @@ impl Emulator {
         (answer, None)
     }
 
+    /// The access token of `app` (its app and tenant access token) and how many seconds it has
+    /// left: the current one while it has [`TOKEN_REISSUE_BEFORE`] left, else a new one; the
+    /// previous one stays valid until it expires.
+    fn app_token(&self, app: &str) -> (String, u64) {
+        let now = self.now();
+        let mut current = self.current_app_tokens.lock().unwrap();
+        if let Some((token, until)) = current.get(app) {
+            let left = until.saturating_sub(now);
+            if left >= TOKEN_REISSUE_BEFORE && self.app_tokens.lock().unwrap().get_mut(token).is_some() {
+                return (token.clone(), left.as_secs());
+            }
+        }
+        let token = random_id("t-");
+        self.app_tokens.lock().unwrap().insert(token.clone(), app.to_owned(), TOKEN_TTL, ONE_GROUP);
+        current.insert(app.to_owned(), (token.clone(), now + TOKEN_TTL));
+        (token, TOKEN_TTL.as_secs())
+    }
+
     /// Whether `code` was redeemed already (as a code of `kind`).
     fn was_used(&self, code: &str, kind: CodeKind) -> bool {
         self.used.lock().unwrap().get_mut(code).is_some_and(|k| *k == kind)
@@ -420,6 +446,7 @@ pub fn routes(emulator: Arc<Emulator>) -> Router {
         .route("/open-apis/authen/v2/oauth/token", open_api(post(oauth::oauth_token)))
         .route("/open-apis/authen/v1/user_info", open_api(get(oauth::user_info)))
         .route("/open-apis/auth/v3/app_access_token/internal", open_api(post(host_codes::app_access_token)))
+        .route("/open-apis/auth/v3/tenant_access_token/internal", open_api(post(host_codes::tenant_access_token)))
         .route("/open-apis/mina/v2/tokenLoginValidate", open_api(post(host_codes::token_login_validate)))
         .route("/open-apis/{*rest}", any(gateway_not_found))
         .route("/emulator/doc-widget-host", get(widget_host::page))

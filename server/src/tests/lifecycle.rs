@@ -14,10 +14,10 @@ use crate::clock::{Clock, ManualClock, UnixClock};
 use crate::emulator::{demo_users, App, Brand, DEFAULT_REFRESH_TOKEN_TTL};
 use crate::store::{MemoryStore, Store};
 
-const APP: &str = "cli_lifecycle";
-const SECRET: &str = "lifecycle-secret";
-const OTHER_APP: &str = "cli_other_app";
-const OTHER_SECRET: &str = "other-secret";
+pub(super) const APP: &str = "cli_lifecycle";
+pub(super) const SECRET: &str = "lifecycle-secret";
+pub(super) const OTHER_APP: &str = "cli_other_app";
+pub(super) const OTHER_SECRET: &str = "other-secret";
 const REDIRECT: &str = "http://127.0.0.1:9/cb";
 
 /// The user-token lifetime of the clusters that watch renewal: the backend renews the Feishu
@@ -113,7 +113,7 @@ impl Cluster {
         (session["token"].as_str().unwrap().to_owned(), session)
     }
 
-    async fn post(&self, base: &str, path: &str, bearer: Option<&str>, body: Value) -> (u16, Value) {
+    pub(super) async fn post(&self, base: &str, path: &str, bearer: Option<&str>, body: Value) -> (u16, Value) {
         let mut request = self.http.post(base.to_owned() + path).json(&body);
         if let Some(token) = bearer {
             request = request.bearer_auth(token);

@@ -6,6 +6,7 @@ use base64::Engine;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+mod app_tokens;
 mod lifecycle;
 mod qr_passport;
 mod redis;

@@ -64,10 +64,20 @@ pub struct BackendConfig {
     pub previous_session_secret: Option<SessionSecret>,
     /// How long a session token lasts at most (also capped by the Feishu user token's lifetime).
     pub session_ttl: Duration,
+    /// For how long after a renewal the token it retired may be presented to the renewal
+    /// endpoint again and get a token of the current generation instead of revoking the session
+    /// (a retry whose answer was lost); [`DEFAULT_REUSE_INTERVAL`] in the demo server, `ZERO`
+    /// revokes at once (RFC 9700 §4.14.2 without a grace period).
+    pub reuse_interval: Duration,
     /// The session records: [`crate::store::MemoryStore`] for one process,
     /// [`crate::store::RedisStore`] (`REDIS_URL`) for replicas.
     pub store: Arc<dyn Store>,
 }
+
+/// The reuse interval of the demo server (`SESSION_REUSE_INTERVAL_SECS`): long enough for the
+/// SDK's retries of a renewal whose answer was lost, the slowest of which comes after a
+/// timed-out request (`timeoutMs`, 10 s by default) and the SDK's 30 s pause.
+pub const DEFAULT_REUSE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The backend's state: its configuration, an HTTP client for Feishu, the record ciphers.
 pub struct Backend {
@@ -106,6 +116,11 @@ impl Backend {
     /// Unix seconds, on the backend's clock.
     fn now_secs(&self) -> u64 {
         self.clock.now().as_secs()
+    }
+
+    /// Unix milliseconds, on the backend's clock.
+    fn now_millis(&self) -> u64 {
+        u64::try_from(self.clock.now().as_millis()).unwrap_or(u64::MAX)
     }
 
     /// The keys that verify tokens: the current one, then the previous one.
@@ -191,6 +206,7 @@ mod tests {
             session_secret: SessionSecret::from_bytes(secret),
             previous_session_secret: previous.map(SessionSecret::from_bytes),
             session_ttl: Duration::from_secs(60),
+            reuse_interval: DEFAULT_REUSE_INTERVAL,
             store,
         }
     }
@@ -204,7 +220,7 @@ mod tests {
             refresh_token: Some("ur-secret".into()),
             refresh_expires_at: now_secs() + 600,
         };
-        SessionRecord { generation: 3, grant }
+        SessionRecord { generation: 3, grant, rotated_at: None }
     }
 
     #[tokio::test]

@@ -30,6 +30,12 @@ pub(crate) struct SessionRecord {
     /// The generation of the one token that is current; renewal increments it.
     pub(crate) generation: u64,
     pub(crate) grant: FeishuGrant,
+    /// When a renewal wrote this generation (Unix milliseconds; none for a login's): the
+    /// previous generation may be presented again for [`BackendConfig::reuse_interval`] after it.
+    ///
+    /// [`BackendConfig::reuse_interval`]: super::BackendConfig::reuse_interval
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) rotated_at: Option<u64>,
 }
 
 pub(crate) fn session_key(sid: &str) -> String {

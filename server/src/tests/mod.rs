@@ -10,6 +10,7 @@ mod app_tokens;
 mod lifecycle;
 mod qr_passport;
 mod redis;
+mod reuse_interval;
 
 /// A demo server (emulator and reference backend) on a free 127.0.0.1 port, and a client that
 /// does not follow redirects. Also used by the emulator's passport tests.
@@ -32,6 +33,7 @@ async fn start_with(code_ttl: Duration, session_ttl: Duration) -> Server {
         session_secret: backend::SessionSecret::random(),
         previous_session_secret: None,
         session_ttl,
+        reuse_interval: backend::DEFAULT_REUSE_INTERVAL,
         code_ttl,
         token_ttls: (emulator::DEFAULT_USER_TOKEN_TTL, emulator::DEFAULT_REFRESH_TOKEN_TTL),
         store: Arc::new(store::MemoryStore::default()),

@@ -45,11 +45,22 @@ pub const VARIABLES: &str = "  PORT                            port on 127.0.0.1
 (an empty value counts as unset)";
 
 /// A real Feishu (or Lark) app.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RealApp {
     pub app_id: String,
     pub app_secret: String,
     pub brand: Brand,
+}
+
+impl std::fmt::Debug for RealApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let brand = &self.brand;
+        f.debug_struct("RealApp")
+            .field("app_id", &self.app_id)
+            .field("app_secret", &"[redacted]")
+            .field("brand", brand)
+            .finish()
+    }
 }
 
 /// Where sessions are kept.
@@ -292,6 +303,14 @@ mod tests {
         assert_eq!(config.emulator_user_token_ttl, DEFAULT_USER_TOKEN_TTL);
         let empty = read(&[("PORT", ""), ("FEISHU_APP_ID", ""), ("FEISHU_APP_SECRET", "")]).unwrap();
         assert!(empty.port == 8080 && empty.real.is_none(), "an empty value counts as unset");
+    }
+
+    /// The team's rule: secrets never in `Debug`. The derived `Debug` printed the app secret.
+    #[test]
+    fn debug_output_holds_no_secret() {
+        let config = read(&[("FEISHU_APP_ID", "cli_a5ca35a685b0x26e"), ("FEISHU_APP_SECRET", "s3cret-app")]).unwrap();
+        let printed = format!("{:?}", config.real.unwrap());
+        assert!(printed.contains("cli_a5ca35a685b0x26e") && !printed.contains("s3cret"), "{printed}");
     }
 
     #[test]

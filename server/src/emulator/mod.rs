@@ -89,7 +89,7 @@ pub enum Brand {
 }
 
 /// One app registered with the emulated Feishu: its credentials and redirect URLs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct App {
     /// The App ID (`cli_…`).
     pub id: String,
@@ -101,7 +101,7 @@ pub struct App {
 }
 
 /// What the emulator emulates: the apps, the tenant's users and the lifetimes.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct EmulatorConfig {
     pub apps: Vec<App>,
     pub users: Vec<DemoUser>,
@@ -119,6 +119,33 @@ pub struct EmulatorConfig {
     /// pages out (the controls only take `application/json`, which a cross-site page cannot send
     /// without a CORS preflight that the emulator never allows).
     pub control_key: Option<String>,
+}
+
+/// What `Debug` shows of a secret: that there is one.
+const REDACTED: &str = "[redacted]";
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("id", &self.id)
+            .field("secret", &REDACTED)
+            .field("brand", &self.brand)
+            .field("redirect_urls", &self.redirect_urls)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for EmulatorConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorConfig")
+            .field("apps", &self.apps)
+            .field("users", &self.users)
+            .field("code_ttl", &self.code_ttl)
+            .field("user_token_ttl", &self.user_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("control_key", &self.control_key.as_ref().map(|_| REDACTED))
+            .finish()
+    }
 }
 
 impl EmulatorConfig {
@@ -160,7 +187,7 @@ struct Grant {
 /// A refresh token the emulator issued. Kept (marked used) after it is spent and until twice its
 /// lifetime, so a reused token answers "used" (20073) and an expired one "expired" (20037)
 /// instead of "invalid" (20026).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 struct RefreshGrant {
     client_id: String,
     user: usize,

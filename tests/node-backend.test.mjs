@@ -8,7 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname, normalize } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -157,6 +157,11 @@ test("Feishu's refusals reach the SDK with their code: a used code, an unknown o
   assert.deepEqual([unknown.status, unknown.body.code], [400, 20003]);
   const browserWithoutPkce = await post("/api/feishu/login", { body: { code: "x", surface: "browser", appId: APP_ID } });
   assert.deepEqual([browserWithoutPkce.status, browserWithoutPkce.body.code], [400, undefined]);
+  // Passport logins are the reference backend's: the message names the file that has them.
+  const passport = await post("/api/feishu/login", { body: { code: "x", surface: "browser", appId: APP_ID, passport: true, codeVerifier: "v", redirectUri: frontBase + "/" } });
+  assert.equal(passport.status, 400);
+  const named = /\((server\/[\w/]+\.rs)\)/.exec(passport.body.message)?.[1];
+  assert.ok(named && existsSync(join(root, named)), passport.body.message);
   assert.equal((await post("/api/logout", { token: "forged.token" })).status, 401);
   assert.equal(await me("forged.token"), 401);
 });

@@ -16,6 +16,33 @@ use subtle::ConstantTimeEq;
 use super::controls::injected_fault;
 use super::*;
 
+/// How long the app access tokens the emulator issues live (Feishu: 2 hours).
+const TOKEN_TTL: Duration = Duration::from_secs(7200);
+
+/// An app asking for its access token gets the current one while it has this long left, and a
+/// new one after (Feishu: "剩余有效期小于 30 分钟时，调用本接口会返回一个新的 …，这会同时存在两个有效的").
+const TOKEN_REISSUE_BEFORE: Duration = Duration::from_secs(30 * 60);
+
+impl Emulator {
+    /// The access token of `app` (its app and tenant access token) and how many seconds it has
+    /// left: the current one while it has [`TOKEN_REISSUE_BEFORE`] left, else a new one; the
+    /// previous one stays valid until it expires.
+    fn app_token(&self, app: &str) -> (String, u64) {
+        let now = self.now();
+        let mut current = self.current_app_tokens.lock().unwrap();
+        if let Some((token, until)) = current.get(app) {
+            let left = until.saturating_sub(now);
+            if left >= TOKEN_REISSUE_BEFORE && self.app_tokens.lock().unwrap().get_mut(token).is_some() {
+                return (token.clone(), left.as_secs());
+            }
+        }
+        let token = random_id("t-");
+        self.app_tokens.lock().unwrap().insert(token.clone(), app.to_owned(), TOKEN_TTL, ONE_GROUP);
+        current.insert(app.to_owned(), (token.clone(), now + TOKEN_TTL));
+        (token, TOKEN_TTL.as_secs())
+    }
+}
+
 #[derive(Deserialize)]
 pub(super) struct AppTokenRequest {
     app_id: Option<String>,

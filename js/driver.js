@@ -1,9 +1,10 @@
 // The browser driver: the `FeishuLogin` class users call, around the Rust engine in the wasm.
 // It holds no policy. It turns each call and each browser happening into an event for
-// `Engine.step` (JSON text), performs the effects that come back (fetch, timers, host calls,
-// navigation, history, listeners) and answers the engine's synchronous questions through the
-// `port*` functions below, which the wasm imports. Every decision (what a call does, retries,
-// which error, which message) is made in Rust: see src/engine.rs and src/wire.rs for the protocol.
+// `Engine.step` (JSON text, with the time read once), performs the effects that come back (fetch,
+// timers, host calls, navigation, windows, history, listeners) and answers the engine's
+// synchronous questions through the `port*` functions below, which the wasm imports. Every
+// decision (what a call does, retries, which error, which message, window features, methods) is
+// made in Rust: see src/engine/ and src/wire.rs for the protocol.
 
 /** Every rejection and throw of the SDK: `err instanceof FeishuLoginError && err instanceof Error`. */
 export class FeishuLoginError extends Error {
@@ -26,8 +27,6 @@ const g = globalThis;
 // The configured session store of the instance whose engine is stepping ("local", "session",
 // or the app's object). Steps never overlap: they are synchronous, and effects run after.
 let active = null;
-
-export const portNow = () => Date.now();
 
 export function portFill(buf) {
   try {
@@ -147,10 +146,8 @@ function callHost(e, docMiniApp) {
     }
     case "h5sdkReady": {
       const h5 = g.h5sdk;
-      if (!h5 || typeof h5 !== "object") return { missing: true };
-      const ready = () => ({ ready: !!tt("requestAccess") });
-      if (!fn(h5, "ready")) return ready();
-      return once(ms, (ok) => h5.ready(() => ok())).then(ready, failed);
+      if (!fn(h5, "ready")) return { missing: true };
+      return once(ms, (ok) => h5.ready(() => ok())).then(() => ({ ready: true }), failed);
     }
     case "requestAccess":
       // Note the capital D: requestAccess takes `appID`, requestAuthCode `appId`.
@@ -185,14 +182,16 @@ export function makeFeishuLogin(Engine) {
     #docMiniApp;
     #session = null;
     #headers = Object.freeze({});
+    #status;
+    #statusVersion = 0;
     #surface;
     #listeners = new Set();
+    #statusListeners = new Set();
     #calls = new Map();
     #next = 1;
     #timers = new Map(); // op (or "expiry") → setTimeout handle
     #fetches = new Set(); // AbortControllers of requests in flight
     #locks = new Map(); // op → release function of a held Web Lock
-    #popups = new Map(); // loginWithPopup call id → { win, stop? }
     #qr = null; // the mounted QR login: { mount, el, ready, pending, stop, obj? }
     #qrTarget = null;
     #stepping = false;
@@ -229,16 +228,12 @@ export function makeFeishuLogin(Engine) {
         this.#engine = null;
         throw failed;
       }
-      // A popup's callback page hands the login to a same-origin opener (the engine decides).
-      let opener = false;
-      try {
-        opener = !!g.opener && g.opener !== g && g.opener.location.origin === g.location.origin;
-      } catch {}
-      if (opener) this.#feed({ t: "window", m: "opener" });
     }
 
     // Steps the engine and performs what it returns. Listener calls wait until the batch is done,
-    // so a listener that calls back into the SDK sees a settled state.
+    // so a listener that calls back into the SDK sees a settled state: first the onChange
+    // listeners, then the onStatus ones. A status that comes before the step's first session
+    // change is already the status while the onChange listeners run (a logout: "signingOut").
     #step(event) {
       this.#live();
       // A custom storage object's method that calls back into the SDK while the engine is
@@ -249,12 +244,13 @@ export function makeFeishuLogin(Engine) {
       this.#stepping = true;
       let text;
       try {
-        text = this.#engine.step(JSON.stringify(event));
+        text = this.#engine.step(JSON.stringify(event), Date.now());
       } finally {
         active = previous;
         this.#stepping = false;
       }
       const notify = [];
+      const statuses = [];
       let settled;
       for (const e of JSON.parse(text)) {
         switch (e.e) {
@@ -291,6 +287,10 @@ export function makeFeishuLogin(Engine) {
             this.#headers = Object.freeze(e.headers);
             notify.push(this.#session);
             break;
+          case "status":
+            statuses.push(e.status);
+            if (!notify.length) this.#setStatus(e.status);
+            break;
           case "timer":
             this.#timer("expiry", e.ms, { t: "tick" });
             break;
@@ -312,7 +312,7 @@ export function makeFeishuLogin(Engine) {
             } catch {
               taken = false;
             }
-            if (!taken || e.id != null) this.#feed({ t: taken ? "navigated" : "navfail", id: e.id ?? null });
+            this.#feed({ t: taken ? "navigated" : "navfail", op: e.op });
             break;
           }
           case "replace":
@@ -345,7 +345,26 @@ export function makeFeishuLogin(Engine) {
           }
         }
       }
+      let version = this.#statusVersion;
+      tell: for (const status of statuses) {
+        this.#setStatus(status);
+        version = this.#statusVersion;
+        for (const listener of [...this.#statusListeners]) {
+          // A listener that called the SDK may have moved the status on: the others hear that.
+          if (version !== this.#statusVersion) break tell;
+          try {
+            listener(status);
+          } catch (thrown) {
+            console.error("feishu-login: an onStatus listener threw", thrown);
+          }
+        }
+      }
       return settled;
+    }
+
+    #setStatus(status) {
+      this.#status = status;
+      this.#statusVersion++;
     }
 
     #feed(event) {
@@ -371,7 +390,7 @@ export function makeFeishuLogin(Engine) {
         timedOut = true;
         ctl.abort();
       }, e.timeoutMs);
-      fetch(e.url, { method: "POST", headers: e.headers, body: e.body, credentials: e.credentials, signal: ctl.signal })
+      fetch(e.url, { method: e.method, headers: e.headers, body: e.body, credentials: e.credentials, signal: ctl.signal })
         .then(async (r) => ({ status: r.status, body: await r.text() }))
         .catch(() => ({ fail: timedOut ? "timeout" : "network" }))
         .then((answer) => {
@@ -412,11 +431,11 @@ export function makeFeishuLogin(Engine) {
       return settled?.value;
     }
 
-    #async(m, arg) {
+    #async(m, arg, t = "call") {
       const id = this.#next++;
       const promise = new Promise((resolve, reject) => this.#calls.set(id, { resolve, reject }));
       try {
-        this.#run(read(arg, { t: "call", m, href: href() }), id);
+        this.#run(read(arg, { t, m, href: href() }), id);
       } catch (thrown) {
         // Freed, or called from inside a storage callback: a promise member rejects, never throws.
         this.#calls.delete(id);
@@ -437,8 +456,14 @@ export function makeFeishuLogin(Engine) {
 
     /** The persisted, unexpired session (the same frozen object until it changes), or null. */
     get session() {
-      this.#sync("refresh");
+      this.#sync("read");
       return this.#session;
+    }
+
+    /** "signedIn", "signedOut", "redirecting" (leaving for Feishu) or "signingOut" (a logout runs). */
+    get status() {
+      this.#sync("read");
+      return this.#status;
     }
 
     login(options) {
@@ -455,34 +480,9 @@ export function makeFeishuLogin(Engine) {
 
     /** Opens the authorize page in a popup; call it in a click handler, before any await. */
     loginWithPopup(options) {
-      let win = null;
-      // Opened now, in the click's task (popup blockers allow only that), and navigated once
-      // the engine has made the URL.
-      try {
-        win = g.open("", "_blank", "popup,width=520,height=680") ?? null;
-      } catch {}
-      const id = this.#next++;
-      const promise = new Promise((resolve, reject) => this.#calls.set(id, { resolve, reject }));
-      const entry = { win };
-      this.#popups.set(id, entry);
-      const done = () => {
-        this.#popups.delete(id);
-        entry.stop?.();
-        try {
-          if (win && !win.closed) win.close();
-        } catch {}
-      };
-      promise.then(done, done);
-      try {
-        this.#run(read(options, { t: "window", m: "popup", opened: !!win }), id);
-      } catch (thrown) {
-        this.#calls.delete(id);
-        done();
-        return Promise.reject(thrown);
-      }
-      // Settled at once, or sharing a popup login in flight: this call's window is not needed.
-      if (!entry.stop) done();
-      return promise;
+      // The engine's popup effect opens the window in this same task (the click's: popup
+      // blockers allow only that).
+      return this.#async("popup", options, "window");
     }
 
     /** Renders Feishu's QR code into `target` (an element or its id); returns `{ ready, dispose() }`. */
@@ -509,35 +509,65 @@ export function makeFeishuLogin(Engine) {
       const q = this.#qr?.mount === e.mount ? this.#qr : null;
       switch (e.e) {
         case "popup": {
-          const entry = this.#popups.get(e.id);
-          const win = entry?.win;
-          if (!win) break;
+          let win = null;
           try {
+            // Blank first (same origin), then Feishu's page: a window this page can still read
+            // was not severed by an opener policy, one that throws is on another origin.
+            win = g.open("", "_blank", e.features) ?? null;
             win.location.href = e.url;
           } catch {}
-          const onMessage = (ev) => this.#feed(read(ev.data, { t: "window", m: "popupmsg", fromPopup: ev.source === win, origin: ev.origin }, "data"));
+          if (!win) {
+            this.#feed({ t: "window", m: "popupblocked" });
+            break;
+          }
+          const message = (ev, extra) => this.#feed(read(ev.data, { t: "window", m: "popupmsg", origin: ev.origin ?? "", ...extra }, "data"));
+          const onMessage = (ev) => message(ev, { fromPopup: ev.source === win });
           g.addEventListener("message", onMessage);
+          let channel = null;
+          try {
+            channel = new BroadcastChannel(e.channel);
+            channel.onmessage = (ev) => message(ev, { channel: true });
+          } catch {}
+          let crossOrigin = false;
           const timer = setInterval(() => {
             let closed = true;
             try {
               closed = win.closed;
-            } catch {}
+              if (!closed) void win.location.href;
+            } catch {
+              crossOrigin = true;
+            }
             if (closed) {
               clearInterval(timer);
-              this.#feed({ t: "window", m: "popupclosed" });
+              this.#feed({ t: "window", m: "popupclosed", crossOrigin });
             }
           }, e.pollMs);
-          entry.stop = () => {
+          const stop = () => {
             clearInterval(timer);
             g.removeEventListener("message", onMessage);
+            channel?.close();
+            try {
+              if (!win.closed) win.close();
+            } catch {}
           };
-          this.#off.push(entry.stop);
+          this.#off.push(stop);
+          // The window closes when the call that opened it settles.
+          const call = this.#calls.get(e.id);
+          if (call) {
+            const { resolve, reject } = call;
+            call.resolve = (v) => (stop(), resolve(v));
+            call.reject = (x) => (stop(), reject(x));
+          }
           break;
         }
         case "handover":
-          // To this page's origin exactly: a cross-origin opener never receives the code.
+          // To this page's origin exactly (a cross-origin opener never receives the code), and on
+          // the app's channel of this origin (an opener policy may have severed the opener link).
           try {
-            g.opener.postMessage(e.data, e.origin);
+            g.opener?.postMessage(e.data, e.origin);
+          } catch {}
+          try {
+            new BroadcastChannel(e.channel).postMessage(e.data);
           } catch {}
           try {
             g.close();
@@ -646,16 +676,25 @@ export function makeFeishuLogin(Engine) {
     }
 
     onChange(listener) {
+      return this.#listen(this.#listeners, listener, "onChange");
+    }
+
+    /** Calls `listener(status)` once per change of `status`, after the step's onChange listeners. */
+    onStatus(listener) {
+      return this.#listen(this.#statusListeners, listener, "onStatus");
+    }
+
+    #listen(set, listener, name) {
       this.#live();
-      if (typeof listener !== "function") throw misuse("`onChange` takes a function");
+      if (typeof listener !== "function") throw misuse("`" + name + "` takes a function");
       const entry = (s) => listener(s);
-      this.#listeners.add(entry);
-      return () => this.#listeners.delete(entry);
+      set.add(entry);
+      return () => set.delete(entry);
     }
 
     /** `{ Authorization: "Bearer …" }` while signed in, else `{}`: the same frozen object until the session changes. */
     authHeaders() {
-      this.#sync("refresh");
+      this.#sync("read");
       return this.#headers;
     }
 
@@ -669,6 +708,7 @@ export function makeFeishuLogin(Engine) {
       this.#fetches.forEach((ctl) => ctl.abort());
       this.#locks.forEach((release) => release());
       this.#listeners.clear();
+      this.#statusListeners.clear();
       // Nothing the SDK started may hang: calls still waiting settle with the freed error.
       const freed = misuse("this FeishuLogin was freed (free() was called) while the call was in flight");
       this.#calls.forEach((call) => call.reject(freed));
@@ -698,9 +738,9 @@ function deepFreeze(value) {
 }
 
 /**
- * Wraps the glue's `init`: a failure is a FeishuLoginError that says what to do. It also takes
- * two first-time costs out of the app's first `new FeishuLogin()` (~9 ms, against ~0.5 ms for
- * the second one):
+ * Wraps the glue's `init`: a failure is a FeishuLoginError that says what to do (these texts stay
+ * in JS: when the wasm cannot load there is no engine to ask). It also takes two first-time costs
+ * out of the app's first `new FeishuLogin()` (~9 ms, against ~0.5 ms for the second one):
  * - the page's first access to localStorage and sessionStorage loads them synchronously (~3 ms):
  *   done here while the wasm is on its way, when the page has nothing else to do;
  * - Chromium compiles each wasm function on its first call (~170 in the constructor, ~4 ms):

@@ -4,6 +4,15 @@
 /** Where the page runs, which decides how a login code is obtained. */
 export type Surface = "docWidget" | "client" | "miniProgram" | "browser";
 
+/**
+ * Where the app stands (`auth.status`): signed in or out; `"redirecting"` from the decision to
+ * navigate to Feishu (a redirect login, an accepted QR scan) until the page unloads;
+ * `"signingOut"` from `logout()` until its server side is done and, with `returnTo`, until the
+ * page unloads (a logout heard from another tab passes through it too). While redirecting or
+ * signing out, no login starts.
+ */
+export type AuthStatus = "signedIn" | "signedOut" | "redirecting" | "signingOut";
+
 /** The stable `kind` of a `FeishuLoginError`. */
 export type FeishuLoginErrorKind =
   | "config" | "unsupported" | "denied" | "host" | "state" | "callback"
@@ -146,6 +155,12 @@ export declare class FeishuLogin<User = unknown> {
   /** The persisted, unexpired session (the same frozen object until it changes), or null. */
   readonly session: Session<User> | null;
   /**
+   * Where the app stands. While "redirecting" or "signingOut", `login()`, `loginWithRedirect()`
+   * and `loginWithPopup()` reject with kind "cancelled". Already "signingOut" when a logout's
+   * `onChange(null)` listeners run.
+   */
+  readonly status: AuthStatus;
+  /**
    * Signs in on the current surface; resolves with the stored session when one is valid (unless
    * `options.force`). Browser: completes a callback in the URL, else navigates to Feishu; rejects
    * with kind "cancelled" when the page did not unload. Concurrent calls share one attempt.
@@ -180,6 +195,8 @@ export declare class FeishuLogin<User = unknown> {
   getSession(options?: GetSessionOptions): Promise<Session<User> | null>;
   /** Calls `listener` on login, logout, expiry and other tabs' changes; returns the unsubscribe function. */
   onChange(listener: (session: Session<User> | null) => void): () => void;
+  /** Calls `listener` once per change of `status`, in order, after that change's `onChange` listeners; returns the unsubscribe function. */
+  onStatus(listener: (status: AuthStatus) => void): () => void;
   /** `{ Authorization: "Bearer <token>" }` while signed in, else `{}`: the same frozen object until the session changes. */
   authHeaders(): AuthHeaders;
   /** Releases the wasm engine, its timers and listeners; the instance cannot be used afterwards. */

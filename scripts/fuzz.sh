@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (cargo-fuzz, libFuzzer) of the SDK's URL decisions, held against the
-# WHATWG URL parser: callback parsing/stripping/validation, returnTo and the config; and the
-# core's JSON text against serde_json. The targets
+# WHATWG URL parser: callback parsing/stripping/validation, returnTo and the config; the core's
+# JSON text against serde_json; and event sequences from two or three tabs against the engine's
+# rules (interleavings: the model of tests/model/mod.rs, whose seeded run `cargo test` does). The targets
 # and their invariants are in fuzz/ (fuzz/src/invariants.rs; `cargo test` runs its fixed cases).
 #
 #   scripts/fuzz.sh                        # every target, 1,000,000 runs each
@@ -21,7 +22,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 runs=${FUZZ_RUNS:-1000000}
 toolchain=${FUZZ_TOOLCHAIN:-$(cat scripts/shipped-toolchain)}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(callback return_to config json)
+[ ${#targets[@]} -gt 0 ] || targets=(callback return_to config json interleavings)
 
 if ! rustup run "$toolchain" rustc --version >/dev/null 2>&1; then
   rustup toolchain install "$toolchain" --profile minimal
@@ -33,12 +34,13 @@ for target in "${targets[@]}"; do
   corpus=(fuzz/corpus/"$target")
   mkdir -p "${corpus[0]}"
   [ -d fuzz/seeds/"$target" ] && corpus+=(fuzz/seeds/"$target")
-  dict=fuzz/urls.dict
-  [ "$target" = json ] && dict=fuzz/json.dict
+  dict=-dict=fuzz/urls.dict
+  [ "$target" = json ] && dict=-dict=fuzz/json.dict
+  [ "$target" = interleavings ] && dict=""
   started=$(date +%s)
   # No sanitizer: the SDK has no unsafe code; debug assertions catch integer overflow.
   # shellcheck disable=SC2086
   cargo +"$toolchain" fuzz run --sanitizer none --debug-assertions "$target" "${corpus[@]}" -- \
-    -runs="$runs" -dict="$dict" -max_len=4096 -timeout=10 -print_final_stats=1 ${FUZZ_ARGS:-}
+    -runs="$runs" $dict -max_len=4096 -timeout=10 -print_final_stats=1 ${FUZZ_ARGS:-}
   printf '==> fuzz %s: %s runs in %ss, no finding\n' "$target" "$runs" "$(($(date +%s) - started))"
 done

@@ -4,7 +4,7 @@
 //! with PKCE ([RFC 7636 §4.3](https://www.rfc-editor.org/rfc/rfc7636#section-4.3)) against
 //! [Feishu's authorize page](https://open.feishu.cn/document/common-capabilities/sso/api/obtain-oauth-code).
 
-use crate::config::{validate_scope, Config};
+use crate::config::{string_field, string_list, validate_scope, Config};
 use crate::error::Error;
 use crate::json::Json;
 use crate::pkce::{random_token, CodeVerifier, RandomSource};
@@ -32,6 +32,9 @@ pub struct PendingLogin {
     pub return_to: Option<String>,
     /// When the login started, ms since the epoch.
     pub created_at: i64,
+    /// The logout epoch the login started in: its callback after a later logout (in any tab)
+    /// signs nobody in.
+    pub epoch: i64,
 }
 
 impl core::fmt::Debug for PendingLogin {
@@ -55,6 +58,7 @@ impl PendingLogin {
             ("redirectUri", Json::string(&self.redirect_uri)),
             ("returnTo", Json::optional_string(self.return_to.as_deref())),
             ("createdAt", Json::integer(self.created_at)),
+            ("epoch", Json::integer(self.epoch)),
         ])
     }
 
@@ -70,6 +74,8 @@ impl PendingLogin {
             redirect_uri: text_of("redirectUri")?,
             return_to: text_of("returnTo"),
             created_at: record.get("createdAt")?.as_i64()?,
+            // Records of 0.1 have none: the epoch before any logout.
+            epoch: record.get("epoch").and_then(Json::as_i64).unwrap_or(0),
         })
     }
 }
@@ -95,6 +101,30 @@ pub struct LoginOptions {
     pub return_to: Option<String>,
 }
 
+impl LoginOptions {
+    /// Reads the `options` of `login`, `authorizeUrl` and `loginWithRedirect`; `null` means none.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming the option.
+    pub fn from_json(options: &Json) -> Result<LoginOptions, Error> {
+        match options {
+            Json::Null => return Ok(LoginOptions::default()),
+            Json::Object(_) => {}
+            _ => return Err(Error::config("options", "must be an object { scope?, force?, returnTo? }")),
+        }
+        let force = match options.get("force") {
+            None | Some(Json::Null) => false,
+            Some(Json::Bool(b)) => *b,
+            Some(_) => return Err(Error::config("options.force", "must be a boolean")),
+        };
+        Ok(LoginOptions {
+            scope: string_list(options, "scope", "options.scope")?,
+            force,
+            return_to: string_field(options, "returnTo", "options.returnTo")?,
+        })
+    }
+}
+
 /// Builds the authorize URL: `client_id`, `response_type=code`, `redirect_uri`, `scope`
 /// (space-joined, omitted when empty), `state`, `code_challenge`, `code_challenge_method=S256`.
 ///
@@ -111,7 +141,7 @@ pub fn build_authorize_request(
     build_request_at(config, &config.authorize_url, true, options, random, urls, now)
 }
 
-/// [`build_authorize_request`] at `endpoint`; without `oauth` (the passport endpoint, issue #10)
+/// [`build_authorize_request`] at `endpoint`; without `oauth` (the passport endpoint)
 /// neither `scope` nor the PKCE challenge is sent.
 pub(crate) fn build_request_at(
     config: &Config,
@@ -145,7 +175,8 @@ pub(crate) fn build_request_at(
         params.extend([("code_challenge", challenge.as_str()), ("code_challenge_method", "S256")]);
     }
     let url = append_query(endpoint, &params);
-    Ok(AuthorizeRequest { url, pending: PendingLogin { state, verifier, redirect_uri, return_to, created_at: now } })
+    let pending = PendingLogin { state, verifier, redirect_uri, return_to, created_at: now, epoch: 0 };
+    Ok(AuthorizeRequest { url, pending })
 }
 
 #[cfg(test)]
@@ -279,5 +310,18 @@ mod tests {
         assert!(back.is_expired(999), "a record from the future is not trusted");
         assert!(PendingLogin::from_json(&Json::parse("{\"v\":1}").unwrap()).is_none());
         assert!(!format!("{back:?}").contains(&back.state));
+    }
+
+    #[test]
+    fn options_from_json() {
+        let options =
+            LoginOptions::from_json(&Json::parse(r#"{"scope":["a"],"force":true,"returnTo":"/x"}"#).unwrap()).unwrap();
+        assert_eq!(options, LoginOptions { scope: Some(vec!["a".into()]), force: true, return_to: Some("/x".into()) });
+        assert_eq!(LoginOptions::from_json(&Json::Null).unwrap(), LoginOptions::default());
+        for (text, field) in
+            [("5", "`options`"), (r#"{"force":"yes"}"#, "`options.force`"), (r#"{"returnTo":1}"#, "`options.returnTo`")]
+        {
+            assert!(LoginOptions::from_json(&Json::parse(text).unwrap()).unwrap_err().message().contains(field));
+        }
     }
 }

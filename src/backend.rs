@@ -1,4 +1,4 @@
-//! The exchange of a login code at the app's own backend (the api.md backend contract), over an
+//! The exchange of a login code at the app's own backend (the README's backend contract), over an
 //! injected HTTP transport so that the whole policy (request shape, error mapping, retries) is
 //! tested natively.
 
@@ -13,6 +13,8 @@ use crate::url::append_query;
 /// One HTTP request to the backend.
 #[derive(Clone, PartialEq)]
 pub struct HttpRequest {
+    /// The method: `POST` (every request of the SDK sends a JSON body).
+    pub method: &'static str,
     /// The URL (with `?code=` when `codeIn: "query"`).
     pub url: String,
     /// Request headers, `Content-Type` first.
@@ -61,6 +63,9 @@ pub struct ExchangeRequest<'a> {
     pub app_id: &'a str,
     /// For the browser flow: the PKCE verifier and the `redirect_uri` used.
     pub pkce: Option<(&'a CodeVerifier, &'a str)>,
+    /// A code of the passport endpoint (`passport: true`): the backend redeems it at the
+    /// passport token endpoint, and is told so with `"passport": true`.
+    pub passport: bool,
 }
 
 /// A usable 2xx answer: `{token, expiresIn?, user?}`.
@@ -89,6 +94,9 @@ pub fn build_request(backend: &BackendConfig, exchange: &ExchangeRequest) -> Htt
         body.push(("codeVerifier".to_owned(), Json::string(verifier.secret())));
         body.push(("redirectUri".to_owned(), Json::string(redirect_uri)));
     }
+    if exchange.passport {
+        body.push(("passport".to_owned(), Json::Bool(true)));
+    }
     let url = match backend.code_in {
         CodeIn::Body => backend.url.clone(),
         CodeIn::Query => append_query(&backend.url, &[("code", exchange.code)]),
@@ -105,7 +113,14 @@ fn post(endpoint: &BackendConfig, url: String, body: String, extra: Option<(Stri
     ];
     headers.extend(endpoint.headers.iter().cloned());
     headers.extend(extra);
-    HttpRequest { url, headers, body, credentials: endpoint.credentials, timeout_ms: endpoint.timeout_ms }
+    HttpRequest {
+        method: "POST",
+        url,
+        headers,
+        body,
+        credentials: endpoint.credentials,
+        timeout_ms: endpoint.timeout_ms,
+    }
 }
 
 /// Maps the backend's answer to a reply or a typed error. A relayed Feishu `code` is read in the
@@ -229,12 +244,12 @@ pub fn retry_delay(error: &Error, retried: u32, backend: &BackendConfig, source:
 
 /// The request of the session lifecycle endpoints (`refreshUrl`, `logoutUrl`): `POST` with
 /// `Authorization: Bearer <token>` ([RFC 6750 §2.1](https://www.rfc-editor.org/rfc/rfc6750#section-2.1))
-/// and an empty JSON object as the body (api.md, "v1 additions").
+/// and an empty JSON object as the body (README, "Session renewal and logout").
 ///
 /// # Security
 /// The token travels in the header only, never in the URL.
 pub fn bearer_request(endpoint: &BackendConfig, token: &str) -> HttpRequest {
-    let authorization = ("Authorization".to_owned(), String::from("Bearer ") + token);
+    let authorization = ("Authorization".to_owned(), crate::session::bearer(token));
     post(endpoint, endpoint.url.clone(), "{}".to_owned(), Some(authorization))
 }
 
@@ -264,7 +279,7 @@ pub(crate) mod tests {
         exchange: &ExchangeRequest,
     ) -> Run {
         let request = build_request(backend, exchange);
-        let source = CodeSource::redeeming(exchange.surface);
+        let source = exchange.surface.redeeming();
         let mut answers = std::collections::VecDeque::from(answers);
         let (mut sent, mut slept) = (Vec::new(), Vec::new());
         loop {
@@ -298,6 +313,7 @@ pub(crate) mod tests {
             surface: Surface::Browser,
             app_id: "cli_x",
             pkce: Some((&verifier, "https://app.example/cb")),
+            passport: false,
         };
         exchange_with(answers, backend, &exchange)
     }
@@ -307,7 +323,7 @@ pub(crate) mod tests {
         surface: Surface,
         answers: Vec<Result<HttpResponse, TransportError>>,
     ) -> (Result<BackendReply, Error>, usize) {
-        let exchange = ExchangeRequest { code: "CODE-SECRET", surface, app_id: "cli_x", pkce: None };
+        let exchange = ExchangeRequest { code: "CODE-SECRET", surface, app_id: "cli_x", pkce: None, passport: false };
         let run = exchange_with(answers, &default_backend(), &exchange);
         (run.result, run.sent.len())
     }
@@ -345,7 +361,8 @@ pub(crate) mod tests {
 
     #[test]
     fn host_surfaces_send_no_pkce_fields() {
-        let exchange = ExchangeRequest { code: "c", surface: Surface::DocWidget, app_id: "cli_x", pkce: None };
+        let exchange =
+            ExchangeRequest { code: "c", surface: Surface::DocWidget, app_id: "cli_x", pkce: None, passport: false };
         let request = build_request(&default_backend(), &exchange);
         let body = Json::parse(&request.body).unwrap();
         assert_eq!(body.get("codeVerifier"), None);
@@ -360,7 +377,13 @@ pub(crate) mod tests {
             code_in: Some("query".into()),
             ..Default::default()
         });
-        let exchange = ExchangeRequest { code: "a&b c", surface: Surface::DocWidget, app_id: "cli_x", pkce: None };
+        let exchange = ExchangeRequest {
+            code: "a&b c",
+            surface: Surface::DocWidget,
+            app_id: "cli_x",
+            pkce: None,
+            passport: false,
+        };
         let request = build_request(&backend, &exchange);
         assert_eq!(request.url, "/api/login?v=2&code=a%26b%20c");
         assert!(request.body.contains("\"code\""), "the body keeps the code too");

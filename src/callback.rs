@@ -212,6 +212,7 @@ mod tests {
             redirect_uri: "https://app.example/cb".into(),
             return_to: None,
             created_at: 1_000,
+            epoch: 0,
         })
     }
 

@@ -4,7 +4,6 @@
 //! JS types itself); [`ConfigInput::validate`] checks the values and resolves defaults into a
 //! [`Config`] that the rest of the SDK can trust.
 
-use crate::authorize::LoginOptions;
 use crate::error::Error;
 use crate::host::Surface;
 use crate::json::{Json, Number};
@@ -221,7 +220,7 @@ impl ConfigInput {
     }
 }
 
-fn string_field(object: &Json, key: &str, field: &str) -> Result<Option<String>, Error> {
+pub(crate) fn string_field(object: &Json, key: &str, field: &str) -> Result<Option<String>, Error> {
     match object.get(key) {
         None | Some(Json::Null) => Ok(None),
         Some(Json::String(s)) => Ok(Some(s.clone())),
@@ -237,7 +236,7 @@ fn number_field(object: &Json, key: &str, field: &str) -> Result<Option<Number>,
     }
 }
 
-fn string_list(object: &Json, key: &str, field: &str) -> Result<Option<Vec<String>>, Error> {
+pub(crate) fn string_list(object: &Json, key: &str, field: &str) -> Result<Option<Vec<String>>, Error> {
     let problem = || Error::config(field, "must be an array of strings");
     match object.get(key) {
         None | Some(Json::Null) => Ok(None),
@@ -286,30 +285,6 @@ impl ConfigInput {
             storage,
             surface: string_field(config, "surface", "surface")?,
             host_timeout_ms: number_field(config, "hostTimeoutMs", "hostTimeoutMs")?,
-        })
-    }
-}
-
-impl LoginOptions {
-    /// Reads the `options` of `login`, `authorizeUrl` and `loginWithRedirect`; `null` means none.
-    ///
-    /// # Errors
-    /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming the option.
-    pub fn from_json(options: &Json) -> Result<LoginOptions, Error> {
-        match options {
-            Json::Null => return Ok(LoginOptions::default()),
-            Json::Object(_) => {}
-            _ => return Err(Error::config("options", "must be an object { scope?, force?, returnTo? }")),
-        }
-        let force = match options.get("force") {
-            None | Some(Json::Null) => false,
-            Some(Json::Bool(b)) => *b,
-            Some(_) => return Err(Error::config("options.force", "must be a boolean")),
-        };
-        Ok(LoginOptions {
-            scope: string_list(options, "scope", "options.scope")?,
-            force,
-            return_to: string_field(options, "returnTo", "options.returnTo")?,
         })
     }
 }
@@ -507,13 +482,13 @@ fn read_endpoint(value: &Json, field: &str) -> Result<BackendInput, Error> {
 /// configured.
 pub const DEFAULT_RENEW_BEFORE_MS: u32 = 60_000;
 
-/// The session lifecycle settings (issue #12, api.md "v1 additions"): where a session is renewed
-/// and where it is ended server-side, and when automatic renewal runs.
+/// The session lifecycle settings: where a session is renewed and where it is ended
+/// server-side, and when automatic renewal runs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lifecycle {
-    /// `refreshUrl`: the backend's renewal endpoint for the browser surface (`POST` with the
-    /// bearer token, empty JSON body, answered like the login backend).
-    pub refresh: Option<BackendConfig>,
+    /// The backend's renewal endpoint for the browser surface, the `refreshUrl` option (`POST`
+    /// with the bearer token, empty JSON body, answered like the login backend).
+    pub renewal: Option<BackendConfig>,
     /// `logoutUrl`: `POST`ed with the bearer token by `logout()` before the local removal.
     pub logout: Option<BackendConfig>,
     /// `renewBeforeMs`: how long before expiry automatic renewal runs; `0` disables it.
@@ -539,7 +514,7 @@ impl Lifecycle {
                 Error::config("renewBeforeMs", "must be 0 (no automatic renewal) or a positive number of milliseconds")
             })?,
         };
-        Ok(Lifecycle { refresh: endpoint("refreshUrl")?, logout: endpoint("logoutUrl")?, renew_before_ms })
+        Ok(Lifecycle { renewal: endpoint("refreshUrl")?, logout: endpoint("logoutUrl")?, renew_before_ms })
     }
 }
 
@@ -782,18 +757,6 @@ mod tests {
             let text = String::from(r#"{"appId":"cli_x","backend":"/x","storage":"#) + storage + "}";
             let err = ConfigInput::from_json(&json(&text)).unwrap_err();
             assert!(err.message().contains("`storage`"), "{text}: {}", err.message());
-        }
-    }
-
-    #[test]
-    fn options_from_json() {
-        let options = LoginOptions::from_json(&json(r#"{"scope":["a"],"force":true,"returnTo":"/x"}"#)).unwrap();
-        assert_eq!(options, LoginOptions { scope: Some(vec!["a".into()]), force: true, return_to: Some("/x".into()) });
-        assert_eq!(LoginOptions::from_json(&Json::Null).unwrap(), LoginOptions::default());
-        for (text, field) in
-            [("5", "`options`"), (r#"{"force":"yes"}"#, "`options.force`"), (r#"{"returnTo":1}"#, "`options.returnTo`")]
-        {
-            assert!(LoginOptions::from_json(&json(text)).unwrap_err().message().contains(field));
         }
     }
 

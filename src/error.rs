@@ -3,7 +3,6 @@
 //! In JavaScript it surfaces as `FeishuLoginError` (a real `Error` subclass, see `js/error.js`)
 //! with the same [`ErrorKind`] string, Feishu `code`, HTTP `status` and `retryable` flag.
 
-use crate::host::Surface;
 use crate::prelude::*;
 use alloc::borrow::Cow;
 
@@ -37,9 +36,10 @@ pub enum ErrorKind {
     /// No secure random source.
     Crypto,
     /// The login was abandoned: the page did not navigate to Feishu, or the user came back
-    /// without logging in (api.md v1).
+    /// without logging in, or a logout superseded the login.
     Cancelled,
-    /// The login popup could not be opened (blocked by the browser) (api.md v1).
+    /// The login popup could not be opened (blocked by the browser), or lost its link to the
+    /// page and never handed the login back.
     Popup,
 }
 
@@ -272,17 +272,6 @@ fn doc_widget(code: i64) -> Option<Entry> {
 }
 
 impl CodeSource {
-    /// The API whose codes the backend relays for a login code obtained on `surface`: the codes
-    /// of the browser and client surfaces (authorize redirect, `tt.requestAccess`,
-    /// `tt.requestAuthCode`) are redeemed with OAuth token v2, those of the doc widget and mini
-    /// program with tokenLoginValidate (`shared/design/feishu.md` §1).
-    pub fn redeeming(surface: Surface) -> CodeSource {
-        match surface {
-            Surface::Browser | Surface::Client => CodeSource::OAuthToken,
-            Surface::DocWidget | Surface::MiniProgram => CodeSource::TokenLoginValidate,
-        }
-    }
-
     fn entry(self, code: i64) -> Option<Entry> {
         match self {
             CodeSource::OAuthToken => oauth_token(code),
@@ -497,14 +486,6 @@ mod tests {
                 assert_eq!(source.is_timeout(code), (*source, code) == (DocWidget, 10110002), "{source:?} {code}");
             }
         }
-    }
-
-    #[test]
-    fn backend_codes_are_read_in_the_table_of_the_redeeming_api() {
-        assert_eq!(CodeSource::redeeming(Surface::Browser), CodeSource::OAuthToken);
-        assert_eq!(CodeSource::redeeming(Surface::Client), CodeSource::OAuthToken);
-        assert_eq!(CodeSource::redeeming(Surface::DocWidget), CodeSource::TokenLoginValidate);
-        assert_eq!(CodeSource::redeeming(Surface::MiniProgram), CodeSource::TokenLoginValidate);
     }
 
     #[test]

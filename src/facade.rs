@@ -1,19 +1,17 @@
 //! The wasm boundary (wasm32 only): one class, `Engine`, with one method, `step`, that takes an
-//! event as JSON text and returns the effects as JSON text (see [`crate::wire`]); and the five
-//! synchronous ports the engine asks the browser, imported from `js/driver.js`. The public
+//! event as JSON text (and the time) and returns the effects as JSON text (see [`crate::wire`]);
+//! and the four synchronous ports the engine asks the browser, imported from `js/driver.js`. The public
 //! `FeishuLogin` class is the driver's; this module converts text and nothing else.
 
 use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use crate::engine::Engine;
-use crate::ports::{Area, Clock, Random, Refused, Stores, Url, UrlParser};
+use crate::ports::{Area, Random, Refused, Stores, Url, UrlParser};
 use crate::wire::step;
 
 #[wasm_bindgen(module = "/js/driver.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = portNow)]
-    fn port_now() -> f64;
     #[wasm_bindgen(js_name = portFill)]
     fn port_fill(buf: &mut [u8]) -> bool;
     #[wasm_bindgen(js_name = portGet)]
@@ -26,12 +24,6 @@ extern "C" {
 
 /// The browser's answers to the engine's synchronous questions.
 struct Browser;
-
-impl Clock for Browser {
-    fn now_ms(&self) -> i64 {
-        port_now() as i64
-    }
-}
 
 impl Random for Browser {
     fn fill(&self, buf: &mut [u8]) -> bool {
@@ -83,9 +75,10 @@ impl WasmEngine {
         WasmEngine { engine: None }
     }
 
-    /// Handles one event (JSON text); returns the effects (a JSON array).
-    pub fn step(&mut self, event: &str) -> String {
-        step(&mut self.engine, event, &Browser)
+    /// Handles one event (JSON text) at `now` (`Date.now()`, read once by the driver); returns
+    /// the effects (a JSON array).
+    pub fn step(&mut self, event: &str, now: f64) -> String {
+        step(&mut self.engine, event, now as i64, &Browser)
     }
 }
 

@@ -30,6 +30,17 @@ impl Surface {
         }
     }
 
+    /// The API whose codes the backend relays for a login code obtained on this surface: the
+    /// codes of the browser and client surfaces (authorize redirect, `tt.requestAccess`,
+    /// `tt.requestAuthCode`) are redeemed with OAuth token v2, those of the doc widget and mini
+    /// program with tokenLoginValidate (`shared/design/feishu.md` §1).
+    pub fn redeeming(self) -> CodeSource {
+        match self {
+            Surface::Browser | Surface::Client => CodeSource::OAuthToken,
+            Surface::DocWidget | Surface::MiniProgram => CodeSource::TokenLoginValidate,
+        }
+    }
+
     /// The surface called `name`, if any (`"auto"` is not a surface).
     pub fn from_name(name: &str) -> Option<Surface> {
         Some(match name {
@@ -216,6 +227,14 @@ mod tests {
     }
 
     #[test]
+    fn backend_codes_are_read_in_the_table_of_the_redeeming_api() {
+        assert_eq!(Surface::Browser.redeeming(), CodeSource::OAuthToken);
+        assert_eq!(Surface::Client.redeeming(), CodeSource::OAuthToken);
+        assert_eq!(Surface::DocWidget.redeeming(), CodeSource::TokenLoginValidate);
+        assert_eq!(Surface::MiniProgram.redeeming(), CodeSource::TokenLoginValidate);
+    }
+
+    #[test]
     fn detection_order() {
         let all = HostProbe { doc_mini_app: true, h5sdk: true, tt_login: true };
         assert_eq!(detect_surface(Some(Surface::Browser), all), Surface::Browser);
@@ -225,7 +244,7 @@ mod tests {
         assert_eq!(detect_surface(None, HostProbe::default()), Surface::Browser);
     }
 
-    // Issue #9 item 10: each host API numbers its failures on its own.
+    // Each host API numbers its failures on its own.
     #[test]
     fn host_codes_are_read_in_the_table_of_the_api_that_failed() {
         let failure = |code: i64| HostFailure { code: Some(code), ..Default::default() };

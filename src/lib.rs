@@ -6,7 +6,7 @@
 //! lives in a sans-IO [`Engine`]: it takes [`Event`]s (a member was called, a fetch answered, a
 //! timer fired, the page came back) and returns [`Effect`]s (fetch this, wait, call a host API,
 //! navigate, settle that call, tell the listeners), asking the browser only small synchronous
-//! questions through [ports](Ports). The browser driver (`js/driver.js`) performs effects and
+//! questions through [ports](Ports); the time is an argument of each step. The browser driver (`js/driver.js`) performs effects and
 //! answers ports; natively, tests drive it with a script.
 //!
 //! ```
@@ -14,7 +14,7 @@
 //!
 //! /// The page's answers to the engine's synchronous questions.
 //! struct Page;
-//! impl Clock for Page { fn now_ms(&self) -> i64 { 1_700_000_000_000 } }
+//! const NOW: i64 = 1_700_000_000_000; // Date.now(), read by the driver once per step
 //! impl Random for Page { fn fill(&self, buf: &mut [u8]) -> bool { buf.fill(7); true } }
 //! impl Stores for Page {
 //!     fn get(&self, _: Area, _: &str) -> Result<Option<String>, Refused> { Ok(None) }
@@ -28,12 +28,12 @@
 //! let config = Json::parse(r#"{"appId":"cli_a5ca35a685b0x26e","backend":"/api/feishu/login"}"#).unwrap();
 //! let env = Environment { probe: HostProbe { doc_mini_app: true, ..Default::default() }, ..Default::default() };
 //! let mut effects = Vec::new();
-//! let mut engine = Engine::new(&config, &env, &Page, &mut effects)?;
+//! let mut engine = Engine::new(NOW, &config, &env, &Page, &mut effects)?;
 //! assert_eq!(effects[0], Effect::Ready { surface: Surface::DocWidget, watch_storage: true });
 //!
 //! // `login()`: the engine asks the host for a code, then waits for the answer.
 //! effects.clear();
-//! engine.handle(Event::Call { id: 1, call: Call::Login(Json::Null), href: String::new() }, &Page, &mut effects);
+//! engine.handle(NOW, Event::Call { id: 1, call: Call::Login(Json::Null), href: String::new() }, &Page, &mut effects);
 //! assert!(matches!(effects[..], [Effect::Host { call: HostCall::DocWidgetLogin, .. }]));
 //!
 //! // RFC 7636 Appendix B
@@ -93,7 +93,7 @@ mod session;
 mod sha256;
 mod storage;
 mod url;
-mod wire;
+pub mod wire;
 
 #[cfg(any(test, feature = "whatwg"))]
 pub mod whatwg;
@@ -104,34 +104,29 @@ mod testing;
 #[cfg(target_arch = "wasm32")]
 mod facade;
 
-pub use authorize::{build_authorize_request, AuthorizeRequest, LoginOptions, PendingLogin, PENDING_TTL_MS};
-pub use backend::bearer_request;
-pub use backend::{
-    build_request, is_safe_to_retry, read_response, retry_delay, transport_error, BackendReply, ExchangeRequest,
-    HttpRequest, HttpResponse, TransportError, RETRY_BASE_DELAY_MS,
-};
-pub use callback::{
-    is_callback, strip_callback_params, validate_callback, CallbackParams, ValidatedCallback, CALLBACK_PARAMS,
-};
-pub use config::{
-    BackendConfig, BackendInput, Brand, CodeIn, Config, ConfigInput, Credentials, StorageChoice, DEFAULT_RETRIES,
-    DEFAULT_TIMEOUT_MS, FEISHU_AUTHORIZE_URL, LARK_AUTHORIZE_URL, MAX_SCOPES,
-};
-pub use config::{Lifecycle, DEFAULT_RENEW_BEFORE_MS};
+// The engine and what crosses its boundary.
+pub use backend::{HttpRequest, HttpResponse, TransportError};
+pub use callback::CallbackParams;
+pub use config::Credentials;
 pub use engine::{
-    build_passport_request, is_tmp_code, WindowEffect, WindowEvent, FEISHU_PASSPORT_URL, FEISHU_QR_SDK_URL,
-    LARK_PASSPORT_URL, LARK_QR_SDK_URL, MAX_TMP_CODE_LEN, POPUP_CLOSE_GRACE_MS, POPUP_MESSAGE_TYPE, POPUP_POLL_MS,
-    POPUP_TIMEOUT_MS,
+    Call, CallId, Effect, Engine, Environment, Event, HostAnswer, HostCall, Op, Status, Value, WindowEffect,
+    WindowEvent,
 };
-pub use engine::{
-    Call, CallId, Effect, Engine, Environment, Event, HostAnswer, HostCall, Op, Value, MAX_PENDING, NAVIGATION_GRACE_MS,
-};
-pub use engine::{DEFAULT_MIN_VALIDITY_MS, LEASE_SETTLE_MS, MIN_TIMER_MS, RENEW_RETRY_MS};
-pub use error::{CodeSource, Error, ErrorKind};
-pub use host::{detect_surface, Api, HostFailure, HostProbe, Surface};
+pub use error::{Error, ErrorKind};
+pub use host::{Api, HostFailure, HostProbe, Surface};
 pub use json::{Json, Number};
-pub use pkce::{random_token, CodeVerifier, RandomSource};
-pub use ports::{Area, Clock, Ports, Random, Refused, Stores, Url, UrlParser};
-pub use session::{Session, StoredSession, RECORD_VERSION};
-pub use storage::storage_key;
-pub use wire::{read_event, step, write_effects, Incoming};
+pub use ports::{Area, Ports, Random, Refused, Stores, Url, UrlParser};
+pub use session::Session;
+
+// The timing and limits a driver (or a test) reads.
+pub use engine::{
+    DEFAULT_MIN_VALIDITY_MS, FEISHU_PASSPORT_URL, FEISHU_QR_SDK_URL, LARK_PASSPORT_URL, LARK_QR_SDK_URL,
+    LEASE_SETTLE_MS, MAX_PENDING, MAX_TMP_CODE_LEN, MIN_TIMER_MS, NAVIGATION_GRACE_MS, POPUP_CLOSE_GRACE_MS,
+    POPUP_MESSAGE_TYPE, POPUP_POLL_MS, POPUP_TIMEOUT_MS, RENEW_RETRY_MS, REPEAT_WINDOW_MS,
+};
+
+// The URL decisions the fuzz targets hold against the WHATWG parser.
+pub use authorize::{build_authorize_request, LoginOptions, PendingLogin, PENDING_TTL_MS};
+pub use callback::{is_callback, strip_callback_params, validate_callback, CALLBACK_PARAMS};
+pub use config::{BackendInput, Config, ConfigInput, MAX_SCOPES};
+pub use pkce::{CodeVerifier, RandomSource};

@@ -3,20 +3,14 @@
 //! The split follows the sans-IO designs of rustls, quinn-proto and h11: anything that takes time
 //! or calls back into the app (HTTP, timers, host APIs, navigation, listeners) is an
 //! [`Effect`](crate::Effect) the engine *returns*, and its outcome comes back as an
-//! [`Event`](crate::Event). What the browser answers synchronously while the engine decides (the
-//! clock, random bytes, a web-storage read or write, parsing a URL) is a port: a method the
-//! engine calls. The browser driver implements them over `Date.now`, `crypto.getRandomValues`,
+//! [`Event`](crate::Event). What the browser answers synchronously while the engine decides
+//! (random bytes, a web-storage read or write, parsing a URL) is a port: a method the engine
+//! calls. The browser driver implements them over `crypto.getRandomValues`,
 //! `localStorage`/`sessionStorage` and the WHATWG `URL`; the native tests implement them with
-//! a scripted clock, counters, maps and the `url` crate (a WHATWG-conformant parser).
+//! counters, maps and the `url` crate (a WHATWG-conformant parser). The time is an argument of
+//! each step, read once by the driver.
 
 use crate::prelude::*;
-
-/// The clock. `now_ms` is milliseconds since the Unix epoch (`Date.now()`); whole numbers, so
-/// that no float formatting or parsing enters the wasm.
-pub trait Clock {
-    /// The current time.
-    fn now_ms(&self) -> i64;
-}
 
 /// Which web store a record lives in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,7 +21,8 @@ pub enum Area {
     /// `sessionStorage`: pending browser logins live there for the redirect round trip
     /// (one tab, survives navigation).
     Pending,
-    /// `localStorage`: what every tab of the origin must see (consumed states).
+    /// `localStorage`: what every tab of the origin must see (consumed states, popup marks, the
+    /// renewal lease, the logout epoch).
     Shared,
 }
 
@@ -52,9 +47,9 @@ pub trait Stores {
 
 /// A URL as the WHATWG URL Standard parses it: the fields of the browser's `URL` object.
 ///
-/// Browsers and the SDK must agree on what a URL means (issue #9, item 9: a hand-written
-/// splitter read `https://\/user:pw@evil.example/cb` differently from Chromium), so the SDK never
-/// parses URLs itself: the driver hands them to `new URL(input, base)`.
+/// Browsers and the SDK must agree on what a URL means (a hand-written splitter once read
+/// `https://\/user:pw@evil.example/cb` differently from Chromium), so the SDK never parses URLs
+/// itself: the driver hands them to `new URL(input, base)`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Url {
     /// The serialized URL.
@@ -120,9 +115,10 @@ pub trait Random {
     fn fill(&self, buf: &mut [u8]) -> bool;
 }
 
-/// Every synchronous port the engine uses.
-pub trait Ports: Clock + Stores + UrlParser + Random {}
-impl<T: Clock + Stores + UrlParser + Random> Ports for T {}
+/// Every synchronous port the engine uses. (The time is not one: the driver reads it once per
+/// step and passes it to [`Engine::handle`](crate::Engine::handle).)
+pub trait Ports: Stores + UrlParser + Random {}
+impl<T: Stores + UrlParser + Random> Ports for T {}
 
 #[cfg(test)]
 mod tests {

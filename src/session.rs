@@ -36,7 +36,18 @@ impl core::fmt::Debug for Session {
     }
 }
 
+/// The `Authorization` header value of `token`: `Bearer <token>`
+/// ([RFC 6750 §2.1](https://www.rfc-editor.org/rfc/rfc6750#section-2.1)).
+pub fn bearer(token: &str) -> String {
+    String::from("Bearer ") + token
+}
+
 impl Session {
+    /// The `Authorization` header value that authenticates with this session.
+    pub fn authorization(&self) -> String {
+        bearer(&self.token)
+    }
+
     /// Whether the session has ended at `now` (ms since the epoch).
     pub fn is_expired(&self, now: i64) -> bool {
         self.expires_at.is_some_and(|at| now >= at)
@@ -81,19 +92,6 @@ impl Session {
         let obtained_at = record.get("obtainedAt")?.as_i64()?;
         Some(Session { token, expires_at, user, surface, obtained_at })
     }
-}
-
-/// What a read of the stored session found.
-#[derive(Debug, PartialEq)]
-pub enum StoredSession {
-    /// A readable, unexpired session.
-    Valid(Session),
-    /// Nothing stored (normal: first visit, logout, or Safari's 7-day storage purge).
-    Missing,
-    /// A session that has ended; it has been removed.
-    Expired,
-    /// An unreadable record; it has been removed.
-    Corrupt,
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The little URL text handling the SDK does itself: query strings (`application/x-www-form-urlencoded`
 //! as the WHATWG URL Standard reads them). Parsing and resolving URLs is the browser's `URL`
 //! (the [`UrlParser`](crate::UrlParser) port): a hand-written splitter read some URLs differently
-//! from browsers (issue #9, item 9).
+//! from browsers (a hand-written splitter once read a URL differently from Chromium).
 
 use crate::prelude::*;
 

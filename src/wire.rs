@@ -7,11 +7,12 @@
 //! | event | fields |
 //! | --- | --- |
 //! | `init` | `config` (the app's config; `storage`/`docMiniApp` objects as `{}`, a storage object without its three methods as `false`), `env` `{href, docMiniApp, h5sdk, ttLogin}` (booleans: which host APIs exist), `threw` when reading the config threw |
-//! | `call` | `id`, `m` (`login`, `authorizeUrl`, `loginWithRedirect`, `handleCallback`, `isCallback`, `refresh`, `logout`, `getSession`), `arg`, `href`, `threw` when reading `arg` threw |
+//! | `call` | `id`, `m` (`login`, `authorizeUrl`, `loginWithRedirect`, `handleCallback`, `isCallback`, `read` (the `session`/`status` getters, `authHeaders()`), `logout`, `getSession`), `arg`, `href`, `threw` when reading `arg` threw |
 //! | `fetched` | `op`, then `status` + `body`, or `fail`: `"network"` / `"timeout"` |
 //! | `slept` | `op` |
-//! | `host` | `op`, then `ready` (h5sdk.ready fired; the value: whether `tt.requestAccess` exists), `value` (what the API resolved with), `error` (what it rejected with), `timeout: true` or `missing: true` |
-//! | `navfail`, `pagehide`, `tick` | — |
+//! | `host` | `op`, then `ready: true` (h5sdk.ready fired), `value` (what the API resolved with), `error` (what it rejected with), `timeout: true` or `missing: true` (the API, or h5sdk's `ready`, does not exist) |
+//! | `navigated`, `navfail` | `op` (`location.assign` returned, or threw) |
+//! | `pagehide`, `tick` | — |
 //! | `pageshow` | `persisted` |
 //! | `storage` | `key` (`null`: the store was cleared) |
 //! | `visibility` | `visible` (`visibilitychange`) |
@@ -21,11 +22,13 @@
 //!
 //! Effects (`"e"` names the effect) mirror [`Effect`]: `ready` `{surface, watch}`, `settle`
 //! `{id, session: true}` / `{id, value}` / `{id, error: {kind, message, code?, status?,
-//! retryable}}`, `session` `{session, headers}`, `timer` `{ms}`, `fetch` `{op, url, headers,
-//! body, credentials, timeoutMs}`, `sleep` `{op, ms}`, `host` `{op, api, appId?, scope?, state?,
-//! timeoutMs}`, `navigate` `{url}`, `replace` `{url}`, `warn` `{message}`, `lock` `{op, name}`,
-//! `unlock` `{op}`; the window effects of popup and QR logins `popup`, `handover`, `qrmount`,
-//! `qrready`, `qrunmount` (see `Writer::window`).
+//! retryable}}`, `session` `{session, headers}`, `status` `{status}`, `timer` `{ms}`, `fetch`
+//! `{op, method, url, headers, body, credentials, timeoutMs}`, `sleep` `{op, ms}`, `host` `{op,
+//! api, appId?, scope?, state?, timeoutMs}`, `navigate` `{op, url}`, `replace` `{url}`, `warn`
+//! `{message}`, `lock` `{op, name}`, `unlock` `{op}`; the window effects of popup and QR logins
+//! `popup`, `handover`, `qrmount`, `qrready`, `qrunmount` (see `Writer::window`).
+//!
+//! This module encodes and decodes; it decides nothing.
 
 use crate::backend::{HttpResponse, TransportError};
 use crate::config::Credentials;
@@ -138,7 +141,7 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
                 "loginWithRedirect" => Call::LoginWithRedirect(arg.clone()),
                 "handleCallback" => Call::HandleCallback(url()),
                 "isCallback" => Call::IsCallback(url()),
-                "refresh" => Call::Refresh,
+                "read" => Call::ReadSession,
                 "logout" => Call::Logout(arg.clone()),
                 "getSession" => Call::GetSession(arg.clone()),
                 _ => return None,
@@ -157,17 +160,12 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
         }
         "slept" => Event::Slept { op: op()? },
         "host" => {
-            let result = if let Some(ready) = json.get("ready") {
-                Ok(HostAnswer::Ready { has_request_access: matches!(ready, Json::Bool(true)) })
+            let result = if flag(&json, "ready") {
+                Ok(HostAnswer::Ready)
             } else if let Some(value) = json.get("value") {
                 // `DocMiniApp.Service.User.login()` resolves with the code; `tt.*` with `{code}`.
-                match value.as_str().map(str::to_owned).or_else(|| text(value, "code")) {
-                    Some(code) => Ok(HostAnswer::Code { code, state: text(value, "state") }),
-                    None => Err(HostFailure {
-                        message: Some("the host answered without a code".into()),
-                        ..Default::default()
-                    }),
-                }
+                let code = value.as_str().map(str::to_owned).or_else(|| text(value, "code"));
+                Ok(HostAnswer::Code { code, state: text(value, "state") })
             } else if flag(&json, "timeout") {
                 Err(HostFailure::timeout())
             } else if flag(&json, "missing") {
@@ -177,8 +175,8 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
             };
             Event::Host { op: op()?, result }
         }
-        "navfail" => Event::NavigationFailed { call: number(&json, "id").map(|n| n as u32) },
-        "navigated" => Event::Navigated { call: number(&json, "id")? as u32 },
+        "navfail" => Event::NavigationFailed { op: op()? },
+        "navigated" => Event::Navigated { op: op()? },
         "pagehide" => Event::PageHidden,
         "pageshow" => Event::PageShown { persisted: flag(&json, "persisted") },
         "storage" => Event::StorageChanged { key: text(&json, "key") },
@@ -195,10 +193,10 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
 ///
 /// | `m` | fields |
 /// | --- | --- |
-/// | `opener` | — (the page has a same-origin opener) |
-/// | `popup` | `id`, `arg` (options), `opened` (`window.open` returned a window) |
-/// | `popupclosed` | — |
-/// | `popupmsg` | `fromPopup`, `origin`, `data` (JSON text of `event.data`) |
+/// | `popup` | `id`, `arg` (options) |
+/// | `popupblocked` | — (`window.open` returned no window) |
+/// | `popupclosed` | `crossOrigin` (the popup was seen on another origin before) |
+/// | `popupmsg` | `fromPopup`, `channel` (from the `BroadcastChannel`), `origin`, `data` (JSON text of `event.data`) |
 /// | `qr` | `id`, `target` (an element was found), `arg` (options), `href` |
 /// | `qrloaded` | `mount`, `loaded`, `api` |
 /// | `qrmsg` | `mount`, `origin`, `matchOrigin`, `matchData`, `fromFrame`, `data` |
@@ -216,16 +214,21 @@ fn window_event(json: &Json) -> Option<Result<Incoming, (u32, Error)>> {
         Err(error) => Err((id, error)),
     };
     let event = match json.get("m")?.as_str()? {
-        "opener" => WindowEvent::Opener,
         "popup" => {
             let id = id()?;
             match options(id) {
-                Ok(options) => WindowEvent::LoginWithPopup { id, options, opened: flag(json, "opened") },
+                Ok(options) => WindowEvent::LoginWithPopup { id, options },
                 Err(error) => return Some(Err(error)),
             }
         }
-        "popupclosed" => WindowEvent::PopupClosed,
-        "popupmsg" => WindowEvent::PopupMessage { from_popup: flag(json, "fromPopup"), origin: origin(), data: data() },
+        "popupblocked" => WindowEvent::PopupBlocked,
+        "popupclosed" => WindowEvent::PopupClosed { cross_origin: flag(json, "crossOrigin") },
+        "popupmsg" => WindowEvent::PopupMessage {
+            from_popup: flag(json, "fromPopup"),
+            channel: flag(json, "channel"),
+            origin: origin(),
+            data: data(),
+        },
         "qr" => {
             let id = id()?;
             match options(id) {
@@ -284,6 +287,27 @@ impl Writer {
         self.raw(name, if value { "true" } else { "false" })
     }
 
+    /// `"name":{"a":"1",…}`, or with `array`, `"name":[["a","1"],…]`.
+    fn pairs(&mut self, name: &str, pairs: &[(String, String)], array: bool) -> &mut Self {
+        self.key(name).0.push(if array { '[' } else { '{' });
+        for (i, (key, value)) in pairs.iter().enumerate() {
+            if i > 0 {
+                self.0.push(',');
+            }
+            if array {
+                self.0.push('[');
+            }
+            write_string(key, &mut self.0);
+            self.0.push(if array { ',' } else { ':' });
+            write_string(value, &mut self.0);
+            if array {
+                self.0.push(']');
+            }
+        }
+        self.0.push(if array { ']' } else { '}' });
+        self
+    }
+
     fn json(&mut self, name: &str, value: &Json) -> &mut Self {
         self.key(name);
         value.write(&mut self.0);
@@ -326,12 +350,16 @@ impl Writer {
                     Err(error) => self.error(error),
                 }
             }
-            Effect::Session(Some(session)) => {
-                self.open("session").json("session", &session.to_json()).key("headers").0.push('{');
-                self.text("Authorization", &(String::from("Bearer ") + &session.token)).0.push('}');
+            Effect::Session { session, headers } => {
+                self.open("session");
+                match session {
+                    Some(session) => drop(self.json("session", &session.to_json())),
+                    None => drop(self.raw("session", "null")),
+                }
+                self.pairs("headers", headers, false);
             }
-            Effect::Session(None) => {
-                self.open("session").raw("session", "null").raw("headers", "{}");
+            Effect::Status(status) => {
+                self.open("status").text("status", status.as_str());
             }
             Effect::Timer(ms) => {
                 self.open("timer");
@@ -341,18 +369,8 @@ impl Writer {
                 }
             }
             Effect::Fetch { op, request } => {
-                self.open("fetch").int("op", (*op).into()).text("url", &request.url).key("headers").0.push('[');
-                for (i, (name, value)) in request.headers.iter().enumerate() {
-                    if i > 0 {
-                        self.0.push(',');
-                    }
-                    self.0.push('[');
-                    write_string(name, &mut self.0);
-                    self.0.push(',');
-                    write_string(value, &mut self.0);
-                    self.0.push(']');
-                }
-                self.0.push(']');
+                self.open("fetch").int("op", (*op).into()).text("method", request.method).text("url", &request.url);
+                self.pairs("headers", &request.headers, true);
                 let credentials = match request.credentials {
                     Credentials::Omit => "omit",
                     Credentials::SameOrigin => "same-origin",
@@ -382,11 +400,8 @@ impl Writer {
                 };
                 self.text("api", api);
             }
-            Effect::Navigate { url, call } => {
-                self.open("navigate").text("url", url);
-                if let Some(id) = call {
-                    self.int("id", (*id).into());
-                }
+            Effect::Navigate { op, url } => {
+                self.open("navigate").int("op", (*op).into()).text("url", url);
             }
             Effect::ReplaceUrl(url) => {
                 self.open("replace").text("url", url);
@@ -407,16 +422,17 @@ impl Writer {
 }
 
 impl Writer {
-    /// A [`WindowEffect`]: `popup` `{id, url, pollMs}`, `handover` `{origin, data: {type, code?,
-    /// state, error?}}`, `qrmount` `{mount, goto, sdkUrl, timeoutMs, options}`, `qrready`
-    /// `{mount, error?}`, `qrunmount` `{mount, error}`.
+    /// A [`WindowEffect`]: `popup` `{id, url, features, pollMs, channel}`, `handover` `{origin,
+    /// channel, data: {type, code?, state, error?}}`, `qrmount` `{mount, goto, sdkUrl, timeoutMs,
+    /// options}`, `qrready` `{mount, error?}`, `qrunmount` `{mount, error}`.
     fn window(&mut self, effect: &WindowEffect) {
         match effect {
-            WindowEffect::Popup { id, url, poll_ms } => {
-                self.open("popup").int("id", (*id).into()).text("url", url).int("pollMs", (*poll_ms).into());
+            WindowEffect::Popup { id, url, features, poll_ms, channel } => {
+                self.open("popup").int("id", (*id).into()).text("url", url).text("features", features);
+                self.int("pollMs", (*poll_ms).into()).text("channel", channel);
             }
-            WindowEffect::HandOver { origin, params } => {
-                self.open("handover").text("origin", origin).key("data").0.push('{');
+            WindowEffect::HandOver { origin, channel, params } => {
+                self.open("handover").text("origin", origin).text("channel", channel).key("data").0.push('{');
                 self.text("type", POPUP_MESSAGE_TYPE);
                 for (name, value) in [("code", &params.code), ("state", &params.state), ("error", &params.error)] {
                     if let Some(value) = value {
@@ -452,22 +468,23 @@ pub fn write_effects(effects: &[Effect]) -> String {
     out.0
 }
 
-/// One step of the protocol: reads `event`, hands it to the engine (creating it on `init`) and
-/// writes the effects. The wasm's `Engine.step` is this function over the browser's ports.
-pub fn step<P: Ports>(engine: &mut Option<Engine>, event: &str, ports: &P) -> String {
+/// One step of the protocol: reads `event`, hands it to the engine at `now` (creating it on
+/// `init`) and writes the effects. The wasm's `Engine.step` is this function over the browser's
+/// ports.
+pub fn step<P: Ports>(engine: &mut Option<Engine>, event: &str, now: i64, ports: &P) -> String {
     let mut out = Vec::new();
     match read_event(event) {
         // A malformed event is a driver bug; there is no call to answer.
         None => {}
         Some(Err((id, error))) => out.push(Effect::Settle { id, result: Err(error) }),
         Some(Ok(Incoming::Init { config, env })) => {
-            match config.and_then(|config| Engine::new(&config, &env, ports, &mut out)) {
+            match config.and_then(|config| Engine::new(now, &config, &env, ports, &mut out)) {
                 Ok(created) => *engine = Some(created),
                 Err(error) => out.push(Effect::Settle { id: 0, result: Err(error) }),
             }
         }
         Some(Ok(Incoming::Event(event))) => match (engine.as_mut(), event) {
-            (Some(engine), event) => engine.handle(event, ports, &mut out),
+            (Some(engine), event) => engine.handle(now, event, ports, &mut out),
             (None, Event::Call { id, .. }) => out.push(Effect::Settle {
                 id,
                 result: Err(Error::new(
@@ -503,6 +520,7 @@ mod tests {
             obtained_at: 1,
         };
         let request = HttpRequest {
+            method: "POST",
             url: "/api".into(),
             headers: vec![("Content-Type".into(), "application/json".into())],
             body: "{\"code\":\"c\"}".into(),
@@ -515,8 +533,9 @@ mod tests {
             Effect::Settle { id: 3, result: Ok(Value::Session) },
             Effect::Settle { id: 4, result: Ok(Value::Text("u".into())) },
             Effect::Settle { id: 5, result: Err(error) },
-            Effect::Session(Some(session)),
-            Effect::Session(None),
+            Effect::Session { session: Some(session), headers: vec![("Authorization".into(), "Bearer t\"1\n".into())] },
+            Effect::Session { session: None, headers: Vec::new() },
+            Effect::Status(crate::engine::Status::SigningOut),
             Effect::Timer(None),
             Effect::Fetch { op: 7, request },
             Effect::Host {
@@ -535,8 +554,9 @@ mod tests {
                 {"e": "settle", "id": 5, "error": {"kind": "backend", "message": "m", "retryable": false, "code": 20049, "status": 400}},
                 {"e": "session", "session": {"token": "t\"1\n", "expiresAt": 5, "user": {"__proto__": {"admin": true}, "名": "张三"}, "surface": "browser", "obtainedAt": 1}, "headers": {"Authorization": "Bearer t\"1\n"}},
                 {"e": "session", "session": null, "headers": {}},
+                {"e": "status", "status": "signingOut"},
                 {"e": "timer", "ms": null},
-                {"e": "fetch", "op": 7, "url": "/api", "headers": [["Content-Type", "application/json"]], "body": "{\"code\":\"c\"}", "credentials": "include", "timeoutMs": 10},
+                {"e": "fetch", "op": 7, "method": "POST", "url": "/api", "headers": [["Content-Type", "application/json"]], "body": "{\"code\":\"c\"}", "credentials": "include", "timeoutMs": 10},
                 {"e": "host", "op": 8, "timeoutMs": 9, "appId": "cli", "state": "s", "scope": ["a"], "api": "requestAccess"},
                 {"e": "replace", "url": "/x"},
             ])
@@ -559,10 +579,10 @@ mod tests {
             event(r#"{"t":"fetched","op":2,"fail":"timeout"}"#),
             Ok(Incoming::Event(Event::Fetched { result: Err(TransportError::TimedOut), .. }))
         ));
-        // Issue #9 item 2: a getter that threw is a config error, never a hang.
+        // A getter that threw is a config error, never a hang.
         assert_eq!(event(r#"{"t":"call","id":9,"m":"login","threw":true}"#).unwrap_err(), (9, ErrorKind::Config));
-        // Review finding: an argument nested past the parser's limit made the event unreadable
-        // and the call hang; it is the call's own config error now.
+        // An argument nested past the parser's limit fails its own call (config), instead of
+        // making the event unreadable and the call hang.
         let deep = String::from("[").repeat(200) + &"]".repeat(200);
         let text = String::from(r#"{"t":"call","id":7,"m":"login","arg":"#) + &Json::string(&deep).to_text() + "}";
         assert_eq!(event(&text).unwrap_err(), (7, ErrorKind::Config));

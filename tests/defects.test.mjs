@@ -1,6 +1,8 @@
-// Defects of issue #9, one browser test each, written against the FIXED behaviour of
-// /work/shared/design/api.md ("v1 additions"). They fail on the v0 package; this file stays out of
-// scripts/test.sh until the fixes land. Needs pkg/ (node scripts/build-pkg.mjs). Run:
+// Regressions of v0 behaviours that natural app code tripped over (a page that does not unload,
+// throwing option getters, StrictMode's double call, storage that refuses, frozen session objects,
+// __proto__ in user data, redirect tricks, use before init() or after free(), corrupt sessions from
+// another tab), one browser test each, against the package's public JS API. Each failed on the v0
+// package. Needs pkg/ (node scripts/build-pkg.mjs). Run:
 //   node --test tests/defects.test.mjs
 // Each test checks all its sub-cases and reports every broken one (not only the first).
 // Chromium runs here with its back/forward cache on (playwright turns it off by default).
@@ -96,7 +98,7 @@ const START_LOGIN = () => {
 };
 const outcome = (page) => page.waitForFunction(() => r1, null, { timeout: SETTLE_MS }).then(() => page.evaluate(() => r1), () => ({ pending: true }));
 
-test("#9.1 login() settles (cancelled) when the page does not unload, and the next login() starts afresh", () => withContext(async (context) => {
+test("login() settles (cancelled) when the page does not unload, and the next login() starts afresh", () => withContext(async (context) => {
   const c = checklist();
   // The three ways a page survives a navigation it started, each in its own tab, side by side.
   await Promise.all([
@@ -182,7 +184,7 @@ test("#9.1 login() settles (cancelled) when the page does not unload, and the ne
   c.done();
 }));
 
-test("#9.2 options whose getter or Proxy trap throws make login() reject with config, not hang", () => withContext(async (context) => {
+test("options whose getter or Proxy trap throws make login() reject with config, not hang", () => withContext(async (context) => {
   const c = checklist();
   const page = await open(context, h.base);
   const r = await page.evaluate(async (ms) => {
@@ -234,7 +236,7 @@ async function onCallbackPage(context, appId) {
   return page;
 }
 
-test("#9.3 handleCallback() twice at once (React StrictMode) resolves both with one session", () => withContext(async (context) => {
+test("handleCallback() twice at once (React StrictMode) resolves both with one session", () => withContext(async (context) => {
   const c = checklist();
   const page = await onCallbackPage(context, "cli_d3");
   const r = await page.evaluate(async (ms) => {
@@ -251,7 +253,7 @@ test("#9.3 handleCallback() twice at once (React StrictMode) resolves both with 
   c.done();
 }));
 
-test("#9.4 authorizeUrl() on a callback page keeps the pending login that the callback needs", () => withContext(async (context) => {
+test("authorizeUrl() on a callback page keeps the pending login that the callback needs", () => withContext(async (context) => {
   const c = checklist();
   const page = await onCallbackPage(context, "cli_d4");
   const r = await page.evaluate(async () => {
@@ -266,7 +268,7 @@ test("#9.4 authorizeUrl() on a callback page keeps the pending login that the ca
   c.done();
 }));
 
-test("#9.5 logout() after a refused localStorage write leaves no session behind", () => withContext(async (context) => {
+test("logout() after a refused localStorage write leaves no session behind", () => withContext(async (context) => {
   const c = checklist();
   const page = await open(context, h.base);
   const key = "feishu-login/v1/cli_d5/session";
@@ -300,7 +302,7 @@ test("#9.5 logout() after a refused localStorage write leaves no session behind"
   c.done();
 }));
 
-test("#9.6 login()/loginWithRedirect() reject with storage before navigating when sessionStorage is blocked", () => withContext(async (context) => {
+test("login()/loginWithRedirect() reject with storage before navigating when sessionStorage is blocked", () => withContext(async (context) => {
   const c = checklist();
   const blockers = {
     "sessionStorage access throws": () => {
@@ -336,7 +338,7 @@ test("#9.6 login()/loginWithRedirect() reject with storage before navigating whe
   c.done();
 }));
 
-test("#9.7 session and authHeaders() return the same frozen object until the session changes", () => withContext(async (context) => {
+test("session and authHeaders() return the same frozen object until the session changes", () => withContext(async (context) => {
   const c = checklist();
   const page = await open(context, h.base);
   const r = await page.evaluate(async () => {
@@ -373,7 +375,7 @@ test("#9.7 session and authHeaders() return the same frozen object until the ses
   c.done();
 }));
 
-test("#9.8 a backend user with a __proto__ key keeps Object.prototype, fresh and after reload", () => withContext(async (context) => {
+test("a backend user with a __proto__ key keeps Object.prototype, fresh and after reload", () => withContext(async (context) => {
   const c = checklist();
   const page = await open(context, h.base);
   const inspect = () => {
@@ -413,7 +415,7 @@ test("#9.8 a backend user with a __proto__ key keeps Object.prototype, fresh and
   c.done();
 }));
 
-test("#9.9 redirectUri and returnTo tricks are rejected or kept on the page's origin", () => withContext(async (context) => {
+test("redirectUri and returnTo tricks are rejected or kept on the page's origin", () => withContext(async (context) => {
   const c = checklist();
   const page = await open(context, h.base);
   const redirectUris = ["https://\\/user:pw@evil.example/cb", "https://app.exa\tmple/cb", "https://app.example\t@evil.example/cb", "https://app.example\n/cb", "https://app.exam\nple.com\r/cb"];
@@ -448,7 +450,7 @@ test("#9.9 redirectUri and returnTo tricks are rejected or kept on the page's or
   c.done();
 }));
 
-test("#9.11 members before init() or after free() throw a config FeishuLoginError that says so; init() under a strict CSP names 'wasm-unsafe-eval'", () => withContext(async (context) => {
+test("members before init() or after free() throw a config FeishuLoginError that says so; init() under a strict CSP names 'wasm-unsafe-eval'", () => withContext(async (context) => {
   const c = checklist();
   // Before init().
   {
@@ -505,7 +507,7 @@ test("#9.11 members before init() or after free() throw a config FeishuLoginErro
   c.done();
 }));
 
-test("#9.12 listeners hear null once when another tab writes a corrupt session", () => withContext(async (context) => {
+test("listeners hear null once when another tab writes a corrupt session", () => withContext(async (context) => {
   const c = checklist();
   const page = await open(context, h.base);
   await page.evaluate(async () => {

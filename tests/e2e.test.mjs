@@ -64,8 +64,10 @@ async function me(page) {
 
 // What the SDK keeps in localStorage, except the record of consumed states (hashes of used
 // `state`s, kept 10 minutes so no tab can complete the same callback twice: not a session).
+// What the SDK keeps for the user in localStorage: not the record of consumed states, nor the
+// logout epoch (a counter every tab reads, so that a logout supersedes logins in flight).
 const stored = (page) =>
-  page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("feishu-login/") && !k.endsWith("/consumed")));
+  page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("feishu-login/") && !/\/(consumed|logout)$/.test(k)));
 
 test("redirect login: consent, callback, session, reload, logout", async () => {
   const { context, page } = await fresh();

@@ -1,4 +1,4 @@
-// feishu-emulator in front of someone else's app (issue #13, "Test your own app offline"): the
+// feishu-emulator in front of someone else's app (README "Test your own app offline"): the
 // emulator binary runs alone with server/feishu-emulator.example.toml; the app is a separate origin with
 // its own backend written here in plain Node (any language would do: it only speaks Feishu's
 // documented HTTP API to the emulator's base URL). Chromium logs in through the SDK and the

@@ -1,7 +1,7 @@
 //! The login engine's decisions, natively, through the scripted driver of `tests/driver/` (ports,
 //! tabs sharing web stores the way a browser does, the address bar moving on `ReplaceUrl`).
 //!
-//! Regression tests of issue #9 are named after the defect they pin.
+//! Regression tests are named after the defect they pin.
 
 mod driver;
 use driver::*;
@@ -35,7 +35,7 @@ fn construction_reports_the_surface_and_the_stored_session() {
 #[test]
 fn url_port_parses_as_browsers_do() {
     let ports = Tab::browser(&Browser::new()).ports;
-    // A hand-written splitter once read this differently from Chromium (issue #9, item 9).
+    // A hand-written splitter once read this differently from Chromium.
     let url = ports.parse_url("https://\\/user:pw@evil.example/cb", None).unwrap();
     assert_eq!(
         (url.host.as_str(), url.username.as_str(), url.origin.as_str()),
@@ -135,15 +135,33 @@ fn login_is_cancelled_when_the_page_comes_back_from_the_back_forward_cache() {
 }
 
 #[test]
-fn concurrent_logins_share_one_attempt() {
+fn no_login_starts_while_the_page_navigates_to_feishu() {
     let mut tab = Tab::browser(&Browser::new());
-    let ids: Vec<CallId> = (0..3).map(|_| tab.login(json!({}))).collect();
+    let first = tab.login(json!({}));
+    assert_eq!(statuses(tab.all()).last(), Some(&Status::Redirecting));
+    let others: Vec<CallId> = (0..2).map(|_| tab.login(json!({}))).collect();
+    let redirect = tab.call(Call::LoginWithRedirect(Json::Null));
     assert_eq!(navigations(tab.all()).len(), 1);
     assert_eq!(sleeps(tab.all()).len(), 1);
     assert_eq!(tab.pending_logins().len(), 1);
-    tab.feed(Event::NavigationFailed { call: None });
+    for id in others.into_iter().chain([redirect]) {
+        assert_eq!(tab.kind(id), ErrorKind::Cancelled, "refused while redirecting");
+        assert!(tab.error(id).message().contains("navigating"), "{}", tab.error(id).message());
+    }
+    let op = navigation_op(tab.all()).unwrap();
+    tab.feed(Event::NavigationFailed { op });
+    assert_eq!(tab.kind(first), ErrorKind::Unsupported, "the sandbox refused the navigation");
+    assert_eq!(statuses(tab.all()).last(), Some(&Status::SignedOut));
+}
+
+#[test]
+fn concurrent_host_logins_share_one_attempt() {
+    let mut tab = widget_tab(&Browser::new());
+    let ids: Vec<CallId> = (0..3).map(|_| tab.login(json!({}))).collect();
+    assert_eq!(host_calls(tab.all()).len(), 1);
+    tab.host_failure(HostFailure { code: Some(10110006), ..HostFailure::default() });
     for id in ids {
-        assert_eq!(tab.kind(id), ErrorKind::Unsupported, "the sandbox refused the navigation");
+        assert_eq!(tab.kind(id), ErrorKind::Host);
     }
 }
 
@@ -179,7 +197,7 @@ fn login_with_redirect_and_authorize_url_record_a_pending_login() {
     let id = tab.authorize_url(json!({}));
     let Ok(Value::Text(url)) = tab.result(id).clone() else { panic!("a URL") };
     let id = tab.call(Call::LoginWithRedirect(Json::Null));
-    tab.feed(Event::Navigated { call: id });
+    tab.feed(Event::Navigated { op: navigation_op(tab.all()).unwrap() });
     assert_eq!(tab.result(id), &Ok(Value::Unit));
     let navigated = navigations(tab.all());
     assert_eq!(navigated.len(), 1);
@@ -241,7 +259,7 @@ fn callback_completes_the_login() {
     assert_eq!(tab.result(id), &Ok(Value::Session));
 
     let mark = tab.mark();
-    tab.call(Call::Refresh);
+    tab.call(Call::ReadSession);
     assert!(announced(tab.since(mark)).is_empty(), "no change, no announcement");
 }
 
@@ -441,7 +459,7 @@ fn a_refused_session_write_never_brings_an_older_session_back() {
     assert_eq!(warnings(tab.since(mark)).len(), 1);
     assert_eq!(browser.stored_session(), None, "the older session left the store");
     let mark = tab.mark();
-    tab.call(Call::Refresh);
+    tab.call(Call::ReadSession);
     assert!(announced(tab.since(mark)).is_empty(), "this page keeps the new session in memory");
 
     let mark = tab.mark();
@@ -449,7 +467,7 @@ fn a_refused_session_write_never_brings_an_older_session_back() {
     assert_eq!(announced(tab.since(mark)), vec![None]);
     assert_eq!(browser.stored_session(), None);
     let mark = tab.mark();
-    tab.call(Call::Refresh);
+    tab.call(Call::ReadSession);
     assert!(announced(tab.since(mark)).is_empty(), "memory forgot it too");
 
     let reloaded = widget_tab(&browser);
@@ -506,7 +524,7 @@ fn the_storage_fallback_warns_once() {
     assert_eq!(warnings(tab.all()).len(), 1, "the first read warned");
     host_login(&mut tab, r#"{"token":"tok-1"}"#);
     host_login(&mut tab, r#"{"token":"tok-2"}"#);
-    tab.call(Call::Refresh);
+    tab.call(Call::ReadSession);
     tab.call(Call::Logout(Json::Null));
     let all = warnings(tab.all());
     assert_eq!(all.len(), 1, "{all:?}");
@@ -524,10 +542,10 @@ fn a_corrupt_session_from_another_tab_is_announced_once() {
     browser.session.borrow_mut().items.insert(SESSION_KEY.into(), "{not json".into());
     let mark = tab.mark();
     tab.feed(Event::StorageChanged { key: Some(SESSION_KEY.into()) });
-    tab.call(Call::Refresh);
+    tab.call(Call::ReadSession);
     tab.feed(Event::StorageChanged { key: None });
     tab.feed(Event::Tick);
-    tab.call(Call::Refresh);
+    tab.call(Call::ReadSession);
     let fx = tab.since(mark);
     assert_eq!(announced(fx), vec![None]);
     let warned = warnings(fx);
@@ -558,8 +576,8 @@ fn an_expired_session_is_removed_on_refresh_and_announced_once() {
     host_login(&mut tab, r#"{"token":"tok","expiresIn":60}"#);
     browser.advance(60_000);
     let mark = tab.mark();
-    tab.call(Call::Refresh);
-    tab.call(Call::Refresh);
+    tab.call(Call::ReadSession);
+    tab.call(Call::ReadSession);
     let fx = tab.since(mark);
     assert_eq!(announced(fx), vec![None]);
     assert_eq!(timers(fx), vec![None], "the expiry timer is disarmed");
@@ -596,7 +614,7 @@ fn memory_storage_never_touches_the_web_stores() {
     browser.session.borrow_mut().refuse_all();
     let mut tab = Tab::open(&browser, config(json!({"storage": "memory"})), PAGE, doc_widget_probe());
     host_login(&mut tab, TOKEN_BODY);
-    tab.call(Call::Refresh);
+    tab.call(Call::ReadSession);
     assert!(warnings(tab.all()).is_empty());
     assert_eq!(announced(tab.all()).len(), 2);
     let reloaded = Tab::open(&browser, config(json!({"storage": "memory"})), PAGE, doc_widget_probe());
@@ -727,7 +745,7 @@ fn a_failed_login_never_removes_a_valid_session() {
     // The doc widget's own code for a refused call (its table has no refusal).
     tab.host_failure(HostFailure { code: Some(10_110_006), ..HostFailure::default() });
     assert_eq!(tab.kind(id), ErrorKind::Host);
-    tab.call(Call::Refresh);
+    tab.call(Call::ReadSession);
     assert!(announced(tab.since(mark)).is_empty());
     assert_eq!(browser.stored_session(), stored);
 
@@ -768,11 +786,16 @@ fn client_tab(browser: &Browser) -> Tab {
     Tab::open(browser, config, "https://app.example/in-feishu", client_probe())
 }
 
-/// Starts a client login and answers `h5sdk.ready`; returns the call and the next host call.
+/// Starts a client login and answers `h5sdk.ready`; without `requestAccess` (an old client),
+/// the driver reports it missing. Returns the call and the next host call.
 fn client_ready(tab: &mut Tab, options: serde_json::Value, has_request_access: bool) -> (CallId, HostCall) {
     let id = tab.login(options);
     assert_eq!(tab.pending_host().1, HostCall::H5sdkReady);
-    tab.answer_host(Ok(HostAnswer::Ready { has_request_access }));
+    tab.answer_host(Ok(HostAnswer::Ready));
+    assert!(matches!(tab.pending_host().1, HostCall::RequestAccess { .. }));
+    if !has_request_access {
+        tab.host_failure(HostFailure::unavailable());
+    }
     (id, tab.pending_host().1)
 }
 
@@ -832,7 +855,6 @@ fn host_failures_are_typed() {
         (HostFailure { code: Some(2_700_002), ..HostFailure::default() }, ErrorKind::Denied),
         (HostFailure::timeout(), ErrorKind::Timeout),
         (HostFailure { code: Some(10236), ..HostFailure::default() }, ErrorKind::Host),
-        (HostFailure::unavailable(), ErrorKind::Unsupported),
     ];
     for (failure, kind) in cases {
         let mut tab = client_tab(&Browser::new());
@@ -848,7 +870,18 @@ fn host_failures_are_typed() {
     let (id, _) = client_ready(&mut tab, json!({}), false);
     tab.host_failure(HostFailure { code: Some(103), ..HostFailure::default() });
     assert_eq!(tab.kind(id), ErrorKind::Host);
-    assert_eq!(host_calls(tab.all()).len(), 2);
+    assert_eq!(host_calls(tab.all()).len(), 3, "ready, requestAccess (missing), requestAuthCode");
+    // No requestAuthCode either: not a Feishu client.
+    let mut tab = client_tab(&Browser::new());
+    let (id, _) = client_ready(&mut tab, json!({}), false);
+    tab.host_failure(HostFailure::unavailable());
+    assert_eq!(tab.kind(id), ErrorKind::Unsupported);
+    assert!(tab.error(id).message().starts_with("tt.requestAuthCode"));
+    // An h5sdk without `ready` is ready.
+    let mut tab = client_tab(&Browser::new());
+    tab.login(json!({}));
+    tab.host_failure(HostFailure::unavailable());
+    assert!(matches!(tab.pending_host().1, HostCall::RequestAccess { .. }));
     // h5sdk.ready never firing.
     let mut tab = client_tab(&Browser::new());
     let id = tab.login(json!({}));
@@ -884,7 +917,7 @@ fn a_host_answering_twice_is_heard_once() {
     let (op, _) = tab.pending_host();
     tab.host_code("code-1", None);
     let mark = tab.mark();
-    tab.feed(Event::Host { op, result: Ok(HostAnswer::Code { code: "code-2".into(), state: None }) });
+    tab.feed(Event::Host { op, result: Ok(HostAnswer::Code { code: Some("code-2".into()), state: None }) });
     tab.feed(Event::Host { op, result: Err(HostFailure::timeout()) });
     assert!(tab.since(mark).is_empty());
     assert_eq!(fetches(tab.all()).len(), 1);
@@ -897,9 +930,9 @@ fn a_host_answering_twice_is_heard_once() {
     let mut tab = client_tab(&Browser::new());
     let id = tab.login(json!({}));
     let (ready, _) = tab.pending_host();
-    tab.answer_host(Ok(HostAnswer::Ready { has_request_access: true }));
+    tab.answer_host(Ok(HostAnswer::Ready));
     let mark = tab.mark();
-    tab.feed(Event::Host { op: ready, result: Ok(HostAnswer::Ready { has_request_access: true }) });
+    tab.feed(Event::Host { op: ready, result: Ok(HostAnswer::Ready) });
     assert!(tab.since(mark).is_empty());
     let HostCall::RequestAccess { state, .. } = tab.pending_host().1 else { panic!("requestAccess") };
     tab.host_code("client-code", Some(&state));
@@ -959,10 +992,14 @@ fn login_with_redirect_settles_after_the_navigation_and_rejects_when_it_fails() 
     let mut tab = Tab::browser(&Browser::new());
     let taken = tab.call(Call::LoginWithRedirect(Json::Null));
     assert!(tab.is_pending(taken), "not before the browser took the navigation");
-    tab.feed(Event::Navigated { call: taken });
+    tab.feed(Event::Navigated { op: navigation_op(tab.all()).unwrap() });
     assert_eq!(tab.result(taken), &Ok(Value::Unit));
+    assert_eq!(statuses(tab.all()).last(), Some(&Status::Redirecting), "until the page unloads");
+    // The page stayed (a 204 answer): back to signed out after the grace.
+    assert_eq!(tab.end_sleep(), NAVIGATION_GRACE_MS);
+    assert_eq!(statuses(tab.all()).last(), Some(&Status::SignedOut));
     let refused = tab.call(Call::LoginWithRedirect(Json::Null));
-    tab.feed(Event::NavigationFailed { call: Some(refused) });
+    tab.feed(Event::NavigationFailed { op: navigation_op(tab.all()).unwrap() });
     assert_eq!(tab.kind(refused), ErrorKind::Unsupported);
 }
 
@@ -994,7 +1031,7 @@ fn events_print_no_code() {
         },
         Event::Host {
             op: 2,
-            result: Ok(HostAnswer::Code { code: "CODE-SECRET".into(), state: Some("STATE-SECRET".into()) }),
+            result: Ok(HostAnswer::Code { code: Some("CODE-SECRET".into()), state: Some("STATE-SECRET".into()) }),
         },
         Event::Fetched { op: 3, result: Ok(HttpResponse { status: 200, body: "{\"token\":\"CODE-SECRET\"}".into() }) },
     ];

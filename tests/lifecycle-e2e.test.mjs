@@ -1,4 +1,4 @@
-// End-to-end, issue #12: the demo page (configured with refreshUrl, logoutUrl and the
+// End-to-end, session renewal and logout: the demo page (configured with refreshUrl, logoutUrl and the
 // offline_access scope) against the demo server (emulator + reference backend), in headless
 // Chromium. A short-lived session renews through /api/feishu/refresh, a logout ends the session on
 // the server, and a revocation at Feishu ends it at the next renewal. Needs pkg/ and

@@ -32,6 +32,8 @@ test("load smoke, memory store: logins past its bound, none fails", async () => 
 });
 
 test("load smoke, Redis store: logins past Redis's maxmemory, none fails", { skip: process.env.FEISHU_SKIP_REDIS === "1" }, async () => {
-  const result = await load(["--store", "redis", "--redis-maxmemory", "1100kb"]);
+  // Full from the start with older keys (Redis's LRU clock ticks once a second; a keyspace that
+  // turns over within a second would evict just-made sessions too).
+  const result = await load(["--store", "redis", "--redis-maxmemory", "2mb", "--redis-prefill", "3000"]);
   assert.ok(result.timeline.at(-1).evictedKeys > 0, "Redis evicted sessions to make room");
 });

@@ -1,6 +1,7 @@
-//! Logins in other windows (issue #10), natively through the scripted driver: the QR login's
-//! message checks (`tmp_code`, origins), the passport endpoint's URL, the popup login's hand-over,
-//! and the pending popup login that a tab with a copy of sessionStorage must not complete.
+//! Logins in other windows, natively through the scripted driver: the QR login's message checks
+//! (`tmp_code`, origins), the passport endpoint's URL, the popup login's hand-over (by
+//! `postMessage`, and on the app's channel when an opener policy severed the popup), and the
+//! pending popup login that a tab with a copy of sessionStorage must not complete.
 
 mod driver;
 use driver::*;
@@ -237,7 +238,7 @@ fn popup(tab: &mut Tab) -> (CallId, String) {
     tab.next_id += 1;
     let id = tab.next_id;
     let mark = tab.mark();
-    window(tab, WindowEvent::LoginWithPopup { id, options: Json::Null, opened: true });
+    window(tab, WindowEvent::LoginWithPopup { id, options: Json::Null });
     let url = window_effects(tab.since(mark))
         .into_iter()
         .find_map(|w| if let WindowEffect::Popup { url, .. } = w { Some(url.clone()) } else { None })
@@ -251,7 +252,11 @@ fn message(state: &str, code: &str) -> Json {
 }
 
 fn from_popup(tab: &mut Tab, origin: &str, from_popup: bool, data: Json) {
-    window(tab, WindowEvent::PopupMessage { from_popup, origin: origin.into(), data });
+    window(tab, WindowEvent::PopupMessage { from_popup, channel: false, origin: origin.into(), data });
+}
+
+fn on_channel(tab: &mut Tab, data: Json) {
+    window(tab, WindowEvent::PopupMessage { from_popup: false, channel: true, origin: String::new(), data });
 }
 
 const ORIGIN: &str = "https://app.example";
@@ -292,11 +297,12 @@ fn popup_answering_with_a_foreign_state_is_a_state_error_and_posts_nothing() {
 #[test]
 fn popup_blocked_closed_or_timed_out_settles() {
     let mut tab = Tab::browser(&Browser::new());
-    window(&mut tab, WindowEvent::LoginWithPopup { id: 50, options: Json::Null, opened: false });
-    assert_eq!(tab.kind(50), ErrorKind::Popup);
+    let (blocked, _) = popup(&mut tab);
+    window(&mut tab, WindowEvent::PopupBlocked);
+    assert_eq!(tab.kind(blocked), ErrorKind::Popup);
 
     let (id, url) = popup(&mut tab);
-    window(&mut tab, WindowEvent::PopupClosed);
+    window(&mut tab, WindowEvent::PopupClosed { cross_origin: true });
     assert!(tab.is_pending(id), "its message may still come");
     assert_eq!(tab.end_sleep(), POPUP_CLOSE_GRACE_MS);
     assert_eq!(tab.kind(id), ErrorKind::Cancelled);
@@ -306,7 +312,7 @@ fn popup_blocked_closed_or_timed_out_settles() {
 
     // Closed, but the message arrives within the grace: the login completes.
     let (id, url) = popup(&mut tab);
-    window(&mut tab, WindowEvent::PopupClosed);
+    window(&mut tab, WindowEvent::PopupClosed { cross_origin: true });
     from_popup(&mut tab, ORIGIN, true, message(&query(&url, "state"), "c"));
     tab.answer_fetch(200, TOKEN_BODY);
     assert_eq!(tab.result(id), &Ok(Value::Session));
@@ -323,13 +329,12 @@ fn popup_callback_page_hands_over_to_its_opener_without_exchanging() {
     let state = query(&url, "state");
     // The popup: a page of the same origin, opened by the opener, loads the callback.
     let mut popup_tab = opener.open_child(&callback(&state));
-    window(&mut popup_tab, WindowEvent::Opener);
     let call = popup_tab.login(json!({}));
     assert_eq!(popup_tab.kind(call), ErrorKind::Cancelled, "the popup's own call ends: it closes");
     let handed: Vec<_> = window_effects(popup_tab.all())
         .into_iter()
         .filter_map(|w| {
-            if let WindowEffect::HandOver { origin, params } = w {
+            if let WindowEffect::HandOver { origin, params, .. } = w {
                 Some((origin.clone(), params.clone()))
             } else {
                 None
@@ -356,10 +361,11 @@ fn copied_pending_record_in_another_tab_cannot_complete_a_popup_login() {
     let (id, url) = popup(&mut opener);
     let state = query(&url, "state");
     // A tab opened by the opener (sessionStorage copied), without an opener of its own now (or
-    // the user pasted the URL): it loads the popup's callback and tries to complete it.
+    // the user pasted the URL): it loads the popup's callback and tries to complete it. It can
+    // only hand it over, as the popup would (the popup login's mark says whose it is).
     let mut other = opener.open_child(&callback(&state));
     let call = other.handle_callback(None);
-    assert_eq!(other.kind(call), ErrorKind::State);
+    assert_eq!(other.kind(call), ErrorKind::Cancelled);
     assert!(fetches(other.all()).is_empty(), "no backend post from the other tab");
     let login = other.login(json!({}));
     assert!(fetches(other.all()).is_empty() && other.settlements(login).len() <= 1);
@@ -376,14 +382,14 @@ fn copied_pending_record_in_another_tab_cannot_complete_a_popup_login() {
 #[test]
 fn popup_login_is_for_the_browser_and_logout_cancels_it() {
     let mut widget = widget_tab(&Browser::new());
-    window(&mut widget, WindowEvent::LoginWithPopup { id: 1, options: Json::Null, opened: true });
+    window(&mut widget, WindowEvent::LoginWithPopup { id: 1, options: Json::Null });
     assert_eq!(widget.kind(1), ErrorKind::Unsupported);
 
     let mut tab = Tab::browser(&Browser::new());
     let (id, _) = popup(&mut tab);
     let (second, _) = {
         let mark = tab.mark();
-        window(&mut tab, WindowEvent::LoginWithPopup { id: 77, options: Json::Null, opened: true });
+        window(&mut tab, WindowEvent::LoginWithPopup { id: 77, options: Json::Null });
         assert!(window_effects(tab.since(mark)).is_empty(), "a second call shares the popup in flight");
         (77, ())
     };
@@ -393,8 +399,8 @@ fn popup_login_is_for_the_browser_and_logout_cancels_it() {
 
 #[test]
 fn debug_of_the_qr_navigation_never_shows_the_tmp_code() {
-    // Review finding: Effect::Navigate's derived Debug printed the URL with the scan's
-    // tmp_code, a one-time login code (messages and their data are redacted already).
+    // Effect::Navigate's Debug once printed the URL with the scan's tmp_code, a one-time login
+    // code (messages and their data are redacted already).
     let mut tab = Tab::browser(&Browser::new());
     let (mount, _) = mount_qr(&mut tab, json!({}));
     let urls = qr_message(&mut tab, mount, "https://passport.feishu.cn", true, json!("tmp-SECRET_1"));
@@ -402,4 +408,60 @@ fn debug_of_the_qr_navigation_never_shows_the_tmp_code() {
     let printed = format!("{:?}", tab.all());
     assert!(!printed.contains("tmp-SECRET_1"), "{printed}");
     assert!(printed.contains("Navigate"), "{printed}");
+}
+
+#[test]
+fn a_popup_severed_by_an_opener_policy_hands_over_on_the_channel_with_its_own_state_only() {
+    let browser = Browser::new();
+    let mut tab = Tab::browser(&browser);
+    let (id, url) = popup(&mut tab);
+    let state = query(&url, "state");
+    let channel = format!("feishu-login/v1/{APP}/popup");
+    let opened = window_effects(tab.all()).into_iter().find_map(|w| match w {
+        WindowEffect::Popup { channel, features, .. } => Some((channel.clone(), *features)),
+        _ => None,
+    });
+    assert_eq!(opened, Some((channel.clone(), "popup,width=520,height=680")));
+    // The opener's handle reads closed while the popup was never seen on another origin: the
+    // page's Cross-Origin-Opener-Policy cut the link; the popup still runs.
+    window(&mut tab, WindowEvent::PopupClosed { cross_origin: false });
+    assert!(tab.is_pending(id));
+    assert_eq!(sleeps(tab.all()), vec![POPUP_TIMEOUT_MS], "no grace: it waits for the hand-over");
+    // Another tab's popup on the same channel: not this login's.
+    on_channel(&mut tab, message("another-tabs-state", "c0"));
+    assert!(tab.is_pending(id) && fetches(tab.all()).is_empty());
+    // The callback page hands over on the channel (it has no opener).
+    let mut callback_page = Tab::open(&browser, tab.config.clone(), &callback(&state), HostProbe::default());
+    let own = callback_page.login(json!({}));
+    assert_eq!(callback_page.kind(own), ErrorKind::Cancelled);
+    assert!(callback_page.error(own).message().contains("popup"), "{}", callback_page.error(own).message());
+    let handed = window_effects(callback_page.all()).into_iter().find_map(|w| match w {
+        WindowEffect::HandOver { channel, params, .. } => Some((channel.clone(), params.state.clone())),
+        _ => None,
+    });
+    assert_eq!(handed, Some((channel, Some(state.clone()))));
+    on_channel(&mut tab, message(&state, "THE_CODE"));
+    assert_eq!(body(tab.pending_fetch().1)["code"], "THE_CODE");
+    tab.answer_fetch(200, TOKEN_BODY);
+    assert_eq!(tab.result(id), &Ok(Value::Session));
+}
+
+#[test]
+fn a_severed_popup_that_never_hands_over_fails_naming_the_opener_policy() {
+    let mut tab = Tab::browser(&Browser::new());
+    let (id, _) = popup(&mut tab);
+    window(&mut tab, WindowEvent::PopupClosed { cross_origin: false });
+    assert_eq!(tab.end_sleep(), POPUP_TIMEOUT_MS);
+    assert_eq!(tab.kind(id), ErrorKind::Popup);
+    let text = tab.error(id).message();
+    assert!(text.contains("Cross-Origin-Opener-Policy") && text.contains("same-origin-allow-popups"), "{text}");
+
+    // A new loginWithPopup() while a severed popup waits opens a new one; the earlier call ends.
+    let (first, _) = popup(&mut tab);
+    window(&mut tab, WindowEvent::PopupClosed { cross_origin: false });
+    let (second, url) = popup(&mut tab);
+    assert_eq!(tab.kind(first), ErrorKind::Cancelled);
+    from_popup(&mut tab, ORIGIN, true, message(&query(&url, "state"), "c"));
+    tab.answer_fetch(200, TOKEN_BODY);
+    assert_eq!(tab.result(second), &Ok(Value::Session));
 }

@@ -1,5 +1,5 @@
-// Issue #10 in Chromium: QR login, popup login and the passport endpoint, through the built
-// package. Two rigs: the harness of tests/support/sdk-page.mjs (a test backend that counts what
+// QR login, popup login and the passport endpoint in Chromium, through the built package. Two
+// rigs: the harness of tests/support/sdk-page.mjs (a test backend that counts what
 // was posted, pages on two origins: 127.0.0.1 and localhost of the same server) for the bad
 // inputs, and the demo server (emulator + reference backend + www/) end to end. Needs pkg/ and
 // target/debug/feishu-login-server (scripts/test.sh builds both).
@@ -9,6 +9,10 @@ import { spawn } from "node:child_process";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startHarness, fresh, assertSdkError, rejected } from "./support/sdk-page.mjs";
+
+// The engine's popup timings (src/engine/popup.rs).
+const POPUP_POLL_MS = 500;
+const POPUP_CLOSE_GRACE_MS = 1000;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 let harness, server, base;
@@ -79,13 +83,20 @@ async function mountPermissive(page, appId) {
   }, appId);
 }
 
-/** Loads /poster.html from `origin` in an iframe that posts `data` to the page. */
+/**
+ * Loads /poster.html from `origin` in an iframe that posts `data` to the page; resolves once the
+ * page heard the message (its listener, added last, runs after the SDK's: the SDK has decided).
+ */
 async function post(page, origin, data) {
   await page.evaluate(
     ([origin, data]) =>
       new Promise((resolve) => {
+        const heard = () => {
+          removeEventListener("message", heard);
+          resolve();
+        };
+        addEventListener("message", heard);
         const frame = document.createElement("iframe");
-        frame.onload = () => setTimeout(resolve, 150);
         frame.src = origin + "/poster.html?data=" + encodeURIComponent(JSON.stringify(data));
         // Inside the QR's element, where Feishu's QR iframe is.
         (document.getElementById("box") ?? document.body).append(frame);
@@ -146,7 +157,8 @@ test("QR: two instances on one page: a scan in one QR navigates with that QR's g
       document.getElementById("box-cli_qr_two_a").append(frame);
     }, harness.base),
   ]);
-  await new Promise((r) => setTimeout(r, 300));
+  // The page that loads is the last navigation's (a second location.assign would have replaced it).
+  await page.waitForLoadState("load");
   const url = new URL(page.url());
   assert.equal(url.searchParams.get("tmp_code"), "tmp-two_1");
   assert.equal(url.searchParams.get("client_id"), "cli_qr_two_a", "B's listener must not navigate with A's tmp_code: " + url);
@@ -177,7 +189,7 @@ test("QR: dispose removes the iframe and the listener; a script that fails rejec
   await context.close();
 });
 
-test("free() while a QR script is still loading rejects ready (review finding: it hung for ever)", async () => {
+test("free() while a QR script is still loading rejects ready (it used to hang for ever)", async () => {
   const { context, page } = await fresh(harness);
   const result = await page.evaluate(async () => {
     delete window.QRLogin;
@@ -188,9 +200,10 @@ test("free() while a QR script is still loading rejects ready (review finding: i
     const auth = t.newLogin("cli_qr_free", { hostTimeoutMs: 60000 });
     const qr = auth.mountQrLogin("box-free", { sdkUrl: "/hanging-sdk.js" });
     auth.free();
-    return t.bounded(qr.ready, 2000);
+    // Settled by free() itself: before any timer could run.
+    return t.bounded(qr.ready, 0);
   });
-  assert.notEqual(result.pending, true, "ready settles after free()");
+  assert.notEqual(result.pending, true, "ready settles with free()");
   assertSdkError(rejected(result, "ready after free()"), "config", "ready after free()");
   assert.match(result.error.message, /free\(\)/);
   await context.close();
@@ -202,20 +215,29 @@ test("popup: blocked is kind popup; closed by the user is kind cancelled; nothin
     const open = window.open;
     window.open = () => null;
     // Bounded: a broken engine would wait for a popup that never opened.
-    const p = t.bounded(t.newLogin("cli_popup_blocked").loginWithPopup(), 3000);
+    // Settled in the call itself: it wins the race against 0 ms.
+    const p = t.bounded(t.newLogin("cli_popup_blocked").loginWithPopup(), 0);
     window.open = open;
     return p;
   });
   assertSdkError(rejected(blocked), "popup");
 
+  // The opener's time is scripted: its checks of the popup run when the test says so.
+  await page.clock.install();
   const popupOpened = context.waitForEvent("page");
-  await page.evaluate(() => {
-    window.closedResult = t.bounded(t.newLogin("cli_popup_closed").loginWithPopup(), 8000);
-  });
+  const feishu = harness.base.replace("127.0.0.1", "localhost") + "/fake/authorize";
+  await page.evaluate((feishu) => {
+    window.closedResult = t.settle(t.newLogin("cli_popup_closed", { authorizeUrl: feishu }).loginWithPopup());
+  }, feishu);
   const popup = await popupOpened;
-  await popup.waitForLoadState("domcontentloaded").catch(() => {});
+  await popup.waitForURL((url) => url.href.startsWith(feishu));
+  await popup.waitForLoadState("load");
+  // The SDK looks at the popup (on Feishu's page, another origin), then the user closes it.
+  await page.clock.runFor(POPUP_POLL_MS);
   await popup.close();
-  const closed = await page.evaluate(() => window.closedResult);
+  await page.clock.runFor(POPUP_POLL_MS + POPUP_CLOSE_GRACE_MS);
+  // Settled by now (the opener's timers are fake: no real timeout can race it).
+  const closed = await page.evaluate(() => Promise.race([window.closedResult, { pending: true }]));
   assertSdkError(rejected(closed), "cancelled");
   assert.equal(await page.evaluate(() => t.callCount("cli_popup_closed")), 0);
   await context.close();
@@ -230,9 +252,10 @@ test("popup: a message from another window is ignored; a popup answering with a 
   });
   const popup = await popupOpened;
   await popup.waitForURL(/\/fake\/authorize\?/);
-  // Another window of the same origin (an iframe) sends a well-formed hand-over: ignored.
+  // Another window of the same origin (an iframe) sends a well-formed hand-over: ignored (the
+  // SDK decided when the page heard it; a settled result would win the race against 0 ms).
   await post(page, harness.base, { type: "feishu-login:popup", code: "c", state: "s" });
-  assert.deepEqual(await page.evaluate(() => t.bounded(window.result, 200)), { pending: true });
+  assert.deepEqual(await page.evaluate(() => t.bounded(window.result, 0)), { pending: true });
   // The popup itself answers with another state.
   await popup.evaluate(() => opener.postMessage({ type: "feishu-login:popup", code: "c", state: "foreign" }, location.origin));
   assertSdkError(rejected(await page.evaluate(() => window.result)), "state");

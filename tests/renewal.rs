@@ -1,4 +1,4 @@
-//! The session lifecycle decisions of issue #12, natively, through the scripted driver of
+//! The session lifecycle decisions, natively, through the scripted driver of
 //! `tests/driver/`: renewal before expiry (`refreshUrl` in the browser, the host again on host
 //! surfaces), `getSession()`, one renewal across tabs (the lease), timers that fire late or
 //! early, and `logout()` with `logoutUrl`.
@@ -540,7 +540,7 @@ fn logout_posts_the_bearer_then_removes_the_session_even_when_the_server_fails()
         assert_eq!(request.url, LOGOUT);
         assert_eq!(header(request, "Authorization"), Some("Bearer tok-1"));
         let fetch_at = fx.iter().position(|e| matches!(e, Effect::Fetch { .. })).unwrap();
-        let gone_at = fx.iter().position(|e| matches!(e, Effect::Session(None))).unwrap();
+        let gone_at = fx.iter().position(|e| matches!(e, Effect::Session { session: None, .. })).unwrap();
         assert!(fetch_at < gone_at, "the request leaves first, with the token");
         assert_eq!(browser.stored_session(), None, "removed at once, not after the server answered");
         assert!(tab.is_pending(id), "settles when the server answered");
@@ -551,7 +551,7 @@ fn logout_posts_the_bearer_then_removes_the_session_even_when_the_server_fails()
         assert!(!warnings(fx)[0].contains("tok-1"));
         assert_eq!(navigations(fx), vec!["https://app.example/bye"], "returnTo after the server's answer");
         assert!(tab.is_pending(id), "settles once the browser took the navigation");
-        tab.feed(Event::Navigated { call: id });
+        tab.feed(Event::Navigated { op: navigation_op(tab.all()).unwrap() });
         assert_eq!(tab.result(id), &Ok(Value::Unit));
     }
 
@@ -680,4 +680,21 @@ fn a_lock_granted_before_the_previous_holders_session_arrives_renews_nothing() {
     }
     assert_eq!(refreshes(a.all()) + refreshes(b.all()), 1, "one renewal for both tabs: {:?}", b.all());
     assert_eq!(announced_tokens(b.all()).last(), Some(&Some("tok-2".into())));
+}
+
+// Found by the model-based test: a tab whose timers all fire late (a throttled background tab)
+// found its own lease run out after every settle pause, took it again, and never renewed.
+#[test]
+fn a_lease_settle_pause_that_outlasts_the_lease_still_renews() {
+    let browser = Browser::new();
+    sign_in(&browser, START + HOUR);
+    let mut tab = renewing_tab(&browser, json!({}));
+    let waiting = get_session(&mut tab, json!({ "minValidityMs": 2 * HOUR }));
+    answer_lock(&mut tab, false);
+    // The 250 ms pause ends a minute later: the lease (about 34 s) has run out, still naming us.
+    browser.advance(60_000);
+    end_sleep_of(&mut tab, LEASE_SETTLE_MS);
+    assert_eq!(refreshes(tab.all()), 1, "it renews: {:?}", tab.all());
+    tab.answer_fetch(200, RENEWED);
+    assert_eq!(tab.result(waiting), &Ok(Value::Session));
 }

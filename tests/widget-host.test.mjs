@@ -1,4 +1,4 @@
-// The emulator's local doc-widget host (issue #13): a widget on its own origin, written as for
+// The emulator's local doc-widget host (README "Develop a doc widget locally"): a widget on its own origin, written as for
 // Feishu (the published @lark-opdev/block-docs-addon-api, `new BlockitClient()`, its
 // `DocMiniApp` passed to FeishuLogin), opened in `/emulator/doc-widget-host?url=…` of the demo
 // server, logs in with the emulator's codes; the reference backend redeems them at

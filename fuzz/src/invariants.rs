@@ -335,6 +335,7 @@ mod tests {
             redirect_uri: "https://app.example/cb".into(),
             return_to: Some("https://app.example/after".into()),
             created_at: 1_000,
+            epoch: 0,
         })
     }
 

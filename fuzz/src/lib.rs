@@ -1,6 +1,7 @@
 //! The fuzz harness of feishu-login: [`invariants`] (the checks, also run by the SDK's plain
-//! `cargo test`), [`input`] (structured inputs) and the text inputs of the `callback` and
-//! `return_to` targets.
+//! `cargo test`), [`input`] (structured inputs), the text inputs of the `callback` and
+//! `return_to` targets, and [`model`] (the engine in two or three tabs, also run by `cargo test`)
+//! for the `interleavings` target.
 //!
 //! The text targets read NUL-separated fields, so that the checked-in seeds (`fuzz/seeds/`) are
 //! plain text and URLs may hold tabs and newlines.
@@ -9,6 +10,10 @@
 pub mod input;
 pub mod invariants;
 pub mod json;
+/// The model of two or three tabs around the engine, shared with the SDK's `cargo test`.
+#[path = "../../tests/model/mod.rs"]
+#[allow(missing_docs)]
+pub mod model;
 
 use feishu_login::{CodeVerifier, PendingLogin};
 
@@ -33,6 +38,7 @@ pub fn run_callback(data: &[u8]) {
         redirect_uri: "https://app.example/cb".into(),
         return_to: None,
         created_at: 0,
+        epoch: 0,
     });
     invariants::check_callback(url, pending, now);
 }
@@ -64,4 +70,11 @@ pub fn run_json(data: &[u8]) {
     if let Ok(value) = arbitrary::Unstructured::new(data).arbitrary::<input::Value>() {
         json::check_value(&value.json());
     }
+}
+
+/// The `interleavings` target: the bytes choose the tabs and the events (a call, an answer, late
+/// `storage` events, time passing, a navigation that does not happen, …); every step is held to
+/// the model's rules, then everything is drained and checked.
+pub fn run_interleavings(data: &[u8]) {
+    model::run(&mut model::Bytes(data));
 }

@@ -6,8 +6,8 @@
 #![allow(dead_code)]
 
 use feishu_login::{
-    Area, Call, CallId, Clock, Effect, Engine, Environment, Error, ErrorKind, Event, HostAnswer, HostCall, HostFailure,
-    HostProbe, HttpRequest, HttpResponse, Json, Op, Random, Refused, Session, Stores, Surface, TransportError,
+    Area, Call, CallId, Effect, Engine, Environment, Error, ErrorKind, Event, HostAnswer, HostCall, HostFailure,
+    HostProbe, HttpRequest, HttpResponse, Json, Op, Random, Refused, Session, Status, Stores, Surface, TransportError,
     UrlParser, Value,
 };
 pub use serde_json::json;
@@ -93,8 +93,9 @@ impl Ports {
     }
 }
 
-impl Clock for Ports {
-    fn now_ms(&self) -> i64 {
+impl Ports {
+    /// The time, as the driver reads it once per step.
+    pub fn now(&self) -> i64 {
         self.browser.clock.get()
     }
 }
@@ -221,7 +222,7 @@ impl Tab {
     pub fn feed(&mut self, event: Event) -> usize {
         let start = self.log.len();
         let mut out = Vec::new();
-        self.engine.handle(event, &self.ports, &mut out);
+        self.engine.handle(self.ports.now(), event, &self.ports, &mut out);
         for effect in &out {
             if let Effect::ReplaceUrl(url) = effect {
                 // `history.replaceState` resolves the URL against the document's and
@@ -357,7 +358,7 @@ impl Tab {
     }
 
     pub fn host_code(&mut self, code: &str, state: Option<&str>) -> usize {
-        self.answer_host(Ok(HostAnswer::Code { code: code.into(), state: state.map(str::to_owned) }))
+        self.answer_host(Ok(HostAnswer::Code { code: Some(code.into()), state: state.map(str::to_owned) }))
     }
 
     pub fn host_failure(&mut self, failure: HostFailure) -> usize {
@@ -394,7 +395,7 @@ pub fn new_engine(
     out: &mut Vec<Effect>,
 ) -> Result<Engine, Error> {
     let env = Environment { href: href.to_owned(), probe };
-    Engine::new(&codec::to_json(config), &env, ports, out)
+    Engine::new(ports.now(), &codec::to_json(config), &env, ports, out)
 }
 
 /// The test app's config, with `extra` members added.
@@ -425,7 +426,18 @@ pub fn host_calls(fx: &[Effect]) -> Vec<&HostCall> {
 }
 
 pub fn announced(fx: &[Effect]) -> Vec<Option<&Session>> {
-    fx.iter().filter_map(|e| if let Effect::Session(s) = e { Some(s.as_ref()) } else { None }).collect()
+    fx.iter()
+        .filter_map(|e| if let Effect::Session { session, .. } = e { Some(session.as_ref()) } else { None })
+        .collect()
+}
+
+pub fn statuses(fx: &[Effect]) -> Vec<Status> {
+    fx.iter().filter_map(|e| if let Effect::Status(s) = e { Some(*s) } else { None }).collect()
+}
+
+/// The newest navigation of `fx` that the driver has not reported on: its op.
+pub fn navigation_op(fx: &[Effect]) -> Option<Op> {
+    fx.iter().rev().find_map(|e| if let Effect::Navigate { op, .. } = e { Some(*op) } else { None })
 }
 
 pub fn warnings(fx: &[Effect]) -> Vec<&str> {

@@ -1,4 +1,4 @@
-// A small app backend for the browser tests, on 127.0.0.1 only. It implements the api.md backend
+// A small app backend for the browser tests, on 127.0.0.1 only. It implements the README's backend
 // contract at /login (echoing what it received, so tests can check the request) and scripted
 // misbehaviour elsewhere. Every endpoint takes ?key=… so tests do not see each other's calls.
 //

@@ -88,9 +88,10 @@ function serveFile(res, file, headers = {}) {
 
 /**
  * Starts the backend and the app server; `routes` maps extra app-server paths to handlers
- * `(req, res, url) => void`. Returns { base, backend, browser, close(), hits(path) }.
+ * `(req, res, url) => void`; `pageHeaders` maps test-page paths to extra response headers (e.g. a
+ * Cross-Origin-Opener-Policy). Returns { base, backend, browser, close(), hits(path) }.
  */
-export async function startHarness({ routes = {}, launch } = {}) {
+export async function startHarness({ routes = {}, pageHeaders = {}, launch } = {}) {
   const backendServer = createServer(handleBackend);
   await new Promise((r) => backendServer.listen(0, "127.0.0.1", r));
   const backend = `http://127.0.0.1:${backendServer.address().port}`;
@@ -108,7 +109,7 @@ export async function startHarness({ routes = {}, launch } = {}) {
     // Any other page under /app/ is the test page (tests use distinct paths as redirect URIs).
     if (path.startsWith("/app/")) {
       // No Cache-Control: no-store, which would keep the page out of the back/forward cache.
-      res.writeHead(200, { "Content-Type": "text/html" });
+      res.writeHead(200, { "Content-Type": "text/html", ...pageHeaders[path] });
       return res.end(PAGE);
     }
     res.writeHead(404).end();

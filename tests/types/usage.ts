@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit --strict` against the built package (tests/package.test.mjs): the
 // public types must accept what the docs show and reject what they forbid.
-import init, { FeishuLogin, FeishuLoginError, type Session, type FeishuLoginConfig, type Surface } from "feishu-login";
+import init, { FeishuLogin, FeishuLoginError, type AuthStatus, type Session, type FeishuLoginConfig, type Surface } from "feishu-login";
 
 export async function usage(): Promise<string> {
   await init();
@@ -52,7 +52,7 @@ export function kinds(e: FeishuLoginError) {
   return k;
 }
 
-// Issue #10: popup and QR logins, the passport endpoint.
+// Popup and QR logins, the passport endpoint.
 export async function otherWindows(auth: FeishuLogin<{ name: string }>): Promise<string> {
   const session = await auth.loginWithPopup({ scope: [] });
   const name: string | undefined = session.user?.name;
@@ -66,4 +66,14 @@ export async function otherWindows(auth: FeishuLogin<{ name: string }>): Promise
   auth.mountQrLogin(42);
   const kind: FeishuLoginError["kind"] = "popup";
   return String(name) + kind;
+}
+
+// Where the app stands: a closed union, and its listener.
+export function statuses(auth: FeishuLogin): string {
+  const status: "signedIn" | "signedOut" | "redirecting" | "signingOut" = auth.status;
+  const off: () => void = auth.onStatus((s: AuthStatus) => void s);
+  off();
+  // @ts-expect-error status is a closed union
+  const wrong: "loading" = auth.status;
+  return wrong + status;
 }

@@ -26,7 +26,7 @@ const REDIRECT: &str = "http://127.0.0.1:9/cb";
 const USER_TTL: Duration = Duration::from_secs(6);
 pub(super) const INTO_RENEWAL: Duration = Duration::from_millis(4300);
 
-async fn serve(router: Router) -> String {
+pub(super) async fn serve(router: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -44,7 +44,7 @@ pub(super) struct Cluster {
 }
 
 /// The session secret the replicas share (256 bits).
-fn shared_secret() -> SessionSecret {
+pub(super) fn shared_secret() -> SessionSecret {
     SessionSecret::parse("SESSION_SECRET", &"5e".repeat(32)).unwrap()
 }
 

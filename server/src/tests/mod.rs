@@ -10,6 +10,7 @@ mod app_tokens;
 mod lifecycle;
 mod qr_passport;
 mod redis;
+mod renewal_races;
 mod reuse_interval;
 
 /// A demo server (emulator and reference backend) on a free 127.0.0.1 port, and a client that

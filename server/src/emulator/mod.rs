@@ -160,6 +160,10 @@ impl EmulatorConfig {
 pub const DEFAULT_USER_TOKEN_TTL: Duration = Duration::from_secs(7200);
 pub const DEFAULT_REFRESH_TOKEN_TTL: Duration = Duration::from_secs(604_800);
 
+/// The longest `redirect_uri` and `scope` a code keeps, in bytes: with the bound on outstanding
+/// codes per app ([`MAX_ENTRIES`]), a bound on the memory that anyone minting codes can take.
+const MAX_KEPT_BYTES: usize = 2048;
+
 /// The scope that makes the token endpoint hand out a refresh token.
 pub const OFFLINE_ACCESS: &str = "offline_access";
 

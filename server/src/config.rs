@@ -44,6 +44,25 @@ pub const VARIABLES: &str = "  PORT                            port on 127.0.0.1
   EMULATOR_REFRESH_TOKEN_TTL_SECS the emulator's refresh token lifetime, 1 to 31536000; default 604800
 (an empty value counts as unset)";
 
+/// The name of every variable the server reads (a value that is not UTF-8 stops the start, as
+/// any bad value does: `main` checks them before [`ServerConfig::from_env`]).
+pub const NAMES: &[&str] = &[
+    "PORT",
+    "FEISHU_APP_ID",
+    "FEISHU_APP_SECRET",
+    "FEISHU_BRAND",
+    "SESSION_SECRET",
+    "SESSION_SECRET_PREVIOUS",
+    "SESSION_TTL_SECS",
+    "SESSION_REUSE_INTERVAL_SECS",
+    "SESSION_STORE_CAPACITY",
+    "REDIS_URL",
+    "REDIS_CA_FILE",
+    "FEISHU_LOGIN_ROOT",
+    "EMULATOR_USER_TOKEN_TTL_SECS",
+    "EMULATOR_REFRESH_TOKEN_TTL_SECS",
+];
+
 /// A real Feishu (or Lark) app.
 #[derive(Clone)]
 pub struct RealApp {
@@ -291,6 +310,23 @@ mod tests {
     fn read(pairs: &[(&str, &str)]) -> Result<ServerConfig, String> {
         let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         ServerConfig::from_env(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn names_lists_every_variable_read() {
+        let read = std::sync::Mutex::new(std::collections::BTreeSet::new());
+        let with_redis = |name: &str| {
+            read.lock().unwrap().insert(name.to_owned());
+            match name {
+                "REDIS_URL" => Some("rediss://h/0".to_owned()),
+                "SESSION_SECRET" => Some(SECRET.to_owned()),
+                _ => None,
+            }
+        };
+        ServerConfig::from_env(with_redis).unwrap();
+        ServerConfig::from_env(|name| with_redis(name).filter(|_| name != "REDIS_URL")).unwrap();
+        let names: std::collections::BTreeSet<String> = NAMES.iter().map(|n| n.to_string()).collect();
+        assert_eq!(*read.lock().unwrap(), names);
     }
 
     #[test]

@@ -357,7 +357,7 @@ mod tests {
             ("FEISHU_APP_SECRET", "s"),
             ("FEISHU_BRAND", "lark"),
             ("SESSION_SECRET", SECRET),
-            ("SESSION_SECRET_PREVIOUS", &"ab".repeat(32)),
+            ("SESSION_SECRET_PREVIOUS", "3982b48ae33e57d4c17b5ff2c8f979e685b2f4c2e486266c4dfe33ace6994382"),
             ("SESSION_TTL_SECS", "60"),
             ("SESSION_REUSE_INTERVAL_SECS", "300"),
             ("REDIS_URL", "rediss://:pw@redis.example:6380/2"),

@@ -44,6 +44,25 @@ pub const VARIABLES: &str = "  PORT                            port on 127.0.0.1
   EMULATOR_REFRESH_TOKEN_TTL_SECS the emulator's refresh token lifetime, 1 to 31536000; default 604800
 (an empty value counts as unset)";
 
+/// The name of every variable the server reads (a value that is not UTF-8 stops the start, as
+/// any bad value does: `main` checks them before [`ServerConfig::from_env`]).
+pub const NAMES: &[&str] = &[
+    "PORT",
+    "FEISHU_APP_ID",
+    "FEISHU_APP_SECRET",
+    "FEISHU_BRAND",
+    "SESSION_SECRET",
+    "SESSION_SECRET_PREVIOUS",
+    "SESSION_TTL_SECS",
+    "SESSION_REUSE_INTERVAL_SECS",
+    "SESSION_STORE_CAPACITY",
+    "REDIS_URL",
+    "REDIS_CA_FILE",
+    "FEISHU_LOGIN_ROOT",
+    "EMULATOR_USER_TOKEN_TTL_SECS",
+    "EMULATOR_REFRESH_TOKEN_TTL_SECS",
+];
+
 /// A real Feishu (or Lark) app.
 #[derive(Clone)]
 pub struct RealApp {
@@ -294,6 +313,23 @@ mod tests {
     }
 
     #[test]
+    fn names_lists_every_variable_read() {
+        let read = std::sync::Mutex::new(std::collections::BTreeSet::new());
+        let with_redis = |name: &str| {
+            read.lock().unwrap().insert(name.to_owned());
+            match name {
+                "REDIS_URL" => Some("rediss://h/0".to_owned()),
+                "SESSION_SECRET" => Some(SECRET.to_owned()),
+                _ => None,
+            }
+        };
+        ServerConfig::from_env(with_redis).unwrap();
+        ServerConfig::from_env(|name| with_redis(name).filter(|_| name != "REDIS_URL")).unwrap();
+        let names: std::collections::BTreeSet<String> = NAMES.iter().map(|n| n.to_string()).collect();
+        assert_eq!(*read.lock().unwrap(), names);
+    }
+
+    #[test]
     fn defaults_without_any_variable() {
         let config = read(&[]).unwrap();
         assert_eq!((config.port, config.session_ttl), (8080, Duration::from_secs(3600)));
@@ -321,7 +357,7 @@ mod tests {
             ("FEISHU_APP_SECRET", "s"),
             ("FEISHU_BRAND", "lark"),
             ("SESSION_SECRET", SECRET),
-            ("SESSION_SECRET_PREVIOUS", &"ab".repeat(32)),
+            ("SESSION_SECRET_PREVIOUS", "3982b48ae33e57d4c17b5ff2c8f979e685b2f4c2e486266c4dfe33ace6994382"),
             ("SESSION_TTL_SECS", "60"),
             ("SESSION_REUSE_INTERVAL_SECS", "300"),
             ("REDIS_URL", "rediss://:pw@redis.example:6380/2"),

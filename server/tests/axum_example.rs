@@ -40,7 +40,11 @@ async fn the_example_app_protects_its_route_with_the_mounted_backend() {
         app_id: "cli_example".into(),
         app_secret: "s3cret".into(),
         open_api_base: feishu.clone(),
-        session_secret: SessionSecret::parse("SESSION_SECRET", &"42".repeat(32)).unwrap(),
+        session_secret: SessionSecret::parse(
+            "SESSION_SECRET",
+            "22c220443a3ee6c5444d6f5ade32514f3af5c7b7d7dfb85376b303da2f10d4f5",
+        )
+        .unwrap(),
         previous_session_secret: None,
         session_ttl: Duration::from_secs(3600),
         reuse_interval: DEFAULT_REUSE_INTERVAL,

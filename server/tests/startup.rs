@@ -64,3 +64,28 @@ fn an_unreachable_redis_stops_the_start() {
     assert_eq!(status, Some(2), "{stderr}");
     assert!(stderr.contains("Redis cannot be used"), "{stderr}");
 }
+
+/// A variable whose value is not UTF-8 is refused like any bad value. Before, it read as unset:
+/// `PORT` fell back to 8080 and `SESSION_SECRET` to a random key, with no word why. (Each case
+/// also sets a variable the old server refused, so that it stopped instead of listening.)
+#[cfg(unix)]
+#[test]
+fn a_variable_that_is_not_utf8_stops_the_start_naming_it() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let not_utf8 = OsStr::from_bytes(b"80\xff");
+    for (name, other) in
+        [("PORT", ("SESSION_TTL_SECS", "0")), ("SESSION_SECRET", ("REDIS_URL", "redis://127.0.0.1:9/0"))]
+    {
+        let output = Command::new(env!("CARGO_BIN_EXE_feishu-login-server"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env(name, not_utf8)
+            .env(other.0, other.1)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains(&format!("{name} is not valid UTF-8")), "{name}: {stderr}");
+    }
+}

@@ -46,9 +46,12 @@ impl FeishuGrant {
     }
 }
 
+/// Feishu's "request trigger frequency limit".
+const RATE_LIMITED: i64 = 99_991_400;
+
 impl Backend {
     /// Calls Feishu; a non-zero `code` in the answer becomes a relayed [`Failure`] with
-    /// Feishu's HTTP status (400, 500 for 20050, 503 for 20072).
+    /// Feishu's HTTP status (400, 500 for 20050, 503 for 20072 and for a rate limit).
     pub(crate) async fn feishu(&self, path: &str, bearer: Option<&str>, body: Option<Value>) -> Result<Value, Failure> {
         let url = self.config.open_api_base.clone() + path;
         let request = match body {
@@ -77,7 +80,16 @@ impl Backend {
                 .find_map(|k| value.get(k).and_then(Value::as_str))
                 .unwrap_or("Feishu refused the request")
                 .to_owned();
-            let status = if status.is_success() { StatusCode::BAD_REQUEST } else { status };
+            // Feishu's rate limit (HTTP 429, or 400 from older endpoints, with code 99991400)
+            // decides nothing about the user: 503 with Retry-After, so that a renewal keeps the
+            // session and the SDK retries, as for 20072.
+            let status = if status == StatusCode::TOO_MANY_REQUESTS || code == RATE_LIMITED {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else if status.is_success() {
+                StatusCode::BAD_REQUEST
+            } else {
+                status
+            };
             eprintln!("[backend] {path} failed: Feishu code {code}, HTTP {}", status.as_u16());
             return Err(Failure { status, code: (code > 0).then_some(code), message });
         }

@@ -75,7 +75,8 @@ pub(crate) async fn login(State(backend): State<Arc<Backend>>, Json(request): Js
         Err(failure) => return failure.into_response(),
     };
     let ttl = backend.record_ttl(&grant);
-    let record = backend.seal(&sid, &SessionRecord { generation: 0, grant: grant.clone(), rotated_at: None });
+    let record = backend
+        .seal(&sid, &SessionRecord { generation: 0, grant: grant.clone(), rotated_at: None, renewing_until: None });
     if let Err(error) = backend.config.store.put(&session_key(&sid), record, ttl).await {
         return store_failure(error).into_response();
     }

@@ -220,7 +220,7 @@ mod tests {
             refresh_token: Some("ur-secret".into()),
             refresh_expires_at: now_secs() + 600,
         };
-        SessionRecord { generation: 3, grant, rotated_at: None }
+        SessionRecord { generation: 3, grant, rotated_at: None, renewing_until: None }
     }
 
     #[tokio::test]

@@ -36,6 +36,10 @@ pub(crate) struct SessionRecord {
     /// [`BackendConfig::reuse_interval`]: super::BackendConfig::reuse_interval
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) rotated_at: Option<u64>,
+    /// While a renewal spends Feishu's refresh token (single use): until when (Unix
+    /// milliseconds) it holds the session; other renewals of it wait (503) meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) renewing_until: Option<u64>,
 }
 
 pub(crate) fn session_key(sid: &str) -> String {

@@ -177,8 +177,12 @@ pub(super) async fn host_code(State(emulator): State<Arc<Emulator>>, Json(reques
         },
         None => &emulator.config.apps[0],
     };
-    let (user, person) = emulator.user(request.user.unwrap_or(0));
     let scope = request.scope.clone().unwrap_or_default();
+    if scope.len() > MAX_KEPT_BYTES {
+        return (StatusCode::BAD_REQUEST, Json(json!({ "message": "scope is longer than 2048 bytes" })))
+            .into_response();
+    }
+    let (user, person) = emulator.user(request.user.unwrap_or(0));
     let code = emulator.mint(kind, &app.id, user, None, None, scope);
     eprintln!("[emulator] {} host code issued for {}", request.surface, person.en_name);
     Json(json!({ "code": code })).into_response()

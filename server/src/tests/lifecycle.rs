@@ -26,7 +26,7 @@ const REDIRECT: &str = "http://127.0.0.1:9/cb";
 const USER_TTL: Duration = Duration::from_secs(6);
 pub(super) const INTO_RENEWAL: Duration = Duration::from_millis(4300);
 
-async fn serve(router: Router) -> String {
+pub(super) async fn serve(router: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -44,8 +44,8 @@ pub(super) struct Cluster {
 }
 
 /// The session secret the replicas share (256 bits).
-fn shared_secret() -> SessionSecret {
-    SessionSecret::parse("SESSION_SECRET", &"5e".repeat(32)).unwrap()
+pub(super) fn shared_secret() -> SessionSecret {
+    SessionSecret::parse("SESSION_SECRET", "827c61b060944ea75cbbccad2d8a1d3aad51c7ad0393dc99fc7ef072ca6e368b").unwrap()
 }
 
 pub(super) async fn cluster(store: Arc<dyn Store>, replicas: usize) -> Cluster {

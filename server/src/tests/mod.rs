@@ -10,6 +10,7 @@ mod app_tokens;
 mod lifecycle;
 mod qr_passport;
 mod redis;
+mod renewal_races;
 mod reuse_interval;
 
 /// A demo server (emulator and reference backend) on a free 127.0.0.1 port, and a client that
@@ -384,4 +385,46 @@ async fn unknown_open_api_routes_answer_like_feishus_gateway() {
     // The demo's own pages are not Feishu's: they keep their answers.
     assert_eq!(raw_get(&server, "/app.js").await, 200);
     assert_eq!(raw_get(&server, "/no-such-page.html").await, 404);
+}
+
+/// What a code keeps (its redirect URI, scopes, PKCE challenge) is bounded, so that the bound on
+/// outstanding codes per app bounds memory too. Before, anyone could post the consent form with
+/// a 2 MB `code_challenge` (or `scope`, or a `redirect_uri` with a 2 MB query, or a host code's
+/// `scope`): 10,000 such codes per app held 20 GB.
+#[tokio::test]
+async fn what_a_code_keeps_is_bounded() {
+    let server = start(Duration::from_secs(300)).await;
+    let huge = "a".repeat(1 << 20);
+    let consent = |extra: Vec<(&'static str, String)>| {
+        let mut form = vec![
+            ("client_id", "cli_emulator_demo".to_owned()),
+            ("redirect_uri", server.redirect()),
+            ("response_type", "code".to_owned()),
+            ("decision", "allow".to_owned()),
+        ];
+        for (name, value) in extra {
+            form.retain(|(n, _)| *n != name);
+            form.push((name, value));
+        }
+        let request = server.http.post(server.base.clone() + "/open-apis/authen/v1/authorize").form(&form);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.headers().contains_key("location"))
+        }
+    };
+    let longest_challenge = "A".repeat(128);
+    assert_eq!(consent(vec![("code_challenge", longest_challenge)]).await, (303, true), "RFC 7636's longest");
+    for (name, value) in [
+        ("code_challenge", huge.clone()),
+        ("code_challenge", "A".repeat(129)),
+        ("scope", huge.clone()),
+        ("redirect_uri", server.redirect() + "?q=" + &huge),
+    ] {
+        assert_eq!(consent(vec![(name, value)]).await, (400, false), "{name}: refused, no code minted");
+    }
+    let (status, body) = server.post("/emulator/host-code", json!({ "surface": "client", "scope": huge })).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) =
+        server.post("/emulator/host-code", json!({ "surface": "client", "scope": "offline_access" })).await;
+    assert_eq!(status, 200);
 }

@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::lifecycle::{
     cluster, logout_holds_across_replicas, renewal_retires_the_token_and_its_reuse_revokes_the_session,
 };
+use super::renewal_races::two_renewals_that_spend_the_refresh_token_at_once_keep_the_session;
 use super::reuse_interval::{
     a_generation_two_behind_still_revokes, a_renewal_retried_after_its_answer_was_lost_keeps_the_session,
     a_reuse_after_the_interval_still_revokes, two_renewals_at_once,
@@ -149,6 +150,7 @@ async fn the_reuse_interval_holds_across_replicas_with_redis() {
     a_reuse_after_the_interval_still_revokes(Arc::new(server.store().await)).await;
     a_generation_two_behind_still_revokes(Arc::new(server.store().await)).await;
     two_renewals_at_once(Arc::new(server.store().await)).await;
+    two_renewals_that_spend_the_refresh_token_at_once_keep_the_session(Arc::new(server.store().await)).await;
 }
 
 /// Redis SIGKILLed and restarted while requests run: each request during the outage answers

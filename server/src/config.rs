@@ -167,6 +167,21 @@ impl ServerConfig {
                         .into(),
                 ),
             };
+        // A variable that would have no effect is refused too, like SESSION_STORE_CAPACITY with
+        // REDIS_URL: whoever set it expects something the server would not do.
+        if real.is_none() && var("FEISHU_BRAND").is_some() {
+            return Err("FEISHU_BRAND picks the real Feishu or Lark domains: it needs FEISHU_APP_ID and FEISHU_APP_SECRET (the emulator answers on Feishu's paths whatever the brand); unset it, or set both".into());
+        }
+        if real.is_some() {
+            if let Some(name) = ["EMULATOR_USER_TOKEN_TTL_SECS", "EMULATOR_REFRESH_TOKEN_TTL_SECS"]
+                .into_iter()
+                .find(|n| var(n).is_some())
+            {
+                return Err(format!(
+                    "{name} sets a lifetime of the emulator's tokens, and with FEISHU_APP_ID the emulator is off (Feishu sets its own lifetimes): unset it"
+                ));
+            }
+        }
         let redis_url = var("REDIS_URL");
         let session_secret = var("SESSION_SECRET").map(|s| SessionSecret::parse("SESSION_SECRET", &s)).transpose()?;
         let previous_session_secret =
@@ -361,10 +376,14 @@ mod tests {
             ("SESSION_TTL_SECS", "60"),
             ("SESSION_REUSE_INTERVAL_SECS", "300"),
             ("REDIS_URL", "rediss://:pw@redis.example:6380/2"),
-            ("EMULATOR_USER_TOKEN_TTL_SECS", "30"),
-            ("EMULATOR_REFRESH_TOKEN_TTL_SECS", "60"),
         ])
         .unwrap();
+        let emulator =
+            read(&[("EMULATOR_USER_TOKEN_TTL_SECS", "30"), ("EMULATOR_REFRESH_TOKEN_TTL_SECS", "60")]).unwrap();
+        assert_eq!(
+            (emulator.emulator_user_token_ttl, emulator.emulator_refresh_token_ttl),
+            (Duration::from_secs(30), Duration::from_secs(60))
+        );
         assert_eq!((config.port, config.reuse_interval), (0, Duration::from_secs(300)));
         assert_eq!(config.real.unwrap().brand, Brand::Lark);
         assert_eq!(read(&[("SESSION_REUSE_INTERVAL_SECS", "0")]).map(|c| c.reuse_interval), Ok(Duration::ZERO));
@@ -389,6 +408,15 @@ mod tests {
             (&[("PORT", "65536")], "PORT must be a port number"),
             (&[("PORT", "-1")], "PORT must be a port number"),
             (&[("FEISHU_BRAND", "wechat")], "FEISHU_BRAND must be feishu or lark"),
+            (&[("FEISHU_BRAND", "lark")], "FEISHU_BRAND picks the real Feishu or Lark domains: it needs FEISHU_APP_ID"),
+            (
+                &[("FEISHU_APP_ID", "cli_a5ca35a685b0x26e"), ("FEISHU_APP_SECRET", "s"), ("EMULATOR_USER_TOKEN_TTL_SECS", "30")],
+                "EMULATOR_USER_TOKEN_TTL_SECS sets a lifetime of the emulator's tokens, and with FEISHU_APP_ID the emulator is off",
+            ),
+            (
+                &[("FEISHU_APP_ID", "cli_a5ca35a685b0x26e"), ("FEISHU_APP_SECRET", "s"), ("EMULATOR_REFRESH_TOKEN_TTL_SECS", "60")],
+                "EMULATOR_REFRESH_TOKEN_TTL_SECS sets a lifetime",
+            ),
             (&[("FEISHU_APP_ID", "cli_x")], "FEISHU_APP_ID is set without FEISHU_APP_SECRET"),
             (&[("FEISHU_APP_SECRET", "s")], "FEISHU_APP_SECRET is set without FEISHU_APP_ID"),
             (&[("FEISHU_APP_ID", "app"), ("FEISHU_APP_SECRET", "s")], "FEISHU_APP_ID must be a Feishu App ID"),

@@ -13,6 +13,7 @@
 //!   page and the built `pkg/`, the backend, and (without real Feishu credentials) the emulator.
 
 pub mod backend;
+mod bearer;
 pub mod clock;
 pub mod config;
 pub mod emulator;

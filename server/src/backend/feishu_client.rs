@@ -87,8 +87,12 @@ impl Backend {
                 StatusCode::SERVICE_UNAVAILABLE
             } else if status.is_success() {
                 StatusCode::BAD_REQUEST
-            } else {
+            } else if status.is_client_error() || status.is_server_error() {
                 status
+            } else {
+                // A redirect or another status Feishu's APIs do not answer: not followed (it would
+                // resend the secret), and not relayed as if it meant something to the browser.
+                StatusCode::BAD_GATEWAY
             };
             eprintln!("[backend] {path} failed: Feishu code {code}, HTTP {}", status.as_u16());
             return Err(Failure { status, code: (code > 0).then_some(code), message });

@@ -29,7 +29,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -104,8 +104,13 @@ impl Backend {
     /// The same on `clock`, which must read Unix time (tests move a
     /// [`crate::clock::ManualClock`] started at [`UnixClock`]'s time instead of sleeping).
     pub fn with_clock(config: BackendConfig, clock: Arc<dyn Clock>) -> Arc<Backend> {
-        let http =
-            reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("a TLS backend is compiled in");
+        // No redirects: a 307/308 from the Feishu base would resend client_secret or a refresh
+        // token to wherever it points.
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a TLS backend is compiled in");
         let ciphers = std::iter::once(&config.session_secret)
             .chain(config.previous_session_secret.as_ref())
             .map(record_cipher)
@@ -179,10 +184,6 @@ fn store_failure(error: StoreError) -> Failure {
         code: None,
         message: "the session store is unavailable: try again shortly".into(),
     }
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
 }
 
 /// A value from outside (a request, Feishu's answer) as it may appear in a log line: newlines,

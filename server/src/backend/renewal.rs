@@ -33,7 +33,8 @@ use serde_json::{json, Value};
 
 use super::feishu_client::FeishuGrant;
 use super::session::{session_key, Claims, SessionRecord, Stored};
-use super::{bearer, log_value, store_failure, unauthorized, Backend, Failure};
+use super::{log_value, store_failure, unauthorized, Backend, Failure};
+use crate::bearer::bearer;
 
 /// `POST /api/feishu/refresh` with `Authorization: Bearer <session>`: a new session of the same
 /// shape as the login's, or 401 when the session is invalid, logged out, expired, its token was

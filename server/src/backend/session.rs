@@ -21,7 +21,8 @@ use serde_json::{json, Value};
 
 use super::feishu_client::FeishuGrant;
 use super::session_token::{sign, verify};
-use super::{bearer, store_failure, unauthorized, Backend, Failure};
+use super::{store_failure, unauthorized, Backend, Failure};
+use crate::bearer::bearer;
 
 /// What the store keeps per session, sealed with ChaCha20-Poly1305 (the session id is the
 /// associated data: a record moved to another session's key does not open).

@@ -100,8 +100,7 @@ pub(super) fn url_encode(value: &str) -> String {
 }
 
 pub(super) fn bearer(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    value.strip_prefix("Bearer ").map(str::to_owned)
+    crate::bearer::bearer(headers).map(str::to_owned)
 }
 
 #[cfg(test)]

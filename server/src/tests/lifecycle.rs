@@ -388,6 +388,46 @@ async fn a_replica_that_does_not_share_the_store_refuses_the_others_sessions() {
 }
 
 #[tokio::test]
+async fn the_backend_never_follows_a_redirect_with_the_app_secret() {
+    // A Feishu base that answers 307 would make a redirect-following client resend the token
+    // request (client_secret, code) to wherever it points: the backend must not follow it.
+    use axum::routing::any;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    let elsewhere = serve(Router::new().fallback(any(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async { "{}" }
+    })))
+    .await;
+    let target = elsewhere.clone();
+    let redirector = serve(Router::new().fallback(any(move |uri: axum::http::Uri| {
+        let to = format!("{target}{uri}");
+        async move { (axum::http::StatusCode::TEMPORARY_REDIRECT, [(axum::http::header::LOCATION, to)]) }
+    })))
+    .await;
+    let backend = Backend::new(BackendConfig {
+        app_id: APP.into(),
+        app_secret: SECRET.into(),
+        open_api_base: redirector,
+        session_secret: shared_secret(),
+        previous_session_secret: None,
+        session_ttl: Duration::from_secs(3600),
+        reuse_interval: backend::DEFAULT_REUSE_INTERVAL,
+        store: Arc::new(MemoryStore::default()),
+    });
+    let base = serve(backend::router(backend)).await;
+    let response = reqwest::Client::new()
+        .post(base + "/api/feishu/login")
+        .json(&serde_json::json!({"code": "c-1", "surface": "client", "appId": APP}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 502, "an answer Feishu's APIs never give is a bad gateway");
+    assert_eq!(seen.load(Ordering::SeqCst), 0, "the token request was resent to the redirect's target");
+}
+
+#[tokio::test]
 async fn the_emulator_refresh_grant_follows_feishu() {
     let c = cluster(Arc::new(MemoryStore::default()), 0).await;
     let first = c.redeem(APP, SECRET, 0, "offline_access").await;

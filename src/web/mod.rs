@@ -35,6 +35,23 @@
 mod config;
 mod js;
 
+/// Which Feishu deployment the app belongs to ([`Config::brand`]).
+///
+/// ```no_run
+/// use feishu_login::web::{Brand, Config};
+/// let config = Config::new("cli_a5ca35a685b0x26e", "/api/feishu/login").brand(Brand::Lark);
+/// ```
+#[doc(inline)]
+pub use crate::config::Brand;
+/// Where the code travels to the backend ([`Endpoint::code_in`]).
+///
+/// ```no_run
+/// use feishu_login::web::{CodeIn, Config, Endpoint};
+/// let backend = Endpoint::new("/api/feishu/login").code_in(CodeIn::Query);
+/// let config = Config::new("cli_a5ca35a685b0x26e", backend);
+/// ```
+#[doc(inline)]
+pub use crate::config::CodeIn;
 pub use config::{Config, Endpoint, LoginOptions, LogoutOptions, QrOptions, Storage};
 
 use crate::error::{Error, ErrorKind};

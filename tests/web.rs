@@ -1,7 +1,8 @@
 //! The Rust API (`feishu_login::web`, feature `web`) in Chromium: wasm-bindgen-test with Debian's
 //! chromedriver (`scripts/test.sh` runs it). The backend is the page's `fetch`, replaced by a
-//! recording stub; doc-widget logins use a stub `DocMiniApp`; another tab is a same-origin iframe
-//! writing the shared localStorage.
+//! recording stub (which can hold a request: a slow server); doc-widget logins use a stub
+//! `DocMiniApp`; another tab is a same-origin iframe writing the shared localStorage; the page's
+//! navigations (a browser login) are cancelled through the Navigation API's `navigate` event.
 #![cfg(all(target_arch = "wasm32", feature = "web"))]
 
 use feishu_login::web::{Config, FeishuLogin, LoginOptions, LogoutOptions, Status, Storage};
@@ -28,13 +29,45 @@ fn get(o: &JsValue, key: &str) -> JsValue {
     Reflect::get(o, &key.into()).unwrap()
 }
 
+/// The requests `fetch` saw: (url, body).
+type Requests = Rc<RefCell<Vec<(String, String)>>>;
+
 /// Replaces `fetch`: every request is recorded (url, body) and answered `status` with `body`.
-fn backend(status: u16, body: &str) -> Rc<RefCell<Vec<(String, String)>>> {
+fn backend(status: u16, body: &str) -> Requests {
+    backend_holding(status, body, "/never-held").0
+}
+
+/// Requests [`backend_holding`] holds: unanswered until [`Held::release`].
+struct Held(Rc<RefCell<Vec<Function>>>);
+
+impl Held {
+    fn len(&self) -> usize {
+        self.0.borrow().len()
+    }
+
+    /// Answers every held request `204 No Content` (what a logout endpoint answers).
+    fn release(&self) {
+        for resolve in self.0.borrow_mut().drain(..) {
+            let init = web_sys::ResponseInit::new();
+            init.set_status(204);
+            let response = web_sys::Response::new_with_opt_str_and_init(None, &init).unwrap();
+            resolve.call1(&JsValue::NULL, &response).unwrap();
+        }
+    }
+}
+
+/// As [`backend`], except that requests to a URL ending with `held` get no answer until the
+/// test releases them (a slow server).
+fn backend_holding(status: u16, body: &str, held: &str) -> (Requests, Held) {
     let seen = Rc::new(RefCell::new(Vec::new()));
-    let record = Rc::clone(&seen);
-    let body = body.to_owned();
+    let waiting = Rc::new(RefCell::new(Vec::new()));
+    let (record, hold) = (Rc::clone(&seen), Rc::clone(&waiting));
+    let (body, held) = (body.to_owned(), held.to_owned());
     let fetch = Closure::<dyn FnMut(String, JsValue) -> Promise>::new(move |url: String, init: JsValue| {
-        record.borrow_mut().push((url, get(&init, "body").as_string().unwrap_or_default()));
+        record.borrow_mut().push((url.clone(), get(&init, "body").as_string().unwrap_or_default()));
+        if url.ends_with(&held) {
+            return Promise::new(&mut |resolve, _| hold.borrow_mut().push(resolve));
+        }
         let init = web_sys::ResponseInit::new();
         init.set_status(status);
         let response = web_sys::Response::new_with_opt_str_and_init(Some(&body), &init).unwrap();
@@ -42,7 +75,33 @@ fn backend(status: u16, body: &str) -> Rc<RefCell<Vec<(String, String)>>> {
     });
     set(&js_sys::global(), "fetch", fetch.as_ref());
     fetch.forget();
-    seen
+    (seen, Held(waiting))
+}
+
+std::thread_local! {
+    static NAVIGATIONS: Rc<RefCell<Vec<String>>> = {
+        // The Navigation API's `navigate` event, cancelled: the page stays (as after a
+        // `beforeunload` "stay" or a 204), so the test runner's page survives a login.
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let record = Rc::clone(&seen);
+        let listener = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            record.borrow_mut().push(get(&get(&event, "destination"), "url").as_string().unwrap_or_default());
+            get(&event, "preventDefault").unchecked_into::<Function>().call0(&event).unwrap();
+        });
+        let navigation = get(&js_sys::global(), "navigation");
+        let add: Function = get(&navigation, "addEventListener").unchecked_into();
+        add.call2(&navigation, &"navigate".into(), listener.as_ref()).unwrap();
+        listener.forget();
+        seen
+    };
+}
+
+/// The URLs the page was asked to navigate to from now on; none of them happens.
+fn navigations() -> Rc<RefCell<Vec<String>>> {
+    NAVIGATIONS.with(|seen| {
+        seen.borrow_mut().clear();
+        Rc::clone(seen)
+    })
 }
 
 /// A doc widget's `DocMiniApp` whose login resolves with `code`.
@@ -184,25 +243,148 @@ async fn logout_removes_the_session_and_listeners_hear_it() {
     assert!(auth.auth_headers().is_empty());
 }
 
+/// Another document of this origin (as another tab would), to write the shared localStorage.
+struct OtherTab(web_sys::HtmlIFrameElement);
+
+impl OtherTab {
+    fn open() -> Self {
+        let document = web_sys::window().unwrap().document().unwrap();
+        let frame: web_sys::HtmlIFrameElement = document.create_element("iframe").unwrap().unchecked_into();
+        document.body().unwrap().append_child(&frame).unwrap();
+        OtherTab(frame)
+    }
+
+    fn storage(&self) -> web_sys::Storage {
+        self.0.content_window().unwrap().local_storage().unwrap().unwrap()
+    }
+
+    /// What `logout()` writes there: the logout epoch moves, then the session goes.
+    fn log_out(&self, app_id: &str) {
+        let storage = self.storage();
+        let key = format!("feishu-login/v1/{app_id}/logout");
+        let epoch: i64 = storage.get_item(&key).unwrap().and_then(|t| t.parse().ok()).unwrap_or(0);
+        storage.set_item(&key, &(epoch + 1).to_string()).unwrap();
+        storage.remove_item(&format!("feishu-login/v1/{app_id}/session")).unwrap();
+    }
+}
+
+impl Drop for OtherTab {
+    fn drop(&mut self) {
+        self.0.remove();
+    }
+}
+
 #[wasm_bindgen_test]
-async fn another_tab_signing_out_is_heard() {
+async fn a_session_removed_by_another_tab_without_a_logout_is_signed_out_directly() {
     let _posts = backend(200, SESSION);
     let config = Config::new("cli_rust_tabs", "/api/feishu/login").doc_mini_app(doc_mini_app("code-4"));
     let auth = FeishuLogin::<User>::new(config).unwrap();
     auth.login(LoginOptions::default()).await.unwrap();
     let heard = Heard::new();
     let _subscription = auth.on_change(heard.push());
+    let statuses = Heard::new();
+    let _statuses = auth.on_status(statuses.push());
 
-    // Another document of this origin (as another tab would) removes the session.
-    let document = web_sys::window().unwrap().document().unwrap();
-    let frame: web_sys::HtmlIFrameElement = document.create_element("iframe").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&frame).unwrap();
-    let other = frame.content_window().unwrap().local_storage().unwrap().unwrap();
-    other.remove_item("feishu-login/v1/cli_rust_tabs/session").unwrap();
+    // Cleared storage, a session ended elsewhere: no logout, so no SigningOut.
+    let other = OtherTab::open();
+    other.storage().remove_item("feishu-login/v1/cli_rust_tabs/session").unwrap();
 
     assert_eq!(heard.at_least(1).await, vec![None]);
     assert_eq!(auth.session(), None);
-    frame.remove();
+    assert_eq!(statuses.at_least(1).await, vec![Status::SignedOut]);
+}
+
+#[wasm_bindgen_test]
+async fn a_logout_in_another_tab_is_heard_as_signing_out_then_signed_out_in_one_step() {
+    let _posts = backend(200, SESSION);
+    let config = Config::new("cli_rust_tab_logout", "/api/feishu/login").doc_mini_app(doc_mini_app("code-6"));
+    let auth = FeishuLogin::<User>::new(config).unwrap();
+    auth.login(LoginOptions::default()).await.unwrap();
+    let heard = Heard::new();
+    let _subscription = auth.on_change(heard.push());
+    let statuses = Heard::new();
+    let _statuses = auth.on_status(statuses.push());
+
+    OtherTab::open().log_out("cli_rust_tab_logout");
+
+    // One step: by the time the first status wakes this task, the second was told too.
+    assert_eq!(statuses.at_least(1).await, vec![Status::SigningOut, Status::SignedOut]);
+    assert_eq!(heard.at_least(1).await, vec![None]);
+    assert_eq!(auth.session(), None);
+    assert_eq!(auth.status(), Status::SignedOut);
+}
+
+#[wasm_bindgen_test]
+async fn logout_is_signing_out_until_the_server_answered_and_refuses_logins_meanwhile() {
+    let (posts, held) = backend_holding(200, SESSION, "/api/feishu/logout");
+    let config = Config::new("cli_rust_signing_out", "/api/feishu/login")
+        .logout_url("/api/feishu/logout")
+        .doc_mini_app(doc_mini_app("code-7"));
+    let auth = FeishuLogin::<User>::new(config).unwrap();
+    auth.login(LoginOptions::default()).await.unwrap();
+    let heard = Rc::new(RefCell::new(Vec::new()));
+    let _subscription = auth.on_change({
+        // What a listener of the session sees: the status is SigningOut already.
+        let (auth, heard) = (auth.clone(), Rc::clone(&heard));
+        move |session| heard.borrow_mut().push((session.is_some(), auth.status()))
+    });
+    let statuses = Heard::new();
+    let _statuses = auth.on_status(statuses.push());
+
+    let logout = auth.logout(LogoutOptions::default());
+    assert_eq!(held.len(), 1, "logoutUrl was posted");
+    assert_eq!(*heard.borrow(), vec![(false, Status::SigningOut)]);
+    assert_eq!(statuses.0.borrow().0, vec![Status::SigningOut]);
+    assert_eq!(auth.status(), Status::SigningOut);
+    assert_eq!(auth.session(), None);
+
+    // Nothing starts a login while the server has not answered.
+    let logins = posts.borrow().len();
+    let refused = auth.login(LoginOptions::default()).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Cancelled, "{refused}");
+    assert!(refused.message().contains("logout"), "says why: {}", refused.message());
+    assert_eq!(posts.borrow().len(), logins, "no login reached the backend");
+    assert_eq!(auth.status(), Status::SigningOut, "still waiting for the server");
+
+    held.release();
+    logout.await.unwrap();
+    assert_eq!(statuses.at_least(2).await, vec![Status::SigningOut, Status::SignedOut]);
+    assert_eq!(auth.status(), Status::SignedOut);
+    assert_eq!(heard.borrow().len(), 1, "the session was announced once");
+}
+
+#[wasm_bindgen_test]
+async fn a_browser_login_is_redirecting_until_the_page_leaves_and_refuses_other_logins() {
+    let navigations = navigations();
+    let config = Config::new("cli_rust_redirecting", "/api/feishu/login")
+        .surface(Surface::Browser)
+        .storage(Storage::Memory)
+        .authorize_url("https://accounts.feishu.cn/open-apis/authen/v1/authorize");
+    let auth = FeishuLogin::<User>::new(config).unwrap();
+    let statuses = Heard::new();
+    let _statuses = auth.on_status(statuses.push());
+
+    let first = auth.login(LoginOptions::default());
+    assert_eq!(navigations.borrow().len(), 1);
+    assert!(navigations.borrow()[0].starts_with("https://accounts.feishu.cn/"), "{:?}", navigations.borrow());
+    assert_eq!(auth.status(), Status::Redirecting);
+    assert_eq!(statuses.0.borrow().0, vec![Status::Redirecting]);
+
+    for refused in [
+        auth.login(LoginOptions::default()).await.unwrap_err(),
+        auth.login_with_redirect(LoginOptions::default()).await.unwrap_err(),
+        auth.login_with_popup(LoginOptions::default()).await.unwrap_err(),
+    ] {
+        assert_eq!(refused.kind(), ErrorKind::Cancelled, "{refused}");
+    }
+    assert_eq!(navigations.borrow().len(), 1, "no second navigation");
+
+    // The page never left (the navigation was cancelled): after the grace the login hears it
+    // and the status is back.
+    let cancelled = first.await.unwrap_err();
+    assert_eq!(cancelled.kind(), ErrorKind::Cancelled, "{cancelled}");
+    assert_eq!(statuses.at_least(2).await, vec![Status::Redirecting, Status::SignedOut]);
+    assert_eq!(auth.status(), Status::SignedOut);
 }
 
 #[wasm_bindgen_test]

@@ -1,17 +1,16 @@
 //! The Rust API (`feishu_login::web`, feature `web`) in Chromium: wasm-bindgen-test with Debian's
-//! chromedriver (`scripts/test.sh` runs it). The backend is the page's `fetch`, replaced by a
-//! recording stub (which can hold a request: a slow server); doc-widget logins use a stub
-//! `DocMiniApp`; another tab is a same-origin iframe writing the shared localStorage; the page's
-//! navigations (a browser login) are cancelled through the Navigation API's `navigate` event.
+//! chromedriver (`scripts/test.sh` runs it), around the stand-ins of tests/support/browser.rs (a
+//! stub backend, a stub `DocMiniApp`, another tab as an iframe, cancelled navigations).
 #![cfg(all(target_arch = "wasm32", feature = "web"))]
 
+#[path = "support/browser.rs"]
+mod browser;
+
+use browser::*;
 use feishu_login::web::{Config, FeishuLogin, LoginOptions, LogoutOptions, Status, Storage};
 use feishu_login::{ErrorKind, Surface};
-use js_sys::{Function, Object, Promise, Reflect};
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -21,131 +20,7 @@ struct User {
     name: String,
 }
 
-fn set(o: &JsValue, key: &str, value: &JsValue) {
-    Reflect::set(o, &key.into(), value).unwrap();
-}
-
-fn get(o: &JsValue, key: &str) -> JsValue {
-    Reflect::get(o, &key.into()).unwrap()
-}
-
-/// The requests `fetch` saw: (url, body).
-type Requests = Rc<RefCell<Vec<(String, String)>>>;
-
-/// Replaces `fetch`: every request is recorded (url, body) and answered `status` with `body`.
-fn backend(status: u16, body: &str) -> Requests {
-    backend_holding(status, body, "/never-held").0
-}
-
-/// Requests [`backend_holding`] holds: unanswered until [`Held::release`].
-struct Held(Rc<RefCell<Vec<Function>>>);
-
-impl Held {
-    fn len(&self) -> usize {
-        self.0.borrow().len()
-    }
-
-    /// Answers every held request `204 No Content` (what a logout endpoint answers).
-    fn release(&self) {
-        for resolve in self.0.borrow_mut().drain(..) {
-            let init = web_sys::ResponseInit::new();
-            init.set_status(204);
-            let response = web_sys::Response::new_with_opt_str_and_init(None, &init).unwrap();
-            resolve.call1(&JsValue::NULL, &response).unwrap();
-        }
-    }
-}
-
-/// As [`backend`], except that requests to a URL ending with `held` get no answer until the
-/// test releases them (a slow server).
-fn backend_holding(status: u16, body: &str, held: &str) -> (Requests, Held) {
-    let seen = Rc::new(RefCell::new(Vec::new()));
-    let waiting = Rc::new(RefCell::new(Vec::new()));
-    let (record, hold) = (Rc::clone(&seen), Rc::clone(&waiting));
-    let (body, held) = (body.to_owned(), held.to_owned());
-    let fetch = Closure::<dyn FnMut(String, JsValue) -> Promise>::new(move |url: String, init: JsValue| {
-        record.borrow_mut().push((url.clone(), get(&init, "body").as_string().unwrap_or_default()));
-        if url.ends_with(&held) {
-            return Promise::new(&mut |resolve, _| hold.borrow_mut().push(resolve));
-        }
-        let init = web_sys::ResponseInit::new();
-        init.set_status(status);
-        let response = web_sys::Response::new_with_opt_str_and_init(Some(&body), &init).unwrap();
-        Promise::resolve(&JsValue::from(response))
-    });
-    set(&js_sys::global(), "fetch", fetch.as_ref());
-    fetch.forget();
-    (seen, Held(waiting))
-}
-
-std::thread_local! {
-    static NAVIGATIONS: Rc<RefCell<Vec<String>>> = {
-        // The Navigation API's `navigate` event, cancelled: the page stays (as after a
-        // `beforeunload` "stay" or a 204), so the test runner's page survives a login.
-        let seen = Rc::new(RefCell::new(Vec::new()));
-        let record = Rc::clone(&seen);
-        let listener = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
-            record.borrow_mut().push(get(&get(&event, "destination"), "url").as_string().unwrap_or_default());
-            get(&event, "preventDefault").unchecked_into::<Function>().call0(&event).unwrap();
-        });
-        let navigation = get(&js_sys::global(), "navigation");
-        let add: Function = get(&navigation, "addEventListener").unchecked_into();
-        add.call2(&navigation, &"navigate".into(), listener.as_ref()).unwrap();
-        listener.forget();
-        seen
-    };
-}
-
-/// The URLs the page was asked to navigate to from now on; none of them happens.
-fn navigations() -> Rc<RefCell<Vec<String>>> {
-    NAVIGATIONS.with(|seen| {
-        seen.borrow_mut().clear();
-        Rc::clone(seen)
-    })
-}
-
-/// A doc widget's `DocMiniApp` whose login resolves with `code`.
-fn doc_mini_app(code: &str) -> JsValue {
-    let code = JsValue::from_str(code);
-    let login = Closure::<dyn FnMut() -> Promise>::new(move || Promise::resolve(&code));
-    let user = Object::new();
-    set(&user, "login", login.as_ref());
-    login.forget();
-    let service = Object::new();
-    set(&service, "User", &user);
-    let app = Object::new();
-    set(&app, "Service", &service);
-    app.into()
-}
-
 const SESSION: &str = r#"{"token":"tok-1","expiresIn":3600,"user":{"name":"张三"}}"#;
-
-/// Resolves with the next value a listener pushes.
-struct Heard<T>(Rc<RefCell<(Vec<T>, Option<Function>)>>);
-
-impl<T: Clone + 'static> Heard<T> {
-    fn new() -> Self {
-        Heard(Rc::new(RefCell::new((Vec::new(), None))))
-    }
-
-    fn push(&self) -> impl FnMut(T) + 'static {
-        let inner = Rc::clone(&self.0);
-        move |value| {
-            inner.borrow_mut().0.push(value);
-            if let Some(wake) = inner.borrow_mut().1.take() {
-                wake.call0(&JsValue::NULL).unwrap();
-            }
-        }
-    }
-
-    async fn at_least(&self, n: usize) -> Vec<T> {
-        while self.0.borrow().0.len() < n {
-            let inner = Rc::clone(&self.0);
-            JsFuture::from(Promise::new(&mut |resolve, _| inner.borrow_mut().1 = Some(resolve))).await.unwrap();
-        }
-        self.0.borrow().0.clone()
-    }
-}
 
 #[wasm_bindgen_test]
 fn a_bad_config_is_the_engines_config_error() {
@@ -243,37 +118,6 @@ async fn logout_removes_the_session_and_listeners_hear_it() {
     assert!(auth.auth_headers().is_empty());
 }
 
-/// Another document of this origin (as another tab would), to write the shared localStorage.
-struct OtherTab(web_sys::HtmlIFrameElement);
-
-impl OtherTab {
-    fn open() -> Self {
-        let document = web_sys::window().unwrap().document().unwrap();
-        let frame: web_sys::HtmlIFrameElement = document.create_element("iframe").unwrap().unchecked_into();
-        document.body().unwrap().append_child(&frame).unwrap();
-        OtherTab(frame)
-    }
-
-    fn storage(&self) -> web_sys::Storage {
-        self.0.content_window().unwrap().local_storage().unwrap().unwrap()
-    }
-
-    /// What `logout()` writes there: the logout epoch moves, then the session goes.
-    fn log_out(&self, app_id: &str) {
-        let storage = self.storage();
-        let key = format!("feishu-login/v1/{app_id}/logout");
-        let epoch: i64 = storage.get_item(&key).unwrap().and_then(|t| t.parse().ok()).unwrap_or(0);
-        storage.set_item(&key, &(epoch + 1).to_string()).unwrap();
-        storage.remove_item(&format!("feishu-login/v1/{app_id}/session")).unwrap();
-    }
-}
-
-impl Drop for OtherTab {
-    fn drop(&mut self) {
-        self.0.remove();
-    }
-}
-
 #[wasm_bindgen_test]
 async fn a_session_removed_by_another_tab_without_a_logout_is_signed_out_directly() {
     let _posts = backend(200, SESSION);
@@ -334,7 +178,7 @@ async fn logout_is_signing_out_until_the_server_answered_and_refuses_logins_mean
     let logout = auth.logout(LogoutOptions::default());
     assert_eq!(held.len(), 1, "logoutUrl was posted");
     assert_eq!(*heard.borrow(), vec![(false, Status::SigningOut)]);
-    assert_eq!(statuses.0.borrow().0, vec![Status::SigningOut]);
+    assert_eq!(statuses.all(), vec![Status::SigningOut]);
     assert_eq!(auth.status(), Status::SigningOut);
     assert_eq!(auth.session(), None);
 
@@ -368,7 +212,7 @@ async fn a_browser_login_is_redirecting_until_the_page_leaves_and_refuses_other_
     assert_eq!(navigations.borrow().len(), 1);
     assert!(navigations.borrow()[0].starts_with("https://accounts.feishu.cn/"), "{:?}", navigations.borrow());
     assert_eq!(auth.status(), Status::Redirecting);
-    assert_eq!(statuses.0.borrow().0, vec![Status::Redirecting]);
+    assert_eq!(statuses.all(), vec![Status::Redirecting]);
 
     for refused in [
         auth.login(LoginOptions::default()).await.unwrap_err(),
@@ -396,7 +240,7 @@ async fn dropping_the_subscription_stops_the_listener_and_the_last_clone_frees()
     drop(auth.on_change(heard.push()));
     let kept = auth.clone();
     kept.login(LoginOptions::default()).await.unwrap();
-    assert!(heard.0.borrow().0.is_empty());
+    assert!(heard.all().is_empty());
     let pending = kept.get_session(core::time::Duration::from_secs(1));
     drop(auth);
     drop(kept);

@@ -25,6 +25,8 @@ fn config() -> Config {
     Config::new("cli_emulator_demo", "/api/feishu/login")
         .authorize_url(origin + "/open-apis/authen/v1/authorize")
         .scope(["contact:user.base:readonly"])
+        // The reference backend ends the session server-side too.
+        .logout_url("/api/logout")
 }
 
 fn status_name(status: AuthStatus) -> &'static str {

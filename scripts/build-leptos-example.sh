@@ -10,8 +10,9 @@
 # both. It is also the Leptos crates' lint and rust-version check: it uses the toolchain
 # feishu-login-leptos declares (leptos/Cargo.toml), with clippy as the workspace's compiler
 # wrapper (what `cargo clippy` does) and warnings denied, so feishu-login-leptos, the example,
-# its tests and feishu-login's `web` feature are linted while they are compiled. Dev profile:
-# the tests need the app working, not small (the README's sizes come from release builds).
+# its tests, the READMEs' Rust snippets (examples/leptos/build.rs) and feishu-login's `web`
+# feature are linted while they are compiled. Dev profile: the tests need the app working, not
+# small (the README's sizes come from release builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 msrv=$(awk -F'"' '/^rust-version/ { print $2; exit }' leptos/Cargo.toml)

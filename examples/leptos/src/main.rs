@@ -11,6 +11,8 @@ use leptos_router::{path, NavigateOptions};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+mod readme;
+
 /// What the reference backend returns as `user` (and `/api/me` answers).
 #[derive(Clone, Debug, serde::Deserialize)]
 struct User {

@@ -22,10 +22,11 @@ cargo "+$msrv" check --lib --quiet
 cargo "+$msrv" check --lib --quiet --no-default-features --target wasm32-unknown-unknown
 cargo "+$msrv" check --lib --quiet --features web --target wasm32-unknown-unknown
 
-step "examples/leptos: built with the Leptos crates' rust-version ($leptos_msrv) and clippy, -D warnings"
-# One pass is their build, their lint and the check of their declared rust-version; the Leptos
-# test (node --test below) serves what it built.
-./scripts/build-leptos-example.sh
+step "examples/leptos and RequireLogin's browser tests: built with the Leptos crates' rust-version ($leptos_msrv) and clippy, -D warnings"
+# One pass is their build, their lint and the check of their declared rust-version, the READMEs'
+# Rust snippets compiled with it; then tests/require_login.rs in Chromium. The Leptos test
+# (node --test below) serves what it built.
+./scripts/build-leptos-example.sh --test
 
 step "rustdoc (native and wasm32, -D warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet

@@ -5,7 +5,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium } from "./support/chromium.mjs";
@@ -31,6 +30,13 @@ async function statusIs(page, status) {
     const shown = await page.textContent("main").catch(() => "(no main)");
     throw new Error(`status never became ${status} at ${page.url()}: the page shows ${JSON.stringify(shown)}`, { cause: e });
   }
+}
+
+/** Counts the page's navigations to Feishu's (the emulator's) authorize page. */
+function countAuthorize(page) {
+  const counter = { navigations: 0 };
+  page.on("request", (r) => r.isNavigationRequest() && new URL(r.url()).pathname === "/open-apis/authen/v1/authorize" && r.method() === "GET" && counter.navigations++);
+  return counter;
 }
 
 function watch(page, problems) {
@@ -84,11 +90,7 @@ test("leptos: the guarded route logs in through Feishu, calls the backend, survi
   }
 });
 
-// The guard tells a logout from "never signed in" by the SDK's status (signingOut, also heard
-// from another tab); a driver without `onStatus` cannot tell them apart.
-const hasStatus = readFileSync(join(root, "js", "driver.js"), "utf8").includes("onStatus");
-
-test("leptos: a logout in another tab does not make a guarded page start a login", { skip: !hasStatus && "js/driver.js has no onStatus yet" }, async () => {
+test("leptos: a logout in another tab does not make a guarded page start a login", async () => {
   const context = await browser.newContext();
   const problems = [];
   const page = await context.newPage();
@@ -113,6 +115,75 @@ test("leptos: a logout in another tab does not make a guarded page start a login
     await page.waitForSelector("#bye");
     await other.bringToFront();
     assert.equal(other.url(), base + "/profile");
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("leptos: logging out of the guarded route stays signingOut while the server answers, starts no login, lands on returnTo", async () => {
+  const context = await browser.newContext();
+  const problems = [];
+  const page = await context.newPage();
+  watch(page, problems);
+  const base = server.base;
+  // A slow logout endpoint: each POST /api/logout waits until the test lets it through.
+  const held = [];
+  let arrived;
+  await page.route("**/api/logout", (route) => {
+    held.push(route);
+    arrived?.();
+  });
+  try {
+    const authorize = countAuthorize(page);
+    await page.goto(base + "/");
+    await page.click("#profile-link");
+    await consent(page);
+    await page.waitForSelector("#profile");
+    await statusIs(page, "signedIn");
+    assert.equal(authorize.navigations, 1);
+    const token = await page.evaluate(() => JSON.parse(localStorage.getItem("feishu-login/v1/cli_emulator_demo/session")).token);
+
+    const posted = new Promise((resolve) => (arrived = resolve));
+    await page.click("#logout");
+    await posted;
+    await statusIs(page, "signingOut");
+    await page.waitForSelector("#guard");
+    assert.equal(authorize.navigations, 1, "no login while signing out");
+    await held[0].continue();
+    await page.waitForURL(base + "/?bye");
+    await page.waitForSelector("#bye");
+    await statusIs(page, "signedOut");
+    assert.equal(authorize.navigations, 1, "no authorize navigation because of the logout");
+    assert.deepEqual(problems, []);
+    const status = await page.evaluate((t) => fetch("/api/me", { headers: { Authorization: "Bearer " + t } }).then((r) => r.status), token);
+    assert.equal(status, 401, "the server refuses the old token");
+  } finally {
+    await context.close();
+  }
+});
+
+test("leptos: after a refused consent the guarded route shows the error and does not ask again", async () => {
+  const context = await browser.newContext();
+  const problems = [];
+  const page = await context.newPage();
+  watch(page, problems);
+  const base = server.base;
+  try {
+    const authorize = countAuthorize(page);
+    await page.goto(base + "/");
+    await page.click("#profile-link");
+    await consent(page, { deny: true });
+    // The callback (at the redirect URI, /) failed: the app shows why.
+    await statusIs(page, "error");
+    assert.match(await page.textContent("#error"), /^denied: /);
+    // Back to the guarded route: the failure stands, no second trip to the consent page.
+    await page.click("#profile-link");
+    await page.waitForSelector("#guard");
+    // A round trip to the server: a login the guard started would have left by then.
+    await page.evaluate(() => fetch("/").then((r) => r.status));
+    assert.equal(authorize.navigations, 1, "the consent page is not asked again");
+    assert.equal(page.url(), base + "/profile");
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

@@ -1,16 +1,16 @@
 //! The Rust API (`feishu_login::web`, feature `web`) in Chromium: wasm-bindgen-test with Debian's
-//! chromedriver (`scripts/test.sh` runs it). The backend is the page's `fetch`, replaced by a
-//! recording stub; doc-widget logins use a stub `DocMiniApp`; another tab is a same-origin iframe
-//! writing the shared localStorage.
+//! chromedriver (`scripts/test.sh` runs it), around the stand-ins of tests/support/browser.rs (a
+//! stub backend, a stub `DocMiniApp`, another tab as an iframe, cancelled navigations).
 #![cfg(all(target_arch = "wasm32", feature = "web"))]
 
+#[path = "support/browser.rs"]
+mod browser;
+
+use browser::*;
 use feishu_login::web::{Config, FeishuLogin, LoginOptions, LogoutOptions, Status, Storage};
 use feishu_login::{ErrorKind, Surface};
-use js_sys::{Function, Object, Promise, Reflect};
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -20,73 +20,7 @@ struct User {
     name: String,
 }
 
-fn set(o: &JsValue, key: &str, value: &JsValue) {
-    Reflect::set(o, &key.into(), value).unwrap();
-}
-
-fn get(o: &JsValue, key: &str) -> JsValue {
-    Reflect::get(o, &key.into()).unwrap()
-}
-
-/// Replaces `fetch`: every request is recorded (url, body) and answered `status` with `body`.
-fn backend(status: u16, body: &str) -> Rc<RefCell<Vec<(String, String)>>> {
-    let seen = Rc::new(RefCell::new(Vec::new()));
-    let record = Rc::clone(&seen);
-    let body = body.to_owned();
-    let fetch = Closure::<dyn FnMut(String, JsValue) -> Promise>::new(move |url: String, init: JsValue| {
-        record.borrow_mut().push((url, get(&init, "body").as_string().unwrap_or_default()));
-        let init = web_sys::ResponseInit::new();
-        init.set_status(status);
-        let response = web_sys::Response::new_with_opt_str_and_init(Some(&body), &init).unwrap();
-        Promise::resolve(&JsValue::from(response))
-    });
-    set(&js_sys::global(), "fetch", fetch.as_ref());
-    fetch.forget();
-    seen
-}
-
-/// A doc widget's `DocMiniApp` whose login resolves with `code`.
-fn doc_mini_app(code: &str) -> JsValue {
-    let code = JsValue::from_str(code);
-    let login = Closure::<dyn FnMut() -> Promise>::new(move || Promise::resolve(&code));
-    let user = Object::new();
-    set(&user, "login", login.as_ref());
-    login.forget();
-    let service = Object::new();
-    set(&service, "User", &user);
-    let app = Object::new();
-    set(&app, "Service", &service);
-    app.into()
-}
-
 const SESSION: &str = r#"{"token":"tok-1","expiresIn":3600,"user":{"name":"张三"}}"#;
-
-/// Resolves with the next value a listener pushes.
-struct Heard<T>(Rc<RefCell<(Vec<T>, Option<Function>)>>);
-
-impl<T: Clone + 'static> Heard<T> {
-    fn new() -> Self {
-        Heard(Rc::new(RefCell::new((Vec::new(), None))))
-    }
-
-    fn push(&self) -> impl FnMut(T) + 'static {
-        let inner = Rc::clone(&self.0);
-        move |value| {
-            inner.borrow_mut().0.push(value);
-            if let Some(wake) = inner.borrow_mut().1.take() {
-                wake.call0(&JsValue::NULL).unwrap();
-            }
-        }
-    }
-
-    async fn at_least(&self, n: usize) -> Vec<T> {
-        while self.0.borrow().0.len() < n {
-            let inner = Rc::clone(&self.0);
-            JsFuture::from(Promise::new(&mut |resolve, _| inner.borrow_mut().1 = Some(resolve))).await.unwrap();
-        }
-        self.0.borrow().0.clone()
-    }
-}
 
 #[wasm_bindgen_test]
 fn a_bad_config_is_the_engines_config_error() {
@@ -185,24 +119,116 @@ async fn logout_removes_the_session_and_listeners_hear_it() {
 }
 
 #[wasm_bindgen_test]
-async fn another_tab_signing_out_is_heard() {
+async fn a_session_removed_by_another_tab_without_a_logout_is_signed_out_directly() {
     let _posts = backend(200, SESSION);
     let config = Config::new("cli_rust_tabs", "/api/feishu/login").doc_mini_app(doc_mini_app("code-4"));
     let auth = FeishuLogin::<User>::new(config).unwrap();
     auth.login(LoginOptions::default()).await.unwrap();
     let heard = Heard::new();
     let _subscription = auth.on_change(heard.push());
+    let statuses = Heard::new();
+    let _statuses = auth.on_status(statuses.push());
 
-    // Another document of this origin (as another tab would) removes the session.
-    let document = web_sys::window().unwrap().document().unwrap();
-    let frame: web_sys::HtmlIFrameElement = document.create_element("iframe").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&frame).unwrap();
-    let other = frame.content_window().unwrap().local_storage().unwrap().unwrap();
-    other.remove_item("feishu-login/v1/cli_rust_tabs/session").unwrap();
+    // Cleared storage, a session ended elsewhere: no logout, so no SigningOut.
+    let other = OtherTab::open();
+    other.storage().remove_item("feishu-login/v1/cli_rust_tabs/session").unwrap();
 
     assert_eq!(heard.at_least(1).await, vec![None]);
     assert_eq!(auth.session(), None);
-    frame.remove();
+    assert_eq!(statuses.at_least(1).await, vec![Status::SignedOut]);
+}
+
+#[wasm_bindgen_test]
+async fn a_logout_in_another_tab_is_heard_as_signing_out_then_signed_out_in_one_step() {
+    let _posts = backend(200, SESSION);
+    let config = Config::new("cli_rust_tab_logout", "/api/feishu/login").doc_mini_app(doc_mini_app("code-6"));
+    let auth = FeishuLogin::<User>::new(config).unwrap();
+    auth.login(LoginOptions::default()).await.unwrap();
+    let heard = Heard::new();
+    let _subscription = auth.on_change(heard.push());
+    let statuses = Heard::new();
+    let _statuses = auth.on_status(statuses.push());
+
+    OtherTab::open().log_out("cli_rust_tab_logout");
+
+    // One step: by the time the first status wakes this task, the second was told too.
+    assert_eq!(statuses.at_least(1).await, vec![Status::SigningOut, Status::SignedOut]);
+    assert_eq!(heard.at_least(1).await, vec![None]);
+    assert_eq!(auth.session(), None);
+    assert_eq!(auth.status(), Status::SignedOut);
+}
+
+#[wasm_bindgen_test]
+async fn logout_is_signing_out_until_the_server_answered_and_refuses_logins_meanwhile() {
+    let (posts, held) = backend_holding(200, SESSION, "/api/feishu/logout");
+    let config = Config::new("cli_rust_signing_out", "/api/feishu/login")
+        .logout_url("/api/feishu/logout")
+        .doc_mini_app(doc_mini_app("code-7"));
+    let auth = FeishuLogin::<User>::new(config).unwrap();
+    auth.login(LoginOptions::default()).await.unwrap();
+    let heard = Rc::new(RefCell::new(Vec::new()));
+    let _subscription = auth.on_change({
+        // What a listener of the session sees: the status is SigningOut already.
+        let (auth, heard) = (auth.clone(), Rc::clone(&heard));
+        move |session| heard.borrow_mut().push((session.is_some(), auth.status()))
+    });
+    let statuses = Heard::new();
+    let _statuses = auth.on_status(statuses.push());
+
+    let logout = auth.logout(LogoutOptions::default());
+    assert_eq!(held.len(), 1, "logoutUrl was posted");
+    assert_eq!(*heard.borrow(), vec![(false, Status::SigningOut)]);
+    assert_eq!(statuses.all(), vec![Status::SigningOut]);
+    assert_eq!(auth.status(), Status::SigningOut);
+    assert_eq!(auth.session(), None);
+
+    // Nothing starts a login while the server has not answered.
+    let logins = posts.borrow().len();
+    let refused = auth.login(LoginOptions::default()).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Cancelled, "{refused}");
+    assert!(refused.message().contains("logout"), "says why: {}", refused.message());
+    assert_eq!(posts.borrow().len(), logins, "no login reached the backend");
+    assert_eq!(auth.status(), Status::SigningOut, "still waiting for the server");
+
+    held.release();
+    logout.await.unwrap();
+    assert_eq!(statuses.at_least(2).await, vec![Status::SigningOut, Status::SignedOut]);
+    assert_eq!(auth.status(), Status::SignedOut);
+    assert_eq!(heard.borrow().len(), 1, "the session was announced once");
+}
+
+#[wasm_bindgen_test]
+async fn a_browser_login_is_redirecting_until_the_page_leaves_and_refuses_other_logins() {
+    let navigations = navigations();
+    let config = Config::new("cli_rust_redirecting", "/api/feishu/login")
+        .surface(Surface::Browser)
+        .storage(Storage::Memory)
+        .authorize_url("https://accounts.feishu.cn/open-apis/authen/v1/authorize");
+    let auth = FeishuLogin::<User>::new(config).unwrap();
+    let statuses = Heard::new();
+    let _statuses = auth.on_status(statuses.push());
+
+    let first = auth.login(LoginOptions::default());
+    assert_eq!(navigations.borrow().len(), 1);
+    assert!(navigations.borrow()[0].starts_with("https://accounts.feishu.cn/"), "{:?}", navigations.borrow());
+    assert_eq!(auth.status(), Status::Redirecting);
+    assert_eq!(statuses.all(), vec![Status::Redirecting]);
+
+    for refused in [
+        auth.login(LoginOptions::default()).await.unwrap_err(),
+        auth.login_with_redirect(LoginOptions::default()).await.unwrap_err(),
+        auth.login_with_popup(LoginOptions::default()).await.unwrap_err(),
+    ] {
+        assert_eq!(refused.kind(), ErrorKind::Cancelled, "{refused}");
+    }
+    assert_eq!(navigations.borrow().len(), 1, "no second navigation");
+
+    // The page never left (the navigation was cancelled): after the grace the login hears it
+    // and the status is back.
+    let cancelled = first.await.unwrap_err();
+    assert_eq!(cancelled.kind(), ErrorKind::Cancelled, "{cancelled}");
+    assert_eq!(statuses.at_least(2).await, vec![Status::Redirecting, Status::SignedOut]);
+    assert_eq!(auth.status(), Status::SignedOut);
 }
 
 #[wasm_bindgen_test]
@@ -214,7 +240,7 @@ async fn dropping_the_subscription_stops_the_listener_and_the_last_clone_frees()
     drop(auth.on_change(heard.push()));
     let kept = auth.clone();
     kept.login(LoginOptions::default()).await.unwrap();
-    assert!(heard.0.borrow().0.is_empty());
+    assert!(heard.all().is_empty());
     let pending = kept.get_session(core::time::Duration::from_secs(1));
     drop(auth);
     drop(kept);

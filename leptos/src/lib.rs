@@ -13,8 +13,9 @@
 //!
 //! ```no_run
 //! use feishu_login::web::Config;
-//! use feishu_login_leptos::{use_feishu_login, AuthStatus, FeishuLoginProvider, RequireLogin};
+//! use feishu_login_leptos::{use_feishu_login, FeishuLoginProvider, RequireLogin};
 //! use leptos::prelude::*;
+//! use leptos_router::components::Router;
 //!
 //! #[derive(Clone, serde::Deserialize)]
 //! struct User { name: String }
@@ -28,12 +29,15 @@
 //!
 //! #[component]
 //! fn App() -> impl IntoView {
+//!     // RequireLogin comes back to the router's page (default feature `router`): inside <Router>.
 //!     view! {
-//!         <FeishuLoginProvider<User> config=Config::new("cli_a5ca35a685b0x26e", "/api/feishu/login")>
-//!             <RequireLogin fallback=|| view! { <p>"Signing you in…"</p> }>
-//!                 <Profile/>
-//!             </RequireLogin>
-//!         </FeishuLoginProvider<User>>
+//!         <Router>
+//!             <FeishuLoginProvider<User> config=Config::new("cli_a5ca35a685b0x26e", "/api/feishu/login")>
+//!                 <RequireLogin fallback=|| view! { <p>"Signing you in…"</p> }>
+//!                     <Profile/>
+//!                 </RequireLogin>
+//!             </FeishuLoginProvider<User>>
+//!         </Router>
 //!     }
 //! }
 //! ```

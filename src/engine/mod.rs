@@ -128,6 +128,9 @@ pub struct Engine {
     epoch: i64,
     /// A logout of another tab was heard in this step: the status passes through `signingOut`.
     heard_logout: bool,
+    /// The token of the last session another tab's logout ended: this tab's copy of
+    /// localStorage may still hold it for a while (see [`logout`]). Tokens are not reused.
+    ended: Option<String>,
     flows: Vec<Flow>,
     navigation: Option<Navigation>,
     logout: Option<Logout>,
@@ -204,6 +207,7 @@ impl Engine {
             status: None,
             epoch: 0,
             heard_logout: false,
+            ended: None,
             flows: Vec::new(),
             navigation: None,
             logout: None,

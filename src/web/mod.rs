@@ -35,7 +35,38 @@
 mod config;
 mod js;
 
-pub use crate::config::{Brand, CodeIn, Credentials};
+/// Which Feishu deployment the app belongs to ([`Config::brand`]).
+///
+/// ```no_run
+/// use feishu_login::web::{Brand, Config};
+/// let config = Config::new("cli_a5ca35a685b0x26e", "/api/feishu/login").brand(Brand::Lark);
+/// ```
+#[doc(inline)]
+pub use crate::config::Brand;
+/// Where the code travels to the backend ([`Endpoint::code_in`]).
+///
+/// ```no_run
+/// use feishu_login::web::{CodeIn, Config, Endpoint};
+/// let backend = Endpoint::new("/api/feishu/login").code_in(CodeIn::Query);
+/// let config = Config::new("cli_a5ca35a685b0x26e", backend);
+/// ```
+#[doc(inline)]
+pub use crate::config::CodeIn;
+/// Whether the browser sends cookies with the backend's requests ([`Endpoint::credentials`]).
+#[doc(inline)]
+pub use crate::config::Credentials;
+/// Where a login stands (`status` of the JS API; the engine's own status, so the names are the
+/// driver's).
+///
+/// ```no_run
+/// # fn f(auth: &feishu_login::web::FeishuLogin<serde_json::Value>) {
+/// use feishu_login::web::Status;
+/// // A guard starts no login while a logout or a navigation to Feishu is under way.
+/// let may_log_in = auth.status() == Status::SignedOut;
+/// # }
+/// ```
+#[doc(inline)]
+pub use crate::engine::Status;
 pub use config::{Config, Endpoint, LoginOptions, LogoutOptions, QrOptions, Storage};
 
 use crate::error::{Error, ErrorKind};
@@ -52,50 +83,11 @@ use js_sys::Function;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
-/// Where a login stands (`status` of the JS API).
-///
-/// ```no_run
-/// # fn f(auth: &feishu_login::web::FeishuLogin<serde_json::Value>) {
-/// use feishu_login::web::Status;
-/// // A guard starts no login while a logout or a navigation to Feishu is under way.
-/// let may_log_in = auth.status() == Status::SignedOut;
-/// # }
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Status {
-    /// A session is stored.
-    SignedIn,
-    /// No session.
-    SignedOut,
-    /// The SDK is navigating the page to Feishu (until the page unloads, or back when the
-    /// navigation is cancelled). Logins are refused meanwhile (kind `cancelled`).
-    Redirecting,
-    /// A logout is under way (here or in another tab: then `SigningOut` is followed by
-    /// `SignedOut` at once). Logins are refused meanwhile (kind `cancelled`).
-    SigningOut,
-}
-
-impl Status {
-    /// The status named `name` (`"signedIn"`, …).
-    pub fn from_name(name: &str) -> Option<Status> {
-        Some(match name {
-            "signedIn" => Status::SignedIn,
-            "signedOut" => Status::SignedOut,
-            "redirecting" => Status::Redirecting,
-            "signingOut" => Status::SigningOut,
-            _ => return None,
-        })
-    }
-
-    /// The status's name in the JS API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::SignedIn => "signedIn",
-            Status::SignedOut => "signedOut",
-            Status::Redirecting => "redirecting",
-            Status::SigningOut => "signingOut",
-        }
-    }
+/// The status named `name` by the driver (`"signedIn"`, …; [`Status::as_str`] the other way).
+fn status_named(name: &str) -> Option<Status> {
+    [Status::SignedIn, Status::SignedOut, Status::Redirecting, Status::SigningOut]
+        .into_iter()
+        .find(|status| status.as_str() == name)
 }
 
 /// The app's session, as the backend issued it: `Session<User>` of the JS API, with the
@@ -324,12 +316,8 @@ impl<User: DeserializeOwned + Clone + 'static> FeishuLogin<User> {
 
     /// Where the login stands.
     pub fn status(&self) -> Status {
-        match self.inner.auth.status().as_string().as_deref().and_then(Status::from_name) {
-            Some(status) => status,
-            // A driver without `status` (before the engine announces it): signed in or out.
-            None if self.session().is_some() => Status::SignedIn,
-            None => Status::SignedOut,
-        }
+        // js/driver.js, linked into this wasm, always answers one of the four names.
+        self.inner.auth.status().as_string().as_deref().and_then(status_named).unwrap_or(Status::SignedOut)
     }
 
     /// The stored, unexpired session (an expired or corrupt one is removed), or `None`.
@@ -460,7 +448,10 @@ impl<User: DeserializeOwned + Clone + 'static> FeishuLogin<User> {
     }
 
     /// Signs out: removes the session at once (every tab hears it), posts `logout_url` with the
-    /// bearer token when configured, then navigates to `return_to` when given.
+    /// bearer token when configured, then navigates to `return_to` when given. The status is
+    /// [`Status::SigningOut`] from this call until the server answered (with `return_to`, until
+    /// the page unloads), and logins are refused meanwhile; a logout supersedes every login in
+    /// flight, in every tab.
     ///
     /// # Errors
     /// Kind `config` for a `return_to` of another origin.
@@ -483,34 +474,20 @@ impl<User: DeserializeOwned + Clone + 'static> FeishuLogin<User> {
         Subscription { unsubscribe, _listener: Some(Box::new(closure)) }
     }
 
-    /// Calls `listener` with the [`Status`] on every change, after that step's
-    /// [`on_change`](Self::on_change) listeners.
-    pub fn on_status(&self, listener: impl FnMut(Status) + 'static) -> Subscription {
-        let listener = Rc::new(RefCell::new(listener));
-        let hear = Rc::clone(&listener);
+    /// Calls `listener` with the [`Status`] on every change, in order, after that step's
+    /// [`on_change`](Self::on_change) listeners. In a logout's step the status is
+    /// [`Status::SigningOut`] already while `on_change` listeners hear `None`; a logout heard
+    /// from another tab is `SigningOut` then `SignedOut`, so a guard can tell "signed out by a
+    /// logout" from "never signed in".
+    pub fn on_status(&self, mut listener: impl FnMut(Status) + 'static) -> Subscription {
         let closure = Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| {
-            if let Some(status) = value.as_string().as_deref().and_then(Status::from_name) {
-                (hear.borrow_mut())(status);
+            if let Some(status) = value.as_string().as_deref().and_then(status_named) {
+                listener(status);
             }
         });
         let function: &Function = closure.as_ref().unchecked_ref();
-        match self.inner.auth.on_status(function) {
-            Ok(unsubscribe) => Subscription { unsubscribe: Some(unsubscribe), _listener: Some(Box::new(closure)) },
-            // A driver without `onStatus` (before the engine announces its status): the status
-            // follows the session, heard after the session's listeners, as `onStatus` would be.
-            Err(_) => {
-                let this = Rc::downgrade(&self.inner);
-                let mut last = self.status();
-                self.on_change(move |_| {
-                    let Some(inner) = this.upgrade() else { return };
-                    let now = FeishuLogin { inner }.status();
-                    if now != last {
-                        last = now;
-                        (listener.borrow_mut())(now);
-                    }
-                })
-            }
-        }
+        let unsubscribe = self.inner.auth.on_status(function).ok();
+        Subscription { unsubscribe, _listener: Some(Box::new(closure)) }
     }
 
     /// `[("Authorization", "Bearer …")]` while signed in, else empty: the headers for calls to
@@ -535,7 +512,6 @@ impl<User: DeserializeOwned + Clone + 'static> FeishuLogin<User> {
     }
 }
 
-/// The driver's session object as a [`Session`].
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
@@ -548,6 +524,7 @@ mod tests {
     }
 }
 
+/// The driver's session object as a [`Session`].
 fn convert<User: DeserializeOwned>(value: &JsValue) -> Result<Session<User>, Error> {
     let wire: Wire<User> = serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
         Error::new(

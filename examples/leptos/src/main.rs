@@ -11,6 +11,8 @@ use leptos_router::{path, NavigateOptions};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+mod readme;
+
 /// What the reference backend returns as `user` (and `/api/me` answers).
 #[derive(Clone, Debug, serde::Deserialize)]
 struct User {
@@ -25,6 +27,8 @@ fn config() -> Config {
     Config::new("cli_emulator_demo", "/api/feishu/login")
         .authorize_url(origin + "/open-apis/authen/v1/authorize")
         .scope(["contact:user.base:readonly"])
+        // The reference backend ends the session server-side too.
+        .logout_url("/api/logout")
 }
 
 fn status_name(status: AuthStatus) -> &'static str {

@@ -17,17 +17,27 @@ cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
 cargo clippy --no-default-features --target wasm32-unknown-unknown -- -D warnings  # the shipped no_std build
 cargo clippy -p feishu-login-server --all-targets -- -D warnings
 
-step "the declared rust-version builds (cargo +$msrv check, native and the shipped wasm32 build)"
+step "the declared rust-version builds (cargo +$msrv check, native, the shipped wasm32 build, the Rust API)"
 cargo "+$msrv" check --lib --quiet
 cargo "+$msrv" check --lib --quiet --no-default-features --target wasm32-unknown-unknown
+cargo "+$msrv" check --lib --quiet --features web --target wasm32-unknown-unknown
+
+step "examples/leptos: built with the Leptos crates' rust-version ($leptos_msrv) and clippy, -D warnings"
+# One pass is their build, their lint and the check of their declared rust-version; the Leptos
+# test (node --test below) serves what it built.
+./scripts/build-leptos-example.sh
 
 step "rustdoc (native and wasm32, -D warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
-RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet --target wasm32-unknown-unknown
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet --target wasm32-unknown-unknown --features web
 
 step "native tests (cargo test: the engine through a scripted driver, the core, the emulator and reference backend)"
 cargo test
 cargo test -p feishu-login-server
+
+step "the Rust API in Chromium (tests/web.rs: wasm-bindgen-test-runner, Debian's chromedriver)"
+CHROMEDRIVER=$(command -v chromedriver) CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --target wasm32-unknown-unknown --features web --test web
 
 step "npm package (pkg/) and its size"
 node scripts/build-pkg.mjs
@@ -35,8 +45,9 @@ node scripts/build-pkg.mjs
 step "packed package, its browser tests and the end-to-end demo in Chromium (node --test)"
 cargo build -p feishu-login-server
 # Every browser test runs the built package through its public JS API, as users do:
-# browser/hosts (the v0 contract), defects (issue #9's regressions), package, e2e, bindings
+# browser/hosts (the v0 contract), defects (regressions of v0 behaviours), package, e2e, bindings
 # (feishu-login/react and /vue) and examples (examples/*, built from the packed package; their
 # npm dependencies are installed on the first run and kept), readme (README.zh-CN.md in step),
-# readme-snippets (every JS/TS snippet of both READMEs under tsc --strict).
+# readme-snippets (every JS/TS snippet of both READMEs under tsc --strict), leptos (examples/leptos,
+# built by scripts/build-leptos-example.sh: cargo + wasm-bindgen).
 node --test tests/*.test.mjs

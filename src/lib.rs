@@ -42,6 +42,7 @@
 //! # Ok::<(), feishu_login::Error>(())
 //! ```
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // no_std so that the shipped wasm (built without the default `std` feature) carries no panic
 // formatting machinery; with `std` (the default: native tests, browser tests) std is linked.
 #![no_std]
@@ -103,6 +104,10 @@ mod testing;
 
 #[cfg(target_arch = "wasm32")]
 mod facade;
+
+#[cfg(feature = "web")]
+#[cfg_attr(docsrs, doc(cfg(feature = "web")))]
+pub mod web;
 
 // The engine and what crosses its boundary.
 pub use backend::{HttpRequest, HttpResponse, TransportError};

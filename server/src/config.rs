@@ -10,6 +10,7 @@
 //! | `SESSION_SECRET` | ≥ 256 bits, hex or base64 (`openssl rand -hex 32`) | random per start; required with `REDIS_URL` |
 //! | `SESSION_SECRET_PREVIOUS` | the same; verifies tokens of the key being rotated out | none |
 //! | `SESSION_TTL_SECS` | 1 s – 10 years | 3600 |
+//! | `SESSION_REUSE_INTERVAL_SECS` | 0–300 (0: a retired token's renewal always revokes) | 60 |
 //! | `SESSION_STORE_CAPACITY` | sessions in the memory store, 1 – 100,000,000 | 100,000 |
 //! | `REDIS_URL` | `redis://…` or `rediss://…` (TLS) | the memory store |
 //! | `REDIS_CA_FILE` | a PEM file of the CA to trust for `rediss://` | the system's roots |
@@ -21,7 +22,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::backend::{SessionSecret, GENERATE_SECRET};
+use crate::backend::{SessionSecret, DEFAULT_REUSE_INTERVAL, GENERATE_SECRET};
 use crate::emulator::{Brand, DEFAULT_REFRESH_TOKEN_TTL, DEFAULT_USER_TOKEN_TTL};
 use crate::store::{MemoryStore, RedisOptions, RedisStore, Store};
 
@@ -33,6 +34,8 @@ pub const VARIABLES: &str = "  PORT                            port on 127.0.0.1
                                   random per start without it; required with REDIS_URL
   SESSION_SECRET_PREVIOUS         the key being rotated out: still verifies its tokens
   SESSION_TTL_SECS                longest session lifetime, 1 to 315360000; default 3600
+  SESSION_REUSE_INTERVAL_SECS     how long after a renewal the token it retired may renew again
+                                  (a retry whose answer was lost), 0 to 300 (0: never); default 60
   SESSION_STORE_CAPACITY          sessions the memory store holds, 1 to 100000000; default 100000
   REDIS_URL                       redis://host:port/db or rediss:// (TLS): the store replicas share
   REDIS_CA_FILE                   PEM CA certificate(s) to trust for rediss:// (system roots otherwise)
@@ -42,11 +45,22 @@ pub const VARIABLES: &str = "  PORT                            port on 127.0.0.1
 (an empty value counts as unset)";
 
 /// A real Feishu (or Lark) app.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RealApp {
     pub app_id: String,
     pub app_secret: String,
     pub brand: Brand,
+}
+
+impl std::fmt::Debug for RealApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let brand = &self.brand;
+        f.debug_struct("RealApp")
+            .field("app_id", &self.app_id)
+            .field("app_secret", &"[redacted]")
+            .field("brand", brand)
+            .finish()
+    }
 }
 
 /// Where sessions are kept.
@@ -67,10 +81,16 @@ pub struct ServerConfig {
     pub session_secret_given: bool,
     pub previous_session_secret: Option<SessionSecret>,
     pub session_ttl: Duration,
+    /// How long after a renewal the token it retired may be presented again.
+    pub reuse_interval: Duration,
     pub store: StoreConfig,
     pub emulator_user_token_ttl: Duration,
     pub emulator_refresh_token_ttl: Duration,
 }
+
+/// The longest reuse interval accepted: 5 minutes (a stolen token that was just renewed may get
+/// a current one within it, so it stays short; Okta's grace period goes to 60 s).
+const MAX_REUSE_INTERVAL_SECS: u64 = 300;
 
 /// A lifetime in whole seconds from `name`: `default` when unset, an error naming the variable
 /// when it is not from 1 to `max`.
@@ -143,6 +163,18 @@ impl ServerConfig {
             return Err("SESSION_SECRET_PREVIOUS is set without SESSION_SECRET: rotate by moving the old key to SESSION_SECRET_PREVIOUS and setting a new SESSION_SECRET".into());
         }
         let session_ttl = seconds("SESSION_TTL_SECS", var("SESSION_TTL_SECS").as_deref(), 3600, 10 * 365 * 24 * 3600)?;
+        let reuse_interval = match var("SESSION_REUSE_INTERVAL_SECS") {
+            None => DEFAULT_REUSE_INTERVAL,
+            Some(text) => match text.trim().parse::<u64>() {
+                Ok(secs) if secs <= MAX_REUSE_INTERVAL_SECS => Duration::from_secs(secs),
+                _ => {
+                    return Err(format!(
+                        "SESSION_REUSE_INTERVAL_SECS must be a whole number of seconds from 0 (off: a retired \
+                         token's renewal always ends the session) to {MAX_REUSE_INTERVAL_SECS}, got {text:?}"
+                    ))
+                }
+            },
+        };
         let capacity = match var("SESSION_STORE_CAPACITY") {
             None => MemoryStore::DEFAULT_CAPACITY,
             Some(text) => match text.trim().parse::<usize>() {
@@ -212,6 +244,7 @@ impl ServerConfig {
             session_secret: session_secret.unwrap_or_else(SessionSecret::random),
             previous_session_secret,
             session_ttl,
+            reuse_interval,
             store,
             emulator_user_token_ttl,
             emulator_refresh_token_ttl,
@@ -240,6 +273,7 @@ impl ServerConfig {
             session_secret: self.session_secret,
             previous_session_secret: self.previous_session_secret,
             session_ttl: self.session_ttl,
+            reuse_interval: self.reuse_interval,
             code_ttl: Duration::from_secs(300),
             token_ttls: (self.emulator_user_token_ttl, self.emulator_refresh_token_ttl),
             store,
@@ -263,11 +297,20 @@ mod tests {
     fn defaults_without_any_variable() {
         let config = read(&[]).unwrap();
         assert_eq!((config.port, config.session_ttl), (8080, Duration::from_secs(3600)));
+        assert_eq!(config.reuse_interval, Duration::from_secs(60));
         assert!(config.real.is_none() && !config.session_secret_given);
         assert!(matches!(config.store, StoreConfig::Memory { capacity: 100_000 }));
         assert_eq!(config.emulator_user_token_ttl, DEFAULT_USER_TOKEN_TTL);
         let empty = read(&[("PORT", ""), ("FEISHU_APP_ID", ""), ("FEISHU_APP_SECRET", "")]).unwrap();
         assert!(empty.port == 8080 && empty.real.is_none(), "an empty value counts as unset");
+    }
+
+    /// The team's rule: secrets never in `Debug`. The derived `Debug` printed the app secret.
+    #[test]
+    fn debug_output_holds_no_secret() {
+        let config = read(&[("FEISHU_APP_ID", "cli_a5ca35a685b0x26e"), ("FEISHU_APP_SECRET", "s3cret-app")]).unwrap();
+        let printed = format!("{:?}", config.real.unwrap());
+        assert!(printed.contains("cli_a5ca35a685b0x26e") && !printed.contains("s3cret"), "{printed}");
     }
 
     #[test]
@@ -280,13 +323,15 @@ mod tests {
             ("SESSION_SECRET", SECRET),
             ("SESSION_SECRET_PREVIOUS", &"ab".repeat(32)),
             ("SESSION_TTL_SECS", "60"),
+            ("SESSION_REUSE_INTERVAL_SECS", "300"),
             ("REDIS_URL", "rediss://:pw@redis.example:6380/2"),
             ("EMULATOR_USER_TOKEN_TTL_SECS", "30"),
             ("EMULATOR_REFRESH_TOKEN_TTL_SECS", "60"),
         ])
         .unwrap();
-        assert_eq!(config.port, 0);
+        assert_eq!((config.port, config.reuse_interval), (0, Duration::from_secs(300)));
         assert_eq!(config.real.unwrap().brand, Brand::Lark);
+        assert_eq!(read(&[("SESSION_REUSE_INTERVAL_SECS", "0")]).map(|c| c.reuse_interval), Ok(Duration::ZERO));
         assert!(config.session_secret_given && config.previous_session_secret.is_some());
         assert!(matches!(config.store, StoreConfig::Redis(RedisOptions { ca_pem: None, .. })));
         assert_eq!(
@@ -317,6 +362,12 @@ mod tests {
             (&[("SESSION_TTL_SECS", "0")], "SESSION_TTL_SECS must be a whole number of seconds from 1 to"),
             (&[("SESSION_TTL_SECS", "18446744073709551615")], "SESSION_TTL_SECS must be"),
             (&[("SESSION_TTL_SECS", "soon")], "SESSION_TTL_SECS must be"),
+            (
+                &[("SESSION_REUSE_INTERVAL_SECS", "301")],
+                "SESSION_REUSE_INTERVAL_SECS must be a whole number of seconds from 0",
+            ),
+            (&[("SESSION_REUSE_INTERVAL_SECS", "-1")], "SESSION_REUSE_INTERVAL_SECS must be"),
+            (&[("SESSION_REUSE_INTERVAL_SECS", "30s")], "SESSION_REUSE_INTERVAL_SECS must be"),
             (&[("SESSION_STORE_CAPACITY", "0")], "SESSION_STORE_CAPACITY must be a number of sessions from 1"),
             (&[("SESSION_STORE_CAPACITY", "lots")], "SESSION_STORE_CAPACITY must be"),
             (&[("REDIS_URL", "http://127.0.0.1:6379")], "REDIS_URL must be a URL redis://"),

@@ -24,6 +24,7 @@ fn a_bad_variable_stops_the_start_naming_it() {
         (&[("FEISHU_BRAND", "wechat")], "FEISHU_BRAND must be feishu or lark"),
         (&[("SESSION_SECRET", "a")], "openssl rand -hex 32"),
         (&[("SESSION_TTL_SECS", "0")], "SESSION_TTL_SECS"),
+        (&[("SESSION_REUSE_INTERVAL_SECS", "3600")], "SESSION_REUSE_INTERVAL_SECS"),
         (&[("REDIS_URL", "redis://127.0.0.1:9/0")], "REDIS_URL is set but SESSION_SECRET is not"),
         (&[("EMULATOR_USER_TOKEN_TTL_SECS", "9999")], "EMULATOR_USER_TOKEN_TTL_SECS"),
     ];
@@ -41,9 +42,15 @@ fn it_takes_no_arguments_but_help() {
     assert!(stderr.contains("unknown argument \"--port\""), "{stderr}");
     let (status, stdout, _) = start(&[], &["--help"]);
     assert_eq!(status, Some(0));
-    for name in
-        ["PORT", "FEISHU_BRAND", "SESSION_SECRET_PREVIOUS", "REDIS_URL", "REDIS_CA_FILE", "SESSION_STORE_CAPACITY"]
-    {
+    for name in [
+        "PORT",
+        "FEISHU_BRAND",
+        "SESSION_SECRET_PREVIOUS",
+        "SESSION_REUSE_INTERVAL_SECS",
+        "REDIS_URL",
+        "REDIS_CA_FILE",
+        "SESSION_STORE_CAPACITY",
+    ] {
         assert!(stdout.contains(name), "--help lists {name}: {stdout}");
     }
 }

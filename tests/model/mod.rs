@@ -624,7 +624,7 @@ impl World {
         self.m.now += ms;
         loop {
             let mut due: Option<(i64, usize, usize)> = None;
-            let earlier = |due: &Option<(i64, usize, usize)>, at: i64| due.map_or(true, |(d, _, _)| at < d);
+            let earlier = |due: &Option<(i64, usize, usize)>, at: i64| due.is_none_or(|(d, _, _)| at < d);
             for (t, tab) in self.tabs.iter().enumerate().filter(|(_, tab)| !tab.page.hidden) {
                 for (i, w) in tab.page.waiting.iter().enumerate() {
                     let at = match w {

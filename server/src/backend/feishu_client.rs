@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{bad_request, now_secs, Backend, Failure};
+use super::{bad_request, Backend, Failure};
 use axum::http::StatusCode;
 
 /// What Feishu granted for a session: kept in the store (encrypted), never in the browser.
@@ -101,13 +101,13 @@ impl Backend {
                 let body = json!({ "grant_type": "authorization_code", "client_id": self.config.app_id,
                     "client_secret": self.config.app_secret, "code": code, "redirect_uri": redirect_uri, "code_verifier": verifier });
                 let token = self.feishu("/open-apis/authen/v2/oauth/token", None, Some(body)).await?;
-                Ok(FeishuGrant::from_token_answer(&token, now_secs()))
+                Ok(FeishuGrant::from_token_answer(&token, self.now_secs()))
             }
             "client" => {
                 let body = json!({ "grant_type": "authorization_code", "client_id": self.config.app_id,
                     "client_secret": self.config.app_secret, "code": code });
                 let token = self.feishu("/open-apis/authen/v2/oauth/token", None, Some(body)).await?;
-                Ok(FeishuGrant::from_token_answer(&token, now_secs()))
+                Ok(FeishuGrant::from_token_answer(&token, self.now_secs()))
             }
             "docWidget" | "miniProgram" => {
                 let app = self
@@ -122,7 +122,7 @@ impl Backend {
                     .feishu("/open-apis/mina/v2/tokenLoginValidate", Some(&app_token), Some(json!({ "code": code })))
                     .await?;
                 let data = &validated["data"];
-                let now = now_secs();
+                let now = self.now_secs();
                 // `expires_in` is an expiry timestamp on this endpoint (seed 003); a small value
                 // is read as a lifetime, defensively.
                 let expires = data["expires_in"].as_u64().unwrap_or(7200);

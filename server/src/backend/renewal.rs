@@ -5,6 +5,16 @@
 //! shares the store. Presenting a retired token to this endpoint again means one copy of it was
 //! stolen: the whole session is revoked (RFC 9700 §4.14.2) and the answer is 401.
 //!
+//! Except within the reuse interval ([`super::BackendConfig::reuse_interval`], as Auth0's
+//! "reuse interval" and Okta's "grace period"): a client whose renewal's answer was lost (a
+//! timeout, a connection cut after the request left) retries with the token it still holds,
+//! which that renewal retired. Presented within the interval after the rotation, the
+//! immediately previous generation gets a token of the current generation: no further rotation,
+//! nothing spent at Feishu, nobody signed out. A generation two behind, or the previous one
+//! after the interval, revokes the session as above. The rotation's time is in the session's
+//! record, so every replica sharing the store decides alike (their clocks should agree within
+//! a few seconds, as NTP keeps them).
+//!
 //! When the Feishu user token nears its expiry, the renewal spends Feishu's refresh token first
 //! (Feishu rotates it too) and checks the user with `user_info`; a refusal from Feishu (expired,
 //! revoked, reused, the user withdrew the authorization) ends the session: 401, and `/api/me`
@@ -20,7 +30,7 @@ use serde_json::{json, Value};
 
 use super::feishu_client::FeishuGrant;
 use super::session::{session_key, Claims, SessionRecord, Stored};
-use super::{bearer, log_value, now_secs, store_failure, unauthorized, Backend, Failure};
+use super::{bearer, log_value, store_failure, unauthorized, Backend, Failure};
 
 /// `POST /api/feishu/refresh` with `Authorization: Bearer <session>`: a new session of the same
 /// shape as the login's, or 401 when the session is invalid, logged out, expired, its token was
@@ -53,6 +63,9 @@ impl Backend {
             ));
         };
         if record.generation != claims.generation {
+            if self.within_reuse_interval(&claims, &record) {
+                return self.reissue(&claims, record).await;
+            }
             eprintln!(
                 "[backend] a retired session token was presented for renewal: the session of {} is revoked",
                 log_value(&claims.open_id)
@@ -79,26 +92,66 @@ impl Backend {
         }
         let generation = record.generation + 1;
         let session = self.issue_session(sid, generation, &claims.surface, &user, &grant)?;
-        let next = self.seal(sid, &SessionRecord { generation, grant: grant.clone() });
+        let next =
+            self.seal(sid, &SessionRecord { generation, grant: grant.clone(), rotated_at: Some(self.now_millis()) });
         let swapped = self
             .config
             .store
-            .replace(&session_key(sid), &raw, next, Self::record_ttl(&grant))
+            .replace(&session_key(sid), &raw, next, self.record_ttl(&grant))
             .await
             .map_err(store_failure)?;
         if !swapped {
-            // A logout, or another renewal of the same token, landed while Feishu answered: the
-            // session is over either way (the latter is reuse).
+            // Another renewal of the same token landed while Feishu answered (a retry of it,
+            // within the reuse interval: answered like one), or a logout: else the session is
+            // over (the other renewal is reuse).
+            if let Some(Stored { record, .. }) = self.load(sid).await? {
+                if self.within_reuse_interval(&claims, &record) {
+                    return self.reissue(&claims, record).await;
+                }
+            }
             let failure = unauthorized(None, "this session was logged out or renewed meanwhile: log in again");
             return Err(self.end(sid, failure).await);
         }
         Ok(session)
     }
 
+    /// Whether `claims`' token is the generation just before `record`'s, presented within the
+    /// reuse interval after the renewal that retired it.
+    fn within_reuse_interval(&self, claims: &Claims, record: &SessionRecord) -> bool {
+        let interval = u64::try_from(self.config.reuse_interval.as_millis()).unwrap_or(u64::MAX);
+        interval > 0
+            && claims.generation.checked_add(1) == Some(record.generation)
+            && record.rotated_at.is_some_and(|at| self.now_millis() < at.saturating_add(interval))
+    }
+
+    /// A token of `record`'s (current) generation for a renewal retried with the token just
+    /// retired: Feishu is asked for the user, as at every renewal, but nothing is rotated or
+    /// spent.
+    async fn reissue(&self, claims: &Claims, record: SessionRecord) -> Result<Value, Failure> {
+        let sid = claims.sid.as_str();
+        let user = match self.feishu("/open-apis/authen/v1/user_info", Some(&record.grant.access_token), None).await {
+            Ok(info) => info["data"].clone(),
+            Err(failure) if failure.status.is_client_error() => {
+                let failure = unauthorized(failure.code, "Feishu no longer accepts this sign-in: log in again");
+                return Err(self.end(sid, failure).await);
+            }
+            Err(failure) => return Err(failure),
+        };
+        if user["open_id"] != json!(claims.open_id) {
+            return Err(self.end(sid, unauthorized(None, "the Feishu user changed: log in again")).await);
+        }
+        eprintln!(
+            "[backend] a renewal of {} was retried with the token it retired (within the reuse interval): \
+             answered with the current generation",
+            log_value(&claims.open_id)
+        );
+        self.issue_session(sid, record.generation, &claims.surface, &user, &record.grant)
+    }
+
     /// The grant to sign the next token on: `grant` itself while the user token is fresh, else
     /// renewed with Feishu's refresh token. 401 when Feishu refuses it.
     async fn renewed_grant(&self, claims: &Claims, grant: FeishuGrant) -> Result<FeishuGrant, Failure> {
-        let now = now_secs();
+        let now = self.now_secs();
         if !grant.nears_expiry(now) {
             return Ok(grant);
         }
@@ -117,7 +170,7 @@ impl Backend {
         match self.feishu("/open-apis/authen/v2/oauth/token", None, Some(body)).await {
             Ok(answer) => {
                 eprintln!("[backend] renewed the Feishu sign-in of {}", log_value(&claims.open_id));
-                Ok(FeishuGrant::from_token_answer(&answer, now_secs()))
+                Ok(FeishuGrant::from_token_answer(&answer, self.now_secs()))
             }
             // Feishu refused the refresh token (expired 20037, revoked 20064, used 20073,
             // invalid 20026, another app's 20024, …): the session is over.

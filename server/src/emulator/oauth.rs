@@ -230,7 +230,7 @@ pub(super) fn oauth_code<'e>(
     let Some(grant) = grants.get_mut(code).filter(|g| g.kind == CodeKind::OAuth) else {
         return Err((20003, "the code was not found"));
     };
-    if grant.issued.elapsed() >= emulator.config.code_ttl {
+    if emulator.elapsed(grant.issued) >= emulator.config.code_ttl {
         return Err((20004, "the code has expired"));
     }
     if grant.client_id != client_id {

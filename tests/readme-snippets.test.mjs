@@ -33,6 +33,7 @@ const PACKAGE = {
     [`feishu-login/${e}/vue`, `${e}/vue.d.ts`], [`feishu-login/${e}/wasm-url`, `${e}/wasm-url.d.ts`]])),
   "/vendor/feishu-login/index.js": "index.d.ts",
   "/node_modules/feishu-login/index.js": "index.d.ts",
+  "/node_modules/feishu-login/host/index.js": "host/index.d.ts",
 };
 /** `{ file, line, lang, code, skip }` for each fenced block of a markdown file. */
 function blocks(markdown, file) {

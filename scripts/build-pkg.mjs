@@ -193,8 +193,8 @@ const bindings = ["framework.js", "react.js", "vue.js"];
 async function finish(entry, input) {
   const dir = join(pkg, entry.dir);
   const bundlerDir = join(dir, "bundler");
-  await bindgen(input, entry, "web", dir);
-  await bindgen(input, entry, "bundler", bundlerDir);
+  // Both targets at once: wasm-opt takes one core, and the last entry's are what the build waits for.
+  await Promise.all([bindgen(input, entry, "web", dir), bindgen(input, entry, "bundler", bundlerDir)]);
 
   // The web entry as one module: a page fetches index.js and the wasm, not a chain of four
   // modules (entry → glue → driver) before the wasm fetch can even start. It is minified once,

@@ -515,7 +515,6 @@ export function makeFeishuLogin(Engine) {
 
     // Performs a popup or QR login effect.
     #window(e) {
-      if (!(typeof FEISHU_LOGIN_POPUP === "undefined" || FEISHU_LOGIN_POPUP || FEISHU_LOGIN_QR)) return;
       const q = this.#qr?.mount === e.mount ? this.#qr : null;
       switch (e.e) {
         case "popup": {
@@ -648,6 +647,7 @@ export function makeFeishuLogin(Engine) {
           break;
         }
         case "qrready":
+          if (!(typeof FEISHU_LOGIN_QR === "undefined" || FEISHU_LOGIN_QR)) break;
           if (q?.pending) {
             q.pending = false;
             e.error ? q.reject(error(e.error)) : q.resolve();
@@ -658,6 +658,7 @@ export function makeFeishuLogin(Engine) {
           }
           break;
         case "qrunmount":
+          if (!(typeof FEISHU_LOGIN_QR === "undefined" || FEISHU_LOGIN_QR)) break;
           if (q) {
             this.#qr = null;
             q.stop();

@@ -18,6 +18,14 @@ export class FeishuLoginError extends Error {
   }
 }
 
+// The flows of this entry, as its wasm's cargo features (src/engine/entry.rs). scripts/build-pkg.mjs
+// replaces FEISHU_LOGIN_HOSTS, FEISHU_LOGIN_POPUP and FEISHU_LOGIN_QR with `true` or `false` per
+// npm entry (esbuild's `define`) and the minifier leaves out the code of the flows an entry lacks
+// (the engine answers their calls with the entry to import); FEISHU_LOGIN_WASM names its wasm file.
+// Each is read where it is used, as `typeof X === "undefined" || X` (a constant in between would
+// not be inlined): where the driver runs unbuilt (the Rust API's snippet), every flow is there.
+/* global FEISHU_LOGIN_HOSTS, FEISHU_LOGIN_POPUP, FEISHU_LOGIN_QR, FEISHU_LOGIN_WASM */
+
 const error = (e) => new FeishuLoginError(e.kind, e.message, e.code, e.status, e.retryable);
 const misuse = (message) => new FeishuLoginError("config", message);
 const g = globalThis;
@@ -256,7 +264,7 @@ export function makeFeishuLogin(Engine) {
         switch (e.e) {
           // Popup and QR login effects (src/engine/popup.rs); the other cases below.
           default:
-            this.#window(e);
+            if (typeof FEISHU_LOGIN_POPUP === "undefined" || FEISHU_LOGIN_POPUP || FEISHU_LOGIN_QR) this.#window(e);
             break;
           case "ready":
             this.#surface = e.surface;
@@ -300,11 +308,10 @@ export function makeFeishuLogin(Engine) {
           case "fetch":
             this.#fetch(e);
             break;
-          case "host": {
-            const answer = callHost(e, this.#docMiniApp);
-            Promise.resolve(answer).then((a) => this.#feed({ t: "host", op: e.op, ...a }));
+          case "host":
+            // Inside `if`, so that an entry without the hosts leaves callHost out.
+            if (typeof FEISHU_LOGIN_HOSTS === "undefined" || FEISHU_LOGIN_HOSTS) Promise.resolve(callHost(e, this.#docMiniApp)).then((a) => this.#feed({ t: "host", op: e.op, ...a }));
             break;
-          }
           case "navigate": {
             let taken = true;
             try {
@@ -487,6 +494,8 @@ export function makeFeishuLogin(Engine) {
 
     /** Renders Feishu's QR code into `target` (an element or its id); returns `{ ready, dispose() }`. */
     mountQrLogin(target, options) {
+      // Without the QR login, the engine throws the entry to import.
+      if (!(typeof FEISHU_LOGIN_QR === "undefined" || FEISHU_LOGIN_QR)) throw this.#run(read(options, { t: "window", m: "qr", href: href() }), 0);
       this.#live();
       let el = null;
       try {
@@ -509,6 +518,7 @@ export function makeFeishuLogin(Engine) {
       const q = this.#qr?.mount === e.mount ? this.#qr : null;
       switch (e.e) {
         case "popup": {
+          if (!(typeof FEISHU_LOGIN_POPUP === "undefined" || FEISHU_LOGIN_POPUP)) break;
           let win = null;
           try {
             // Blank first (same origin), then Feishu's page: a window this page can still read
@@ -561,6 +571,7 @@ export function makeFeishuLogin(Engine) {
           break;
         }
         case "handover":
+          if (!(typeof FEISHU_LOGIN_POPUP === "undefined" || FEISHU_LOGIN_POPUP)) break;
           // To this page's origin exactly (a cross-origin opener never receives the code), and on
           // the app's channel of this origin (an opener policy may have severed the opener link).
           try {
@@ -574,6 +585,7 @@ export function makeFeishuLogin(Engine) {
           } catch {}
           break;
         case "qrmount": {
+          if (!(typeof FEISHU_LOGIN_QR === "undefined" || FEISHU_LOGIN_QR)) break;
           const el = this.#qrTarget;
           if (!el.id) el.id = "feishu-login-qr-" + e.mount;
           const before = new Set(el.children);
@@ -635,6 +647,7 @@ export function makeFeishuLogin(Engine) {
           break;
         }
         case "qrready":
+          if (!(typeof FEISHU_LOGIN_QR === "undefined" || FEISHU_LOGIN_QR)) break;
           if (q?.pending) {
             q.pending = false;
             e.error ? q.reject(error(e.error)) : q.resolve();
@@ -645,6 +658,7 @@ export function makeFeishuLogin(Engine) {
           }
           break;
         case "qrunmount":
+          if (!(typeof FEISHU_LOGIN_QR === "undefined" || FEISHU_LOGIN_QR)) break;
           if (q) {
             this.#qr = null;
             q.stop();
@@ -714,6 +728,7 @@ export function makeFeishuLogin(Engine) {
       this.#calls.forEach((call) => call.reject(freed));
       this.#calls.clear();
       // A QR script still loading would never report back to a freed engine: `ready` ends here.
+      if (!(typeof FEISHU_LOGIN_QR === "undefined" || FEISHU_LOGIN_QR)) return;
       const q = this.#qr;
       this.#qr = null;
       if (q?.pending) {
@@ -760,7 +775,7 @@ export function wrapInit(init, FeishuLogin) {
         "unsupported",
         csp
           ? "the page's Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval' to its script-src directive (" + text + ")"
-          : "the feishu-login wasm could not be loaded (" + text + "): check that feishu_login_bg.wasm is served, with Content-Type application/wasm",
+          : "the feishu-login wasm could not be loaded (" + text + "): check that " + (typeof FEISHU_LOGIN_WASM === "undefined" ? "its wasm" : FEISHU_LOGIN_WASM) + " is served, with Content-Type application/wasm",
       );
     }
     // An App ID no one uses, freed at once: it reads its own absent session (from memory where

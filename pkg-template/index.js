@@ -1,7 +1,8 @@
-// Package entry (web target): the driver's FeishuLogin around the wasm engine, and an `init`
-// whose failures are FeishuLoginErrors. `await init()` once before `new FeishuLogin(...)`.
-import glueInit, { initSync as glueInitSync, Engine } from "./feishu_login.js";
-import { FeishuLoginError, makeFeishuLogin, wrapInit } from "./__DRIVER_MODULE__";
+// Package entry (web target; `feishu-login`, `feishu-login/host`, `feishu-login/browser`): the
+// driver's FeishuLogin around the entry's wasm engine, and an `init` whose failures are
+// FeishuLoginErrors. `await init()` once before `new FeishuLogin(...)`.
+import glueInit, { initSync as glueInitSync, Engine } from "__GLUE__";
+import { FeishuLoginError, makeFeishuLogin, wrapInit } from "__DRIVER_MODULE__";
 
 export { FeishuLoginError };
 export const FeishuLogin = makeFeishuLogin(Engine);

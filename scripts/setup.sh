@@ -29,7 +29,7 @@ if ! rustup run "$shipped_toolchain" rustc --print sysroot >/dev/null 2>&1 \
   if ! rustup toolchain install "$shipped_toolchain" --profile minimal --component rust-src --target wasm32-unknown-unknown; then
     say "WARNING: could not install $shipped_toolchain (see rustup's error above: offline, or that nightly"
     say "  lacks a component). scripts/build-pkg.mjs will build the wasm with stable instead: it works the"
-    say "  same but is several KB bigger, and size-budget.txt is not checked."
+    say "  same but is several KB bigger, and size-budget.json is not checked."
   fi
 fi
 

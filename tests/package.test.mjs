@@ -17,8 +17,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "pkg");
 /** What scripts/build-pkg.mjs built: each entry (name, dir, stem, the files a page loads) and the toolchain. */
 const report = JSON.parse(readFileSync(join(pkg, "size.json"), "utf8"));
-/** The ceilings, gzip -9 of what a page loads per entry. */
-const CEILINGS = JSON.parse(readFileSync(join(root, "size-budget.json"), "utf8"));
+/**
+ * Per entry, gzip -9 of what a page loads: `guard`, the bytes measured last (a change may not grow
+ * them without raising it, with the bytes in its commit), and `ceiling`, what the size work aims at.
+ */
+const BUDGET = JSON.parse(readFileSync(join(root, "size-budget.json"), "utf8"));
 /** A path in pkg/ of `entry`'s directory. */
 const at = (entry, file) => (entry.dir ? `${entry.dir}/${file}` : file);
 /**
@@ -135,14 +138,15 @@ test("TypeScript accepts the documented usage and rejects wrong config (tsc --st
   }
 });
 
-for (const name of Object.keys(CEILINGS)) {
-  test(`${name}: its wasm + JS stay within ${CEILINGS[name]} bytes gzip -9`, { skip: stableSkip }, () => {
+for (const name of Object.keys(BUDGET)) {
+  const { guard, ceiling } = BUDGET[name];
+  test(`${name}: its wasm + JS stay within ${guard} bytes gzip -9`, { skip: stableSkip }, () => {
     assertNightly();
     const entry = report.entries.find((e) => e.name === name);
     assert.deepEqual(entry.files, [at(entry, `${entry.stem}_bg.wasm`), at(entry, "index.js")], "what a page loads");
     const gzip = entry.files.reduce((n, f) => n + gzipSync(readFileSync(join(pkg, f)), { level: 9 }).length, 0);
-    console.log(`# ${name}: ${gzip} bytes gzip -9 (ceiling ${CEILINGS[name]})`);
-    assert.ok(gzip <= CEILINGS[name], `${name}: ${gzip} > ${CEILINGS[name]} bytes gzip -9 (size-budget.json)`);
+    console.log(`# ${name}: ${gzip} bytes gzip -9 (guard ${guard}; ceiling ${ceiling}, ${gzip <= ceiling ? "reached" : `${gzip - ceiling} B to go`})`);
+    assert.ok(gzip <= guard, `${name}: ${gzip} > ${guard} bytes gzip -9 (size-budget.json's guard)`);
   });
 }
 

@@ -14,9 +14,11 @@ export const root = join(here, "..");
 // The package entries measured, one line each: the name apps import, the module that entry
 // loads and the wasm its init() fetches (repository paths, after scripts/build-pkg.mjs), and the
 // job (bench/entries/): the browser redirect login, as for every SDK below. An entry without the
-// browser flow needs a job of its own (`job: "its-job.js"`).
+// browser flow has no job (`job: null`): only its size is measured.
 export const ENTRIES = [
   { name: "feishu-login", module: "pkg/index.js", wasm: "pkg/feishu_login_bg.wasm" },
+  { name: "feishu-login/host", module: "pkg/host/index.js", wasm: "pkg/host/feishu_login_host_bg.wasm", job: null },
+  { name: "feishu-login/browser", module: "pkg/browser/index.js", wasm: "pkg/browser/feishu_login_browser_bg.wasm" },
 ];
 // The JS SDKs it is measured against, each with bench/entries/<slug>.js doing the same job.
 export const ANCHORS = ["@auth0/auth0-spa-js", "oidc-client-ts", "oauth4webapi", "keycloak-js"];
@@ -25,6 +27,8 @@ export const SDKS = [...ENTRIES.map((e) => e.name), ...ANCHORS];
 /** "feishu-login/host" → "feishu-login-host", "@auth0/auth0-spa-js" → "auth0-spa-js". */
 export const slug = (name) => name.replace(/^@[^/]+\//, "").replace(/\//g, "-");
 export const entryOf = (name) => ENTRIES.find((e) => e.name === name);
+/** Whether `name` does the job (every anchor; an entry with the browser redirect). */
+export const timed = (name) => entryOf(name)?.job !== null;
 
 // The network profiles: loopback as is, and a mobile-ish network emulated by Chromium
 // (Network.emulateNetworkConditions: every request waits `latency` ms before its response
@@ -66,8 +70,10 @@ export async function buildAll(sdks = SDKS) {
       sizes[name] = { minified: code.length, gzip: gz(code) };
       continue;
     }
-    await bundle(join(here, "entries", entry.job ?? "feishu-login.js"), join(dir, "sdk.js"), [packageEntry(entry.module)]);
-    copyFileSync(join(root, entry.wasm), join(dir, basename(entry.wasm)));
+    if (entry.job !== null) {
+      await bundle(join(here, "entries", entry.job ?? "feishu-login.js"), join(dir, "sdk.js"), [packageEntry(entry.module)]);
+      copyFileSync(join(root, entry.wasm), join(dir, basename(entry.wasm)));
+    }
     const module = await bundle(join(root, entry.module), join(here, "dist", slug(name) + ".module.js"));
     const wasm = readFileSync(join(root, entry.wasm));
     sizes[name] = { minified: module.length + wasm.length, gzip: gz(module) + gz(wasm), wasmGzip: gz(wasm) };

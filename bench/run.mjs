@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { launchChromium } from "../tests/support/chromium.mjs";
-import { ANCHORS, ENTRIES, PROFILES, SDKS, buildAll, entryOf, here, load, root, startServer } from "./lib.mjs";
+import { ANCHORS, ENTRIES, PROFILES, SDKS, buildAll, entryOf, here, load, root, startServer, timed } from "./lib.mjs";
 
 const LOADS = Number(process.env.BENCH_LOADS ?? 21);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -46,7 +46,7 @@ const stats = (xs) => {
 // Cold loads, round-robin over everything (load i of every profile, variant and SDK, then load
 // i+1): drift on a shared machine falls on all of them alike instead of on whichever ran during it.
 const cells = [];
-for (const profile of profiles) for (const preload of variants) for (const sdk of sdks) if (inProfile(profile, sdk)) cells.push({ profile, preload, sdk, runs: [] });
+for (const profile of profiles) for (const preload of variants) for (const sdk of sdks) if (inProfile(profile, sdk) && timed(sdk)) cells.push({ profile, preload, sdk, runs: [] });
 for (let i = 0; i < LOADS; i++) {
   for (const cell of cells) cell.runs.push(await measure(cell.sdk, "cold", cell));
   process.stderr.write(`cold loads: ${i + 1}/${LOADS}\r`);
@@ -81,10 +81,10 @@ if (entries.includes("feishu-login") && profiles.includes("loopback")) {
 // Throughput: ROUNDS pages per SDK, round-robin, on loopback; each page's figure is the median of
 // five one-second windows, the SDK's the median of its pages.
 const rateRuns = Object.fromEntries(sdks.map((s) => [s, []]));
-for (let i = 0; i < ROUNDS; i++) for (const sdk of sdks) rateRuns[sdk].push((await measure(sdk, "throughput")).perSecond);
+for (let i = 0; i < ROUNDS; i++) for (const sdk of sdks.filter(timed)) rateRuns[sdk].push((await measure(sdk, "throughput")).perSecond);
 if (ROUNDS) process.stderr.write(`measured throughput (${ROUNDS} rounds)\n`);
 const callback = {};
-for (const sdk of sdks) if (entryOf(sdk) || sdk === "oauth4webapi") callback[sdk] = stats((await measure(sdk, "callback")).samples);
+for (const sdk of sdks.filter(timed)) if (entryOf(sdk) || sdk === "oauth4webapi") callback[sdk] = stats((await measure(sdk, "callback")).samples);
 await browser.close();
 server.close();
 const loadEnd = loadavg()[0];
@@ -168,7 +168,7 @@ const markdown = [
   ...verdicts,
   split ? `\nfeishu-login's init() split by hand (loopback, ${LOADS} loads, non-streaming, so not the path init() takes): fetch ${fmt(split.fetchMs.median)} ms, WebAssembly.compile of ${split.wasmBytes} bytes ${fmt(split.compileMs.median)} ms, instantiate + the rest of init() ${fmt(split.instantiateMs.median)} ms (medians).` : "",
   "",
-  `Size (what a page loads: an entry's module and wasm), throughput (${ROUNDS} pages per SDK on loopback, each the median of five one-second windows) and callback overhead (handleCallback minus the backend request's own time, where the SDK can complete a callback against a local mock); ratios are ${entries[0] ?? "ours"} ÷ the anchor.`,
+  `Size (what a page loads: an entry's module and wasm), throughput (${ROUNDS} pages per SDK on loopback, each the median of five one-second windows) and callback overhead (handleCallback minus the backend request's own time, where the SDK can complete a callback against a local mock); ratios are ${entries[0] ?? "ours"} ÷ the anchor.${entries.some((e) => !timed(e)) ? ` ${entries.filter((e) => !timed(e)).join(", ")} has no browser redirect, the job measured here: its size only.` : ""}`,
   "",
   ...metricLines.map((l) => "| " + l.join(" | ") + " |"),
 ].join("\n");

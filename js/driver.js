@@ -18,6 +18,14 @@ export class FeishuLoginError extends Error {
   }
 }
 
+// The flows of this entry, as its wasm's cargo features (src/engine/entry.rs). scripts/build-pkg.mjs
+// replaces FEISHU_LOGIN_HOSTS, FEISHU_LOGIN_POPUP and FEISHU_LOGIN_QR with `true` or `false` per
+// npm entry (esbuild's `define`) and the minifier leaves out the code of the flows an entry lacks
+// (the engine answers their calls with the entry to import); FEISHU_LOGIN_WASM names its wasm file.
+// Each is read where it is used, as `typeof X === "undefined" || X` (a constant in between would
+// not be inlined): where the driver runs unbuilt (the Rust API's snippet), every flow is there.
+/* global FEISHU_LOGIN_HOSTS, FEISHU_LOGIN_POPUP, FEISHU_LOGIN_QR, FEISHU_LOGIN_WASM */
+
 const g = globalThis;
 
 // ---- messages ------------------------------------------------------------------------------------
@@ -340,7 +348,7 @@ export function makeFeishuLogin(Engine, messages) {
         switch (e.e) {
           // Popup and QR login effects (src/engine/popup.rs); the other cases below.
           default:
-            this.#window(e);
+            if (typeof FEISHU_LOGIN_POPUP === "undefined" || FEISHU_LOGIN_POPUP || FEISHU_LOGIN_QR) this.#window(e);
             break;
           case "ready":
             this.#surface = e.surface;
@@ -384,11 +392,10 @@ export function makeFeishuLogin(Engine, messages) {
           case "fetch":
             this.#fetch(e);
             break;
-          case "host": {
-            const answer = callHost(e, this.#docMiniApp);
-            Promise.resolve(answer).then((a) => this.#feed({ t: "host", op: e.op, ...a }));
+          case "host":
+            // Inside `if`, so that an entry without the hosts leaves callHost out.
+            if (typeof FEISHU_LOGIN_HOSTS === "undefined" || FEISHU_LOGIN_HOSTS) Promise.resolve(callHost(e, this.#docMiniApp)).then((a) => this.#feed({ t: "host", op: e.op, ...a }));
             break;
-          }
           case "navigate": {
             let taken = true;
             try {
@@ -587,6 +594,8 @@ export function makeFeishuLogin(Engine, messages) {
 
     /** Renders Feishu's QR code into `target` (an element or its id); returns `{ ready, dispose() }`. */
     mountQrLogin(target, options) {
+      // Without the QR login, the engine throws the entry to import.
+      if (!(typeof FEISHU_LOGIN_QR === "undefined" || FEISHU_LOGIN_QR)) throw this.#run(read(options, { t: "window", m: "qr", href: href() }), 0);
       this.#live();
       let el = null;
       try {
@@ -609,6 +618,7 @@ export function makeFeishuLogin(Engine, messages) {
       const q = this.#qr?.mount === e.mount ? this.#qr : null;
       switch (e.e) {
         case "popup": {
+          if (!(typeof FEISHU_LOGIN_POPUP === "undefined" || FEISHU_LOGIN_POPUP)) break;
           let win = null;
           try {
             // Blank first (same origin), then Feishu's page: a window this page can still read
@@ -661,6 +671,7 @@ export function makeFeishuLogin(Engine, messages) {
           break;
         }
         case "handover":
+          if (!(typeof FEISHU_LOGIN_POPUP === "undefined" || FEISHU_LOGIN_POPUP)) break;
           // To this page's origin exactly (a cross-origin opener never receives the code), and on
           // the app's channel of this origin (an opener policy may have severed the opener link).
           try {
@@ -674,6 +685,7 @@ export function makeFeishuLogin(Engine, messages) {
           } catch {}
           break;
         case "qrmount": {
+          if (!(typeof FEISHU_LOGIN_QR === "undefined" || FEISHU_LOGIN_QR)) break;
           const el = this.#qrTarget;
           if (!el.id) el.id = "feishu-login-qr-" + e.mount;
           const before = new Set(el.children);
@@ -735,6 +747,7 @@ export function makeFeishuLogin(Engine, messages) {
           break;
         }
         case "qrready":
+          if (!(typeof FEISHU_LOGIN_QR === "undefined" || FEISHU_LOGIN_QR)) break;
           if (q?.pending) {
             q.pending = false;
             const x = e.error;
@@ -746,6 +759,7 @@ export function makeFeishuLogin(Engine, messages) {
           }
           break;
         case "qrunmount":
+          if (!(typeof FEISHU_LOGIN_QR === "undefined" || FEISHU_LOGIN_QR)) break;
           if (q) {
             this.#qr = null;
             q.stop();
@@ -816,6 +830,7 @@ export function makeFeishuLogin(Engine, messages) {
       this.#calls.forEach((call) => reject(call.reject));
       this.#calls.clear();
       // A QR script still loading would never report back to a freed engine: `ready` ends here.
+      if (!(typeof FEISHU_LOGIN_QR === "undefined" || FEISHU_LOGIN_QR)) return;
       const q = this.#qr;
       this.#qr = null;
       if (q?.pending) {
@@ -858,7 +873,8 @@ export function wrapInit(init, FeishuLogin) {
     } catch (e) {
       const why = String(e?.message ?? e);
       const csp = /Content.Security.Policy|unsafe-eval|CSP/i.test(why);
-      let m = { m: csp ? WASM_CSP : WASM_NOT_LOADED, a: [why] };
+      const file = typeof FEISHU_LOGIN_WASM === "undefined" ? "its wasm" : FEISHU_LOGIN_WASM;
+      let m = csp ? { m: WASM_CSP, a: [why] } : { m: WASM_NOT_LOADED, a: [why, file] };
       // Without an argument init() fetches the wasm next to this module, which Node's fetch
       // cannot (a file: URL): there the answer is initSync.
       if (args[0] == null && g.process?.versions?.node) m = { m: USE_INIT_SYNC, t: m };

@@ -1,2 +1,2 @@
-// `feishu-login/bundler`: the wasm is instantiated on import; no `init()`.
-export * from "../types.js";
+// `feishu-login/bundler` (and each entry's `/bundler`): the wasm is instantiated on import; no `init()`.
+export * from "__TYPES__";

@@ -1,8 +1,9 @@
-// Package entry (bundler target, `feishu-login/bundler`): the wasm is instantiated on import.
+// Package entry (bundler target: `feishu-login/bundler`, `feishu-login/host/bundler`,
+// `feishu-login/browser/bundler`): the wasm is instantiated on import.
 // The texts of errors: the synchronous ones come with this module, the rest are imported from
-// ../messages.js the first time one is needed (the bundler makes it a chunk of its own).
-import { Engine } from "./feishu_login.js";
-import { FeishuLoginError, makeFeishuLogin } from "./__DRIVER_MODULE__";
+// the entry's ../messages.js the first time one is needed (the bundler makes it a chunk of its own).
+import { Engine } from "__GLUE__";
+import { FeishuLoginError, makeFeishuLogin } from "__DRIVER_MODULE__";
 import sync from "../messages-sync.js";
 
 export { FeishuLoginError };

@@ -72,8 +72,7 @@ export function createStore({ config, instance, onRedirectCallback, routerFirst 
   let releaseTimer = null;
   let disposed = false;
   let error = null;
-  // The SDK's status as its onStatus listeners told it; null for an SDK without `onStatus`,
-  // where the status follows the session (signedIn / signedOut).
+  // The SDK's status as its onStatus listeners told it (null before the instance exists).
   let heard = null;
   // How many logouts (status "signingOut") this store has seen: guards compare it to tell a
   // signed-out state reached by a logout from one that never had a session.
@@ -126,16 +125,14 @@ export function createStore({ config, instance, onRedirectCallback, routerFirst 
           error = null;
           // A step that changed the status too (a logout) tells onStatus listeners next: the
           // state is published from there, so no listener sees the session without its status.
-          if (heard === null || auth.status === heard) publish();
+          if (auth.status === heard) publish();
         }));
-        if (typeof auth.onStatus === "function") {
-          heard = auth.status;
-          offs.push(auth.onStatus((status) => {
-            if (status === "signingOut") logouts++;
-            heard = status;
-            publish();
-          }));
-        }
+        heard = auth.status;
+        offs.push(auth.onStatus((status) => {
+          if (status === "signingOut") logouts++;
+          heard = status;
+          publish();
+        }));
         if (auth.surface === "browser" && auth.isCallback()) {
           // Stays "loading" while the code is exchanged: no signed-out or error flash.
           await auth.handleCallback();
@@ -216,14 +213,13 @@ export function createStore({ config, instance, onRedirectCallback, routerFirst 
     /** How many logouts this store has seen so far. */
     logouts: () => logouts,
     login: (options) => act((a) => a.login(options)),
-    // v1's logout(options) returns a promise; v0's returns nothing: await either.
     logout: (options) => act(async (a) => {
       await a.logout(options);
       error = null;
       publish();
     }),
-    // getSession() (renewing) where this SDK version has it, else the stored session.
-    getSession: (options) => act((a) => (typeof a.getSession === "function" ? a.getSession(options) : a.session)),
+    // The session, renewed first when it is about to expire.
+    getSession: (options) => act((a) => a.getSession(options)),
     authHeaders: () => {
       try {
         return auth && !disposed ? auth.authHeaders() : NO_HEADERS;

@@ -1,4 +1,4 @@
-export * from "./types.js";
+export * from "__TYPES__";
 
 /** What `init` accepts: the wasm's URL (default: next to this module), its bytes, a Response or a compiled module. */
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;

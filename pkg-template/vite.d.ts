@@ -6,8 +6,10 @@ export interface FeishuLoginHtmlTag {
 }
 
 /**
- * A Vite plugin (builds only): each built HTML page whose JS statically imports `feishu-login`
- * gets `<link rel="preload" href="…/feishu_login_bg-HASH.wasm" as="fetch" type="application/wasm" crossorigin>`,
+ * A Vite plugin (builds only): each built HTML page whose JS statically imports an entry of
+ * `feishu-login` (`feishu-login`, `feishu-login/host`, `feishu-login/browser`, or their bindings)
+ * gets `<link rel="preload" href="…/feishu_login_bg-HASH.wasm" as="fetch" type="application/wasm" crossorigin>`
+ * (`feishu_login_host_bg-HASH.wasm`, `feishu_login_browser_bg-HASH.wasm` for the other entries),
  * so the wasm downloads in parallel with the page's JS. Structurally a Vite `Plugin`:
  * `plugins: [react(), feishuLogin()]`.
  */

@@ -1,13 +1,16 @@
 // feishu-login/vite: a Vite plugin for builds. It adds
 //   <link rel="preload" href="<the wasm Vite emitted>" as="fetch" type="application/wasm" crossorigin>
-// to the head of each built HTML page whose JS statically imports feishu-login, so the wasm
-// downloads beside the page's JS instead of after it (HTML → JS → wasm becomes HTML → JS + wasm).
+// to the head of each built HTML page whose JS statically imports an entry of feishu-login
+// (feishu-login, feishu-login/host or feishu-login/browser: the preload names that entry's wasm),
+// so the wasm downloads beside the page's JS instead of after it (HTML → JS → wasm becomes
+// HTML → JS + wasm).
 // `crossorigin` (anonymous) gives the preload the credentials mode of init()'s `fetch(url)`
 // (same-origin): with another mode Chromium would not reuse it and would fetch the wasm twice.
 // Nothing is added in dev (`vite serve`), nor for a page that loads feishu-login only lazily.
 
-// The package's wasm files: feishu_login_bg.wasm (and any feishu_login_*_bg.wasm).
-const OURS = /(^|[\\/])feishu_login(_[\w-]+)?_bg\.wasm$/;
+// The package's wasm files, one per entry: feishu_login_bg.wasm (feishu-login),
+// feishu_login_host_bg.wasm (feishu-login/host), feishu_login_browser_bg.wasm (feishu-login/browser).
+const OURS = /(^|[\\/])feishu_login(_host|_browser)?_bg\.wasm$/;
 
 function isOurs(asset) {
   if (asset?.type !== "asset" || !asset.fileName.endsWith(".wasm")) return false;

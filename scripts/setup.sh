@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, where it is missing: the wasm32 target, the pinned
 # nightly that builds the shipped wasm (scripts/shipped-toolchain), wasm-bindgen-cli at the
-# version Cargo.lock pins, the crate's rust-version (checked by the tests), Debian's chromium (driven by
-# playwright-core), Debian's redis-server (the Redis session store's tests; required unless
-# FEISHU_SKIP_REDIS=1), and the npm devDependencies (binaryen's wasm-opt, playwright-core).
+# version Cargo.lock pins, the crate's rust-version (checked by the tests), the Leptos crates'
+# rust-version with clippy, Debian's chromium (driven by playwright-core) and chromedriver
+# (wasm-bindgen-test-runner), Debian's redis-server (the Redis session store's tests; required
+# unless FEISHU_SKIP_REDIS=1), and the npm devDependencies (binaryen's wasm-opt, playwright-core).
 # Idempotent: a prepared machine skips every step. Sourced or run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,7 +29,7 @@ if ! rustup run "$shipped_toolchain" rustc --print sysroot >/dev/null 2>&1 \
   if ! rustup toolchain install "$shipped_toolchain" --profile minimal --component rust-src --target wasm32-unknown-unknown; then
     say "WARNING: could not install $shipped_toolchain (see rustup's error above: offline, or that nightly"
     say "  lacks a component). scripts/build-pkg.mjs will build the wasm with stable instead: it works the"
-    say "  same but is several KB bigger, and size-budget.txt is not checked."
+    say "  same but is several KB bigger, and size-budget.json is not checked."
   fi
 fi
 
@@ -38,6 +39,16 @@ if ! rustup run "$msrv" rustc --version >/dev/null 2>&1 \
   || ! rustup target list --toolchain "$msrv" --installed | grep -qx wasm32-unknown-unknown; then
   say "installing Rust $msrv (the crate's rust-version, checked by the tests)"
   rustup toolchain install "$msrv" --profile minimal --target wasm32-unknown-unknown
+fi
+
+# feishu-login-leptos and examples/leptos declare their own rust-version (Leptos 0.8 needs 1.88):
+# the test command builds and lints them with it (scripts/build-leptos-example.sh: clippy-driver as
+# the compiler wrapper), so clippy and wasm32 come along.
+leptos_msrv=$(awk -F'"' '/^rust-version/ { print $2; exit }' leptos/Cargo.toml)
+if ! rustup run "$leptos_msrv" cargo clippy --version >/dev/null 2>&1 \
+  || ! rustup target list --toolchain "$leptos_msrv" --installed | grep -qx wasm32-unknown-unknown; then
+  say "installing Rust $leptos_msrv with clippy (feishu-login-leptos's rust-version, checked by the tests)"
+  rustup toolchain install "$leptos_msrv" --profile minimal --component clippy --target wasm32-unknown-unknown
 fi
 
 [ -f Cargo.lock ] || cargo generate-lockfile
@@ -52,6 +63,15 @@ if [ -z "${SKIP_BROWSER:-}" ] && ! command -v chromium >/dev/null; then
   if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+
+# Debian's chromedriver (the version of Debian's chromium): wasm-bindgen-test-runner drives the
+# Rust API's browser tests (tests/web.rs) with it.
+if [ -z "${SKIP_BROWSER:-}" ] && ! command -v chromedriver >/dev/null; then
+  say "installing chromium-driver from Debian (the Rust API's browser tests)"
+  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium-driver >/dev/null
 fi
 
 # Debian's redis-server: the server tests and the load smoke run the Redis session store against

@@ -287,6 +287,8 @@ impl CodeSource {
     fn entry(self, code: i64) -> Option<Entry> {
         match self {
             CodeSource::OAuthToken => oauth_token(code),
+            // The other APIs are the Feishu hosts' (their codes reach only entries that have them).
+            _ if !crate::engine::entry::HOSTS => None,
             CodeSource::TokenLoginValidate => token_login_validate(code),
             CodeSource::TtErrno => tt_errno(code),
             CodeSource::RequestAuthCode => request_auth_code(code).or_else(|| tt_errno(code)),

@@ -42,6 +42,7 @@
 //! # Ok::<(), feishu_login::Error>(())
 //! ```
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // no_std so that the shipped wasm (built without the default `std` feature) carries no panic
 // formatting machinery; with `std` (the default: native tests, browser tests) std is linked.
 #![no_std]
@@ -106,6 +107,10 @@ mod testing;
 #[cfg(target_arch = "wasm32")]
 mod facade;
 
+#[cfg(feature = "web")]
+#[cfg_attr(docsrs, doc(cfg(feature = "web")))]
+pub mod web;
+
 // The engine and what crosses its boundary.
 pub use backend::{HttpRequest, HttpResponse, TransportError};
 pub use callback::CallbackParams;
@@ -123,7 +128,7 @@ pub use session::Session;
 
 // The timing and limits a driver (or a test) reads.
 pub use engine::{
-    DEFAULT_MIN_VALIDITY_MS, FEISHU_PASSPORT_URL, FEISHU_QR_SDK_URL, LARK_PASSPORT_URL, LARK_QR_SDK_URL,
+    DEFAULT_MIN_VALIDITY_MS, ENTRY, FEISHU_PASSPORT_URL, FEISHU_QR_SDK_URL, LARK_PASSPORT_URL, LARK_QR_SDK_URL,
     LEASE_SETTLE_MS, MAX_PENDING, MAX_TMP_CODE_LEN, MIN_TIMER_MS, NAVIGATION_GRACE_MS, POPUP_CLOSE_GRACE_MS,
     POPUP_MESSAGE_TYPE, POPUP_POLL_MS, POPUP_TIMEOUT_MS, RENEW_RETRY_MS, REPEAT_WINDOW_MS,
 };

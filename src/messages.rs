@@ -70,7 +70,7 @@ messages! {
     FreedInFlight = "this FeishuLogin was freed (free() was called) while the call was in flight",
     ListenerThrew = "feishu-login: an {0} listener threw",
     WasmCsp = "the page's Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval' to its script-src directive ({0})",
-    WasmNotLoaded = "the feishu-login wasm could not be loaded ({0}): check that feishu_login_bg.wasm is served, with Content-Type application/wasm",
+    WasmNotLoaded = "the feishu-login wasm could not be loaded ({0}): check that {1} is served, with Content-Type application/wasm",
     UseInitSync = "in Node, use initSync (README: Node)",
 
     // ---- The config and the options of each member (kind `config`) ----
@@ -120,6 +120,10 @@ messages! {
     BrowserSurfaceOnly: sync = "{0}() is for the browser surface; inside Feishu call login(), which asks the host",
     NeedsPage: sync = "{0}() needs a browser page (there is no `document` here, e.g. Node): run it in a browser; in Node, authorizeUrl() gives the URL to open in one",
     HostUnavailable = "{0} is not available on this page: run it inside Feishu, pass `docMiniApp` for a doc widget, or set `surface`",
+    // A flow this npm entry lacks (src/engine/entry.rs): {0} names the entry.
+    NotInEntry: sync = "{0} is not in {1}: import it from {2}",
+    NoRedirectInEntry = "login() found no Feishu host on this page (DocMiniApp, h5sdk, tt.login), and the browser redirect is not in {0}: run the page inside Feishu (a doc widget, the Feishu client, a mini program), or import feishu-login/browser or feishu-login",
+    NoHostsInEntry = "login() runs inside Feishu here (a doc widget, the Feishu client or a mini program: see auth.surface), and the Feishu hosts are not in {0}: import feishu-login/host or feishu-login, or set surface: \"browser\" for the browser redirect",
     NavigationRefused = "the browser refused to navigate (a sandboxed iframe without allow-top-navigation?): open the app in its own tab, or use a host surface",
 
     // ---- Starting a login ----
@@ -187,6 +191,14 @@ messages! {
     WarnTmpCode = "feishu-login: ignored a QR login message without a usable tmp_code (a string of at most 256 URL-safe characters)",
     WarnRenewal = "feishu-login: the session could not be renewed, it stays valid until it expires",
     WarnLogout = "feishu-login: logout() removed the session from this browser, but the server may accept its token until it expires",
+
+    // ---- The Rust API (src/web) ----
+    // A text the driver has already written (the FeishuLoginError the Rust API received).
+    Said = "{0}",
+    WebNativeBuild = "feishu-login's Rust API runs in a web page (wasm32-unknown-unknown): this is a native build (a server-side render?); create FeishuLogin in the browser only, e.g. in an effect",
+    WebNoDocument = "feishu-login's Rust API runs in a web page's main thread: there is no `document` here (a Web Worker?); create FeishuLogin in the page and send what the worker needs (the token) to it",
+    WebNoSession = "the login resolved without a session",
+    WebUserType = "the backend's session does not fit this FeishuLogin's User type ({0}): make the type match the `user` your backend returns, or use serde_json::Value",
 
     // ---- Feishu's codes: what each means and what to do (src/error.rs reads them per API) ----
     OAuth20001 = "a required parameter is missing from the token request: the backend must send grant_type, client_id, client_secret and code",

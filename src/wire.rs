@@ -32,8 +32,8 @@
 
 use crate::backend::{HttpResponse, TransportError};
 use crate::config::Credentials;
+use crate::engine::{entry, WindowEffect, WindowEvent, POPUP_MESSAGE_TYPE};
 use crate::engine::{Call, Effect, Engine, Environment, Event, HostAnswer, HostCall, Value};
-use crate::engine::{WindowEffect, WindowEvent, POPUP_MESSAGE_TYPE};
 use crate::error::decimal;
 use crate::error::{Error, ErrorKind};
 use crate::host::{HostFailure, HostProbe};
@@ -155,6 +155,7 @@ pub fn read_event(text_in: &str) -> Option<Result<Incoming, (u32, Error)>> {
             Event::Fetched { op: op()?, result }
         }
         "slept" => Event::Slept { op: op()? },
+        "host" if !entry::HOSTS => return None,
         "host" => {
             let result = if flag(&json, "ready") {
                 Ok(HostAnswer::Ready)
@@ -209,7 +210,14 @@ fn window_event(json: &Json) -> Option<Result<Incoming, (u32, Error)>> {
         Ok(_) => Err((id, unreadable("options"))),
         Err(error) => Err((id, error)),
     };
-    let event = match json.get("m")?.as_str()? {
+    let m = json.get("m")?.as_str()?;
+    // The reports of a flow this entry lacks: its driver sends none (src/engine/entry.rs).
+    if !entry::POPUP && matches!(m, "popupblocked" | "popupclosed" | "popupmsg")
+        || !entry::QR && matches!(m, "qrloaded" | "qrmsg" | "qrdispose")
+    {
+        return None;
+    }
+    let event = match m {
         "popup" => {
             let id = id()?;
             match options(id) {
@@ -399,6 +407,10 @@ impl Writer {
             Effect::Sleep { op, ms } => {
                 self.open("sleep").int("op", (*op).into()).int("ms", (*ms).into());
             }
+            // Not reached: an entry without the hosts asks none (src/engine/entry.rs).
+            Effect::Host { .. } if !entry::HOSTS => {
+                self.open("host");
+            }
             Effect::Host { op, call, timeout_ms } => {
                 self.open("host").int("op", (*op).into()).int("timeoutMs", (*timeout_ms).into());
                 let api = match call {
@@ -443,6 +455,11 @@ impl Writer {
     /// channel, data: {type, code?, state, error?}}`, `qrmount` `{mount, goto, sdkUrl, timeoutMs,
     /// options}`, `qrready` `{mount, error?}`, `qrunmount` `{mount, error}`.
     fn window(&mut self, effect: &WindowEffect) {
+        if !(entry::POPUP || entry::QR) {
+            // Not reached: an entry without popup and QR logins has no window (src/engine/entry.rs).
+            self.open("window");
+            return;
+        }
         match effect {
             WindowEffect::Popup { id, url, features, poll_ms, channel } => {
                 self.open("popup").int("id", (*id).into()).text("url", url).text("features", features);

@@ -34,8 +34,17 @@ before(async () => {
       define: { "process.env.NODE_ENV": JSON.stringify(mode), __VUE_OPTIONS_API__: "false", __VUE_PROD_DEVTOOLS__: "false", __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: "false" },
     });
   }
-  // The web entry finds its wasm next to the module that imports it (here the bundle).
+  // feishu-login/host's bindings, one bundle each (tests/bindings/host-apps.js).
+  for (const binding of ["react", "vue"]) {
+    buildSync({
+      entryPoints: [join(dir, "host-apps.js")], outfile: join(www, `host-${binding}.js`), absWorkingDir: dir,
+      bundle: true, format: "esm", target: "es2022", logLevel: "warning",
+      define: { BINDING: JSON.stringify(binding), "process.env.NODE_ENV": '"development"', __VUE_OPTIONS_API__: "false", __VUE_PROD_DEVTOOLS__: "false", __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: "false" },
+    });
+  }
+  // A web entry finds its wasm next to the module that imports it (here the bundle).
   copyFileSync(join(dir, "node_modules", "feishu-login", "feishu_login_bg.wasm"), join(www, "feishu_login_bg.wasm"));
+  copyFileSync(join(dir, "node_modules", "feishu-login", "host", "feishu_login_host_bg.wasm"), join(www, "feishu_login_host_bg.wasm"));
   ({ server } = { server: await startDemoServer(root, www) });
   browser = await launchChromium();
 });
@@ -123,6 +132,29 @@ test("react: RequireLogin starts one login when signed out and shows its childre
   await context.close();
 });
 
+for (const binding of ["react", "vue"]) {
+  test(`feishu-login/host/${binding} in a doc widget: loading → signed out → login through the host → signed in → signed out, one wasm (the host entry's)`, async () => {
+    const { context, page, errors } = await open(`host-${binding}`);
+    // The first load fetches its wasm after the load event: count only the reload's requests.
+    await statusIs(page, "signedOut");
+    const wasm = [];
+    page.on("request", (r) => r.url().endsWith(".wasm") && wasm.push(new URL(r.url()).pathname));
+    await page.reload();
+    await statusIs(page, "signedOut");
+    const backend = countBackendPosts(page);
+    await page.click("#login");
+    await statusIs(page, "signedIn");
+    assert.equal(await page.textContent("#user"), "张三");
+    assert.equal(backend.posts, 1);
+    await page.click("#logout");
+    await statusIs(page, "signedOut");
+    assert.deepEqual(await seen(page), ["loading", "signedOut", "signedIn", "signedOut"]);
+    assert.deepEqual(wasm, ["/feishu_login_host_bg.wasm"]);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
+
 test("SSR: both entries import and render in Node without window; status is loading", () => {
   const out = execFileSync(process.execPath, [join(dir, "ssr.mjs")], { cwd: dir, encoding: "utf8" });
   assert.deepEqual(JSON.parse(out), { react: "<p>loading/true</p>wait", vue: "<p>loading/true</p>" });
@@ -130,11 +162,13 @@ test("SSR: both entries import and render in Node without window; status is load
 
 test("the entries are declared: exports, optional peers, and no window at import", () => {
   const meta = JSON.parse(execFileSync(process.execPath, ["-e", "process.stdout.write(require('fs').readFileSync(require.resolve('feishu-login/package.json')))"], { cwd: dir, encoding: "utf8" }));
-  assert.deepEqual(meta.exports["./react"], { types: "./react.d.ts", default: "./react.js" });
-  assert.deepEqual(meta.exports["./vue"], { types: "./vue.d.ts", default: "./vue.js" });
+  for (const dir of ["", "host/", "browser/"]) {
+    assert.deepEqual(meta.exports[`./${dir}react`], { types: `./${dir}react.d.ts`, default: `./${dir}react.js` });
+    assert.deepEqual(meta.exports[`./${dir}vue`], { types: `./${dir}vue.d.ts`, default: `./${dir}vue.js` });
+  }
   assert.deepEqual(meta.peerDependenciesMeta, { react: { optional: true }, vue: { optional: true } });
-  // Plain `node -e "import('feishu-login/react')"`, as a server bundle would.
-  for (const entry of ["feishu-login/react", "feishu-login/vue"]) {
+  // Plain `node -e "import('feishu-login/react')"`, as a server bundle would; each entry's too.
+  for (const entry of ["react", "vue"].flatMap((b) => [`feishu-login/${b}`, `feishu-login/host/${b}`, `feishu-login/browser/${b}`])) {
     const keys = execFileSync(process.execPath, ["-e", `import("${entry}").then((m) => console.log(Object.keys(m).sort().join()))`], { cwd: dir, encoding: "utf8" }).trim();
     assert.equal(keys, entry.endsWith("react") ? "FeishuLoginProvider,RequireLogin,isSignedIn,useFeishuLogin" : "FeishuLoginPlugin,createLoginGuard,isSignedIn,useFeishuLogin");
   }

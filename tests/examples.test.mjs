@@ -46,6 +46,16 @@ function build(name, command, { env = {} } = {}) {
   return dist;
 }
 
+/** The one wasm `dist` ships (an app loads its entry's wasm only): its path, asserting its stem. */
+function oneWasm(dist, stem) {
+  const wasm = [];
+  const walk = (d) => readdirSync(d).forEach((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : f.endsWith(".wasm") && wasm.push(relative(dist, join(d, f)))));
+  walk(dist);
+  assert.equal(wasm.length, 1, `one wasm: ${wasm}`);
+  assert.match(wasm[0], new RegExp(`(^|/)${stem}_bg[-.]`), `the entry's wasm: ${wasm[0]}`);
+  return wasm[0];
+}
+
 async function withApp(dist, run, { prepare } = {}) {
   const server = await startDemoServer(root, dist);
   const context = await browser.newContext();
@@ -138,8 +148,13 @@ test("webpack 5: the web entry (init()) and the bundler entry (asyncWebAssembly)
   });
 });
 
-test("doc-widget: the real @lark-opdev/block-docs-addon-api in the emulator's local Docs host", async () => {
-  await withApp(build("doc-widget", ["vite", "build"]), async (page, base) => {
+test("doc-widget on feishu-login/host: the real @lark-opdev/block-docs-addon-api in the emulator's local Docs host, its wasm preloaded", async () => {
+  const dist = build("doc-widget", ["vite", "build"]);
+  // feishu-login/vite knows each entry's wasm: the widget's page preloads the host entry's.
+  const wasm = oneWasm(dist, "feishu_login_host");
+  const html = readFileSync(join(dist, "widget.html"), "utf8");
+  assert.ok(html.includes(`<link rel="preload" href="/${wasm}" as="fetch" type="application/wasm" crossorigin>`), html);
+  await withApp(dist, async (page, base) => {
     const backend = countBackendPosts(page);
     await page.goto(`${base}/emulator/doc-widget-host?url=${encodeURIComponent(base + "/widget.html")}`);
     const widget = page.frameLocator("#widget");
@@ -247,15 +262,17 @@ async function routerRounds(t, page, base, { logoutButtons }) {
   }
 }
 
-test("react-router 7 (StrictMode, development build): guarded route, reload, logout to / five times", async (t) => {
+test("react-router 7 (StrictMode, development build) on feishu-login/browser/react: guarded route, reload, logout to / five times", async (t) => {
   const dist = build("react-router", ["vite", "build"], { env: { NODE_ENV: "development" } });
+  oneWasm(dist, "feishu_login_browser");
   await withApp(dist, (page, base) => routerRounds(t, page, base, { logoutButtons: ["#logout", "#logout-reload"] }), {
     prepare: (context, base) => spa(context, base, dist),
   });
 });
 
-test("vue-router 4 with createLoginGuard: guarded route, reload, logout to / five times", async (t) => {
+test("vue-router 4 with createLoginGuard on feishu-login/browser/vue: guarded route, reload, logout to / five times", async (t) => {
   const dist = build("vue-router", ["vite", "build"]);
+  oneWasm(dist, "feishu_login_browser");
   await withApp(dist, (page, base) => routerRounds(t, page, base, { logoutButtons: ["#logout", "#logout-reload"] }), {
     prepare: (context, base) => spa(context, base, dist),
   });

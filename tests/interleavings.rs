@@ -155,3 +155,37 @@ fn a_login_answered_after_another_tabs_logout_writes_nothing_even_before_the_sto
     assert_eq!(statuses(b.since(mark)), vec![Status::SigningOut, Status::SignedOut]);
     assert!(announced(b.since(mark)).iter().all(Option::is_none), "B never hears the late session");
 }
+
+// Seen in Chromium with two tabs of a Leptos app: the browser delivers another tab's writes to
+// localStorage key by key, so a tab can see the logout epoch move while its copy of the store
+// still holds the session that logout removed. It heard signingOut, then signedIn (the stale
+// session), then signedOut without signingOut: a guard took that for a session that ended by
+// itself and logged in.
+#[test]
+fn another_tabs_logout_seen_before_its_session_removal_still_ends_the_session_in_that_step() {
+    let browser = Browser::new();
+    let mut a = widget_tab(&browser);
+    host_login(&mut a, TOKEN_BODY);
+    let mut b = widget_tab(&browser);
+    assert_eq!(statuses(b.all()), vec![Status::SignedIn]);
+    let stale = browser.stored_session().unwrap();
+    a.call(Call::Logout(Json::Null));
+    // B's copy of the store: the epoch has moved, the session's removal has not arrived.
+    browser.session.borrow_mut().items.insert(SESSION_KEY.into(), stale);
+    let mark = b.mark();
+    b.feed(Event::StorageChanged { key: Some("feishu-login/v1/cli_enginetest/logout".into()) });
+    assert_eq!(statuses(b.since(mark)), vec![Status::SigningOut, Status::SignedOut]);
+    assert_eq!(announced(b.since(mark)), vec![None]);
+    let login = b.login(json!({}));
+    assert_eq!(outstanding_host_calls(&b), 1, "the ended session does not answer login(): {:?}", b.since(mark));
+    // The removal arrives: nothing more to hear.
+    browser.session.borrow_mut().items.remove(SESSION_KEY);
+    b.feed(Event::StorageChanged { key: Some(SESSION_KEY.into()) });
+    assert_eq!(statuses(b.since(mark)), vec![Status::SigningOut, Status::SignedOut]);
+    assert_eq!(announced(b.since(mark)), vec![None]);
+    // A login after the logout (here the one B started) is a session like any other.
+    b.host_code("host-code-2", None);
+    b.answer_fetch(200, r#"{"token":"tok-2","expiresIn":3600}"#);
+    assert_eq!(b.result(login), &Ok(Value::Session));
+    assert_eq!(statuses(b.since(mark)), vec![Status::SigningOut, Status::SignedOut, Status::SignedIn]);
+}

@@ -19,6 +19,18 @@ test("pkg/messages.js has every text of src/messages.rs, by id", async () => {
   assert.deepEqual(texts, table.texts);
 });
 
+test("every entry has the same texts next to its index.js (its bundler/ imports them from there)", () => {
+  const report = JSON.parse(readFileSync(join(root, "pkg", "size.json"), "utf8"));
+  assert.equal(report.entries.length, 3);
+  for (const { name, dir } of report.entries) {
+    for (const file of ["messages.js", "messages-sync.js"]) {
+      const path = join(root, "pkg", dir, file);
+      assert.equal(readFileSync(path, "utf8"), readFileSync(join(root, "pkg", file), "utf8"), `${name}: ${file}`);
+    }
+    assert.match(readFileSync(join(root, "pkg", dir, "bundler", "index.js"), "utf8"), /import\("\.\.\/messages\.js"\)/, name);
+  }
+});
+
 test("pkg/messages-sync.js has exactly the texts that can be thrown synchronously", async () => {
   const sync = (await load("pkg/messages-sync.js")).default;
   assert.deepEqual(Object.keys(sync).map(Number), table.sync);

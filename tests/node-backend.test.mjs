@@ -8,7 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname, normalize } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -157,6 +157,11 @@ test("Feishu's refusals reach the SDK with their code: a used code, an unknown o
   assert.deepEqual([unknown.status, unknown.body.code], [400, 20003]);
   const browserWithoutPkce = await post("/api/feishu/login", { body: { code: "x", surface: "browser", appId: APP_ID } });
   assert.deepEqual([browserWithoutPkce.status, browserWithoutPkce.body.code], [400, undefined]);
+  // Passport logins are the reference backend's: the message names the file that has them.
+  const passport = await post("/api/feishu/login", { body: { code: "x", surface: "browser", appId: APP_ID, passport: true, codeVerifier: "v", redirectUri: frontBase + "/" } });
+  assert.equal(passport.status, 400);
+  const named = /\((server\/[\w/]+\.rs)\)/.exec(passport.body.message)?.[1];
+  assert.ok(named && existsSync(join(root, named)), passport.body.message);
   assert.equal((await post("/api/logout", { token: "forged.token" })).status, 401);
   assert.equal(await me("forged.token"), 401);
 });
@@ -178,21 +183,31 @@ test("README's snippet with the official SDK runs as written against the emulato
   }
 });
 
-// The official SDK's default client (no disableTokenCache) fetches a tenant_access_token before
-// any request without a user token, also before app_access_token/internal and a plain
-// client.request. Feishu answers POST /open-apis/auth/v3/tenant_access_token/internal; the emulator
-// does not have that endpoint yet (404), so with a default client every such call fails there.
-test("the official SDK's default client, which fetches a tenant_access_token first, works against the emulator", async (t) => {
-  const probe = await fetch(emulatorBase + "/open-apis/auth/v3/tenant_access_token/internal", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ app_id: APP_ID, app_secret: APP_SECRET }) });
-  if (probe.status === 404) t.todo("feishu-emulator has no POST /open-apis/auth/v3/tenant_access_token/internal yet");
+// The official SDK's default client (no disableTokenCache) fetches a tenant_access_token
+// (POST /open-apis/auth/v3/tenant_access_token/internal) before every request without a user
+// token, app_access_token/internal and a plain client.request included, and sends it as
+// `Authorization: Bearer t-…`. The emulator had no such endpoint: nothing reached it.
+test("the official SDK's default client, which fetches a tenant_access_token first, works against the emulator", async () => {
   const lark = await import(join(dir, "node_modules", "@larksuiteoapi", "node-sdk", "lib", "index.js"));
   const quiet = { error() {}, warn() {}, info() {}, debug() {}, trace() {} };
   const client = new lark.Client({ appId: APP_ID, appSecret: APP_SECRET, domain: emulatorBase, logger: quiet });
   const answer = await client.auth.appAccessToken.internal({ data: { app_id: APP_ID, app_secret: APP_SECRET } });
   assert.equal(answer.code, 0);
-  assert.match(answer.app_access_token, /\S{8,}/);
+  assert.match(answer.app_access_token, /^t-\S{8,}/);
+  assert.equal(answer.tenant_access_token, answer.app_access_token, "a custom app's two tokens are one");
+  // A doc widget's code, redeemed with the tenant token the SDK attaches by itself.
+  const validated = await client.request({ method: "POST", url: "/open-apis/mina/v2/tokenLoginValidate", data: { code: await hostCode("docWidget", 0) } });
+  assert.equal(validated.code, 0, JSON.stringify(validated));
+  assert.match(validated.data.open_id, /^ou_/);
+  secrets.add(validated.data.access_token);
   const user = await client.authen.userInfo.get({}, lark.withUserAccessToken("u-not-a-token")).catch((e) => e.response?.data);
   assert.equal(user.code, 99991663, "user_info still refuses an unknown user token");
+  // A wrong secret fails where Feishu fails it, with Feishu's code, before the request is sent
+  // (a cache of its own: the SDK's default cache is shared by every client of the same app id).
+  const noCache = { async get() {}, async set() { return true; } };
+  const wrong = new lark.Client({ appId: APP_ID, appSecret: "wrong-secret", domain: emulatorBase, logger: quiet, cache: noCache });
+  await assert.rejects(wrong.request({ method: "POST", url: "/open-apis/mina/v2/tokenLoginValidate", data: { code: "x" } }),
+    /failed to get tenant_access_token, code: 10014, msg: app secret invalid/);
 });
 
 test("the backend printed no secret: not the app secret, a code or a token", () => {

@@ -28,8 +28,12 @@ const PACKAGE = {
   "feishu-login/vue": "vue.d.ts",
   "feishu-login/vite": "vite.d.ts",
   "feishu-login/wasm-url": "wasm-url.d.ts",
+  ...Object.fromEntries(["host", "browser"].flatMap((e) => [
+    [`feishu-login/${e}`, `${e}/index.d.ts`], [`feishu-login/${e}/bundler`, `${e}/bundler/index.d.ts`], [`feishu-login/${e}/react`, `${e}/react.d.ts`],
+    [`feishu-login/${e}/vue`, `${e}/vue.d.ts`], [`feishu-login/${e}/wasm-url`, `${e}/wasm-url.d.ts`]])),
   "/vendor/feishu-login/index.js": "index.d.ts",
   "/node_modules/feishu-login/index.js": "index.d.ts",
+  "/node_modules/feishu-login/host/index.js": "host/index.d.ts",
 };
 /** `{ file, line, lang, code, skip }` for each fenced block of a markdown file. */
 function blocks(markdown, file) {

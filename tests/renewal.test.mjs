@@ -215,7 +215,9 @@ for (const locks of [true, false]) {
         window.auth = make();
         return (await t.completeLogin(auth)).token;
       });
-      // B reads the same stored session: both arm their renewal for the same moment.
+      // B reads the same stored session: both arm their renewal for the same moment. Pages of one
+      // context may live in two renderer processes, where A's write reaches B a moment later.
+      await b.waitForFunction((appId) => localStorage.getItem(`feishu-login/v1/${appId}/session`) !== null, appId, { timeout: 3000 });
       assert.equal(await b.evaluate(() => { window.auth = make(); return auth.session?.token; }), first);
       await a.waitForTimeout(3500);
       const tokens = await Promise.all([a, b].map((p) => p.evaluate(() => auth.session?.token)));

@@ -2,7 +2,8 @@
 // Feishu (the published @lark-opdev/block-docs-addon-api, `new BlockitClient()`, its
 // `DocMiniApp` passed to FeishuLogin), opened in `/emulator/doc-widget-host?url=…` of the demo
 // server, logs in with the emulator's codes; the reference backend redeems them at
-// tokenLoginValidate. Needs pkg/ and target/debug/feishu-login-server.
+// tokenLoginValidate; with feishu-login and with feishu-login/host, the entry for Feishu hosts.
+// Needs pkg/ and target/debug/feishu-login-server.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -16,11 +17,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const addonApi = join(root, "node_modules", "@lark-opdev", "block-docs-addon-api", "dist", "es", "index.js");
 let server, demoBase, widgetServer, widgetBase, browser;
 
-const WIDGET = `<!doctype html><meta charset=utf-8><link rel=icon href="data:,"><title>widget</title>
+/** The widget's page, importing the package entry at `module` (a URL of the widget's origin). */
+const widget = (module) => `<!doctype html><meta charset=utf-8><link rel=icon href="data:,"><title>widget</title>
 <p>Status: <b id=status>loading</b> <span id=user></span> <span id=error></span></p><button id=login>Log in</button>
 <script type=module>
 import { BlockitClient, DocMiniApp } from "/vendor/block-docs-addon-api.js";
-import init, { FeishuLogin } from "/pkg/index.js";
+import init, { FeishuLogin } from "${module}";
 new BlockitClient(); // its constructor wires DocMiniApp to the host (initAPI)
 await init();
 const auth = new FeishuLogin({ appId: "cli_emulator_demo", backend: "/api/feishu/login", docMiniApp: DocMiniApp });
@@ -44,8 +46,10 @@ before(async () => {
       return res.writeHead(answer.status, { "content-type": "application/json" }).end(await answer.text());
     }
     const file = path === "/vendor/block-docs-addon-api.js" ? addonApi
-      : path === "/pkg/index.js" || path === "/pkg/feishu_login_bg.wasm" ? join(root, path) : null;
-    if (path === "/") return res.writeHead(200, { "content-type": "text/html" }).end(WIDGET);
+      : /^\/pkg\/(host\/)?[\w.]+\.(js|wasm)$/.test(path) ? join(root, path) : null;
+    // /?entry=host: the widget imports feishu-login/host.
+    const entry = new URL(req.url, "http://x").searchParams.get("entry");
+    if (path === "/") return res.writeHead(200, { "content-type": "text/html" }).end(widget(entry ? `/pkg/${entry}/index.js` : "/pkg/index.js"));
     if (!file) return res.writeHead(404).end();
     res.writeHead(200, { "content-type": file.endsWith(".wasm") ? "application/wasm" : "text/javascript" });
     res.end(readFileSync(file));
@@ -61,11 +65,13 @@ after(async () => {
   widgetServer?.close();
 });
 
-test("a widget using @lark-opdev/block-docs-addon-api logs in inside the emulator's Docs host", async () => {
+for (const [name, query, wasm] of [["feishu-login", "", "feishu_login_bg.wasm"], ["feishu-login/host", "?entry=host", "feishu_login_host_bg.wasm"]]) test(`a widget using @lark-opdev/block-docs-addon-api and ${name} logs in inside the emulator's Docs host`, async () => {
   const page = await (await browser.newContext()).newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(`${demoBase}/emulator/doc-widget-host?url=${encodeURIComponent(widgetBase + "/")}`);
+  const wasmRequests = [];
+  page.on("request", (r) => r.url().endsWith(".wasm") && wasmRequests.push(new URL(r.url()).pathname));
+  await page.goto(`${demoBase}/emulator/doc-widget-host?url=${encodeURIComponent(widgetBase + "/" + query)}`);
   await page.selectOption("#user", "1");
   const widget = page.frameLocator("#widget");
   await widget.locator("body[data-ready=yes]").waitFor();
@@ -78,6 +84,7 @@ test("a widget using @lark-opdev/block-docs-addon-api logs in inside the emulato
   assert.ok(calls.includes("handshake"), `initAPI's start-up call answered: ${calls}`);
   assert.equal(calls.filter((c) => c === "Service_User_login").length, 1);
   assert.match(await page.textContent("#log"), /Service\.User\.login: a one-time code for 李四/);
+  assert.deepEqual(wasmRequests, [`/pkg/${query ? "host/" : ""}${wasm}`], "the entry's wasm, once");
   assert.deepEqual(errors, []);
 });
 

@@ -1,7 +1,10 @@
 import { defineConfig } from "vite";
 import { resolve } from "node:path";
+import feishuLogin from "feishu-login/vite";
 
 export default defineConfig({
+  // The built widget.html preloads feishu-login/host's wasm.
+  plugins: [feishuLogin()],
   build: {
     sourcemap: "hidden",
     // widget.html is the doc widget. To run it without Feishu, open the emulator's local Docs host

@@ -28,7 +28,7 @@ class Refusal extends Error {
 
 /** `code` of `surface` → the Feishu grant `{ accessToken, expiresAt, refreshToken? }`. */
 async function redeem({ code, surface, codeVerifier, redirectUri, passport }) {
-  if (passport) throw new Refusal(400, "passport logins are not implemented here: see the reference backend (server/src/passport.rs)");
+  if (passport) throw new Refusal(400, "passport logins are not implemented here: see the reference backend (server/src/backend/passport.rs)");
   const seconds = () => Math.floor(Date.now() / 1000);
   switch (surface) {
     case "browser":

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use axum::routing::get;
 use axum::{Json, Router};
-use feishu_login_server::backend::{self, Backend, BackendConfig, Session, SessionSecret};
+use feishu_login_server::backend::{self, Backend, BackendConfig, Session, SessionSecret, DEFAULT_REUSE_INTERVAL};
 use feishu_login_server::store::MemoryStore;
 use serde_json::{json, Value};
 
@@ -53,6 +53,8 @@ async fn main() {
         session_secret: secret,
         previous_session_secret: None,
         session_ttl: Duration::from_secs(3600),
+        // A renewal retried after its answer was lost keeps the session for 60 s.
+        reuse_interval: DEFAULT_REUSE_INTERVAL,
         // One process. With replicas: RedisStore::connect(&RedisOptions { url, ca_pem: None }).
         store: Arc::new(MemoryStore::default()),
     });

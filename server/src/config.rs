@@ -10,6 +10,7 @@
 //! | `SESSION_SECRET` | ≥ 256 bits, hex or base64 (`openssl rand -hex 32`) | random per start; required with `REDIS_URL` |
 //! | `SESSION_SECRET_PREVIOUS` | the same; verifies tokens of the key being rotated out | none |
 //! | `SESSION_TTL_SECS` | 1 s – 10 years | 3600 |
+//! | `SESSION_REUSE_INTERVAL_SECS` | 0–300 (0: a retired token's renewal always revokes) | 60 |
 //! | `SESSION_STORE_CAPACITY` | sessions in the memory store, 1 – 100,000,000 | 100,000 |
 //! | `REDIS_URL` | `redis://…` or `rediss://…` (TLS) | the memory store |
 //! | `REDIS_CA_FILE` | a PEM file of the CA to trust for `rediss://` | the system's roots |
@@ -21,7 +22,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::backend::{SessionSecret, GENERATE_SECRET};
+use crate::backend::{SessionSecret, DEFAULT_REUSE_INTERVAL, GENERATE_SECRET};
 use crate::emulator::{Brand, DEFAULT_REFRESH_TOKEN_TTL, DEFAULT_USER_TOKEN_TTL};
 use crate::store::{MemoryStore, RedisOptions, RedisStore, Store};
 
@@ -33,6 +34,8 @@ pub const VARIABLES: &str = "  PORT                            port on 127.0.0.1
                                   random per start without it; required with REDIS_URL
   SESSION_SECRET_PREVIOUS         the key being rotated out: still verifies its tokens
   SESSION_TTL_SECS                longest session lifetime, 1 to 315360000; default 3600
+  SESSION_REUSE_INTERVAL_SECS     how long after a renewal the token it retired may renew again
+                                  (a retry whose answer was lost), 0 to 300 (0: never); default 60
   SESSION_STORE_CAPACITY          sessions the memory store holds, 1 to 100000000; default 100000
   REDIS_URL                       redis://host:port/db or rediss:// (TLS): the store replicas share
   REDIS_CA_FILE                   PEM CA certificate(s) to trust for rediss:// (system roots otherwise)
@@ -41,12 +44,42 @@ pub const VARIABLES: &str = "  PORT                            port on 127.0.0.1
   EMULATOR_REFRESH_TOKEN_TTL_SECS the emulator's refresh token lifetime, 1 to 31536000; default 604800
 (an empty value counts as unset)";
 
+/// The name of every variable the server reads (a value that is not UTF-8 stops the start, as
+/// any bad value does: `main` checks them before [`ServerConfig::from_env`]).
+pub const NAMES: &[&str] = &[
+    "PORT",
+    "FEISHU_APP_ID",
+    "FEISHU_APP_SECRET",
+    "FEISHU_BRAND",
+    "SESSION_SECRET",
+    "SESSION_SECRET_PREVIOUS",
+    "SESSION_TTL_SECS",
+    "SESSION_REUSE_INTERVAL_SECS",
+    "SESSION_STORE_CAPACITY",
+    "REDIS_URL",
+    "REDIS_CA_FILE",
+    "FEISHU_LOGIN_ROOT",
+    "EMULATOR_USER_TOKEN_TTL_SECS",
+    "EMULATOR_REFRESH_TOKEN_TTL_SECS",
+];
+
 /// A real Feishu (or Lark) app.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RealApp {
     pub app_id: String,
     pub app_secret: String,
     pub brand: Brand,
+}
+
+impl std::fmt::Debug for RealApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let brand = &self.brand;
+        f.debug_struct("RealApp")
+            .field("app_id", &self.app_id)
+            .field("app_secret", &"[redacted]")
+            .field("brand", brand)
+            .finish()
+    }
 }
 
 /// Where sessions are kept.
@@ -67,10 +100,16 @@ pub struct ServerConfig {
     pub session_secret_given: bool,
     pub previous_session_secret: Option<SessionSecret>,
     pub session_ttl: Duration,
+    /// How long after a renewal the token it retired may be presented again.
+    pub reuse_interval: Duration,
     pub store: StoreConfig,
     pub emulator_user_token_ttl: Duration,
     pub emulator_refresh_token_ttl: Duration,
 }
+
+/// The longest reuse interval accepted: 5 minutes (a stolen token that was just renewed may get
+/// a current one within it, so it stays short; Okta's grace period goes to 60 s).
+const MAX_REUSE_INTERVAL_SECS: u64 = 300;
 
 /// A lifetime in whole seconds from `name`: `default` when unset, an error naming the variable
 /// when it is not from 1 to `max`.
@@ -128,6 +167,21 @@ impl ServerConfig {
                         .into(),
                 ),
             };
+        // A variable that would have no effect is refused too, like SESSION_STORE_CAPACITY with
+        // REDIS_URL: whoever set it expects something the server would not do.
+        if real.is_none() && var("FEISHU_BRAND").is_some() {
+            return Err("FEISHU_BRAND picks the real Feishu or Lark domains: it needs FEISHU_APP_ID and FEISHU_APP_SECRET (the emulator answers on Feishu's paths whatever the brand); unset it, or set both".into());
+        }
+        if real.is_some() {
+            if let Some(name) = ["EMULATOR_USER_TOKEN_TTL_SECS", "EMULATOR_REFRESH_TOKEN_TTL_SECS"]
+                .into_iter()
+                .find(|n| var(n).is_some())
+            {
+                return Err(format!(
+                    "{name} sets a lifetime of the emulator's tokens, and with FEISHU_APP_ID the emulator is off (Feishu sets its own lifetimes): unset it"
+                ));
+            }
+        }
         let redis_url = var("REDIS_URL");
         let session_secret = var("SESSION_SECRET").map(|s| SessionSecret::parse("SESSION_SECRET", &s)).transpose()?;
         let previous_session_secret =
@@ -143,6 +197,18 @@ impl ServerConfig {
             return Err("SESSION_SECRET_PREVIOUS is set without SESSION_SECRET: rotate by moving the old key to SESSION_SECRET_PREVIOUS and setting a new SESSION_SECRET".into());
         }
         let session_ttl = seconds("SESSION_TTL_SECS", var("SESSION_TTL_SECS").as_deref(), 3600, 10 * 365 * 24 * 3600)?;
+        let reuse_interval = match var("SESSION_REUSE_INTERVAL_SECS") {
+            None => DEFAULT_REUSE_INTERVAL,
+            Some(text) => match text.trim().parse::<u64>() {
+                Ok(secs) if secs <= MAX_REUSE_INTERVAL_SECS => Duration::from_secs(secs),
+                _ => {
+                    return Err(format!(
+                        "SESSION_REUSE_INTERVAL_SECS must be a whole number of seconds from 0 (off: a retired \
+                         token's renewal always ends the session) to {MAX_REUSE_INTERVAL_SECS}, got {text:?}"
+                    ))
+                }
+            },
+        };
         let capacity = match var("SESSION_STORE_CAPACITY") {
             None => MemoryStore::DEFAULT_CAPACITY,
             Some(text) => match text.trim().parse::<usize>() {
@@ -212,6 +278,7 @@ impl ServerConfig {
             session_secret: session_secret.unwrap_or_else(SessionSecret::random),
             previous_session_secret,
             session_ttl,
+            reuse_interval,
             store,
             emulator_user_token_ttl,
             emulator_refresh_token_ttl,
@@ -240,6 +307,7 @@ impl ServerConfig {
             session_secret: self.session_secret,
             previous_session_secret: self.previous_session_secret,
             session_ttl: self.session_ttl,
+            reuse_interval: self.reuse_interval,
             code_ttl: Duration::from_secs(300),
             token_ttls: (self.emulator_user_token_ttl, self.emulator_refresh_token_ttl),
             store,
@@ -260,14 +328,40 @@ mod tests {
     }
 
     #[test]
+    fn names_lists_every_variable_read() {
+        let read = std::sync::Mutex::new(std::collections::BTreeSet::new());
+        let with_redis = |name: &str| {
+            read.lock().unwrap().insert(name.to_owned());
+            match name {
+                "REDIS_URL" => Some("rediss://h/0".to_owned()),
+                "SESSION_SECRET" => Some(SECRET.to_owned()),
+                _ => None,
+            }
+        };
+        ServerConfig::from_env(with_redis).unwrap();
+        ServerConfig::from_env(|name| with_redis(name).filter(|_| name != "REDIS_URL")).unwrap();
+        let names: std::collections::BTreeSet<String> = NAMES.iter().map(|n| n.to_string()).collect();
+        assert_eq!(*read.lock().unwrap(), names);
+    }
+
+    #[test]
     fn defaults_without_any_variable() {
         let config = read(&[]).unwrap();
         assert_eq!((config.port, config.session_ttl), (8080, Duration::from_secs(3600)));
+        assert_eq!(config.reuse_interval, Duration::from_secs(60));
         assert!(config.real.is_none() && !config.session_secret_given);
         assert!(matches!(config.store, StoreConfig::Memory { capacity: 100_000 }));
         assert_eq!(config.emulator_user_token_ttl, DEFAULT_USER_TOKEN_TTL);
         let empty = read(&[("PORT", ""), ("FEISHU_APP_ID", ""), ("FEISHU_APP_SECRET", "")]).unwrap();
         assert!(empty.port == 8080 && empty.real.is_none(), "an empty value counts as unset");
+    }
+
+    /// The team's rule: secrets never in `Debug`. The derived `Debug` printed the app secret.
+    #[test]
+    fn debug_output_holds_no_secret() {
+        let config = read(&[("FEISHU_APP_ID", "cli_a5ca35a685b0x26e"), ("FEISHU_APP_SECRET", "s3cret-app")]).unwrap();
+        let printed = format!("{:?}", config.real.unwrap());
+        assert!(printed.contains("cli_a5ca35a685b0x26e") && !printed.contains("s3cret"), "{printed}");
     }
 
     #[test]
@@ -278,15 +372,21 @@ mod tests {
             ("FEISHU_APP_SECRET", "s"),
             ("FEISHU_BRAND", "lark"),
             ("SESSION_SECRET", SECRET),
-            ("SESSION_SECRET_PREVIOUS", &"ab".repeat(32)),
+            ("SESSION_SECRET_PREVIOUS", "3982b48ae33e57d4c17b5ff2c8f979e685b2f4c2e486266c4dfe33ace6994382"),
             ("SESSION_TTL_SECS", "60"),
+            ("SESSION_REUSE_INTERVAL_SECS", "300"),
             ("REDIS_URL", "rediss://:pw@redis.example:6380/2"),
-            ("EMULATOR_USER_TOKEN_TTL_SECS", "30"),
-            ("EMULATOR_REFRESH_TOKEN_TTL_SECS", "60"),
         ])
         .unwrap();
-        assert_eq!(config.port, 0);
+        let emulator =
+            read(&[("EMULATOR_USER_TOKEN_TTL_SECS", "30"), ("EMULATOR_REFRESH_TOKEN_TTL_SECS", "60")]).unwrap();
+        assert_eq!(
+            (emulator.emulator_user_token_ttl, emulator.emulator_refresh_token_ttl),
+            (Duration::from_secs(30), Duration::from_secs(60))
+        );
+        assert_eq!((config.port, config.reuse_interval), (0, Duration::from_secs(300)));
         assert_eq!(config.real.unwrap().brand, Brand::Lark);
+        assert_eq!(read(&[("SESSION_REUSE_INTERVAL_SECS", "0")]).map(|c| c.reuse_interval), Ok(Duration::ZERO));
         assert!(config.session_secret_given && config.previous_session_secret.is_some());
         assert!(matches!(config.store, StoreConfig::Redis(RedisOptions { ca_pem: None, .. })));
         assert_eq!(
@@ -308,6 +408,15 @@ mod tests {
             (&[("PORT", "65536")], "PORT must be a port number"),
             (&[("PORT", "-1")], "PORT must be a port number"),
             (&[("FEISHU_BRAND", "wechat")], "FEISHU_BRAND must be feishu or lark"),
+            (&[("FEISHU_BRAND", "lark")], "FEISHU_BRAND picks the real Feishu or Lark domains: it needs FEISHU_APP_ID"),
+            (
+                &[("FEISHU_APP_ID", "cli_a5ca35a685b0x26e"), ("FEISHU_APP_SECRET", "s"), ("EMULATOR_USER_TOKEN_TTL_SECS", "30")],
+                "EMULATOR_USER_TOKEN_TTL_SECS sets a lifetime of the emulator's tokens, and with FEISHU_APP_ID the emulator is off",
+            ),
+            (
+                &[("FEISHU_APP_ID", "cli_a5ca35a685b0x26e"), ("FEISHU_APP_SECRET", "s"), ("EMULATOR_REFRESH_TOKEN_TTL_SECS", "60")],
+                "EMULATOR_REFRESH_TOKEN_TTL_SECS sets a lifetime",
+            ),
             (&[("FEISHU_APP_ID", "cli_x")], "FEISHU_APP_ID is set without FEISHU_APP_SECRET"),
             (&[("FEISHU_APP_SECRET", "s")], "FEISHU_APP_SECRET is set without FEISHU_APP_ID"),
             (&[("FEISHU_APP_ID", "app"), ("FEISHU_APP_SECRET", "s")], "FEISHU_APP_ID must be a Feishu App ID"),
@@ -317,6 +426,12 @@ mod tests {
             (&[("SESSION_TTL_SECS", "0")], "SESSION_TTL_SECS must be a whole number of seconds from 1 to"),
             (&[("SESSION_TTL_SECS", "18446744073709551615")], "SESSION_TTL_SECS must be"),
             (&[("SESSION_TTL_SECS", "soon")], "SESSION_TTL_SECS must be"),
+            (
+                &[("SESSION_REUSE_INTERVAL_SECS", "301")],
+                "SESSION_REUSE_INTERVAL_SECS must be a whole number of seconds from 0",
+            ),
+            (&[("SESSION_REUSE_INTERVAL_SECS", "-1")], "SESSION_REUSE_INTERVAL_SECS must be"),
+            (&[("SESSION_REUSE_INTERVAL_SECS", "30s")], "SESSION_REUSE_INTERVAL_SECS must be"),
             (&[("SESSION_STORE_CAPACITY", "0")], "SESSION_STORE_CAPACITY must be a number of sessions from 1"),
             (&[("SESSION_STORE_CAPACITY", "lots")], "SESSION_STORE_CAPACITY must be"),
             (&[("REDIS_URL", "http://127.0.0.1:6379")], "REDIS_URL must be a URL redis://"),

@@ -58,7 +58,7 @@ usage: feishu-emulator [--config FILE] [--listen ADDR] [--app ID=SECRET]... [--r
 ";
 
 /// The TOML file, as written.
-#[derive(Deserialize, Default, Debug)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct File {
     listen: Option<String>,
@@ -71,7 +71,7 @@ struct File {
     users: Option<Vec<DemoUser>>,
 }
 
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileApp {
     id: String,
@@ -275,6 +275,7 @@ fn landing_page(config: &EmulatorConfig) -> String {
          <li><code>POST /open-apis/authen/v2/oauth/token</code></li>\
          <li><code>GET /open-apis/authen/v1/user_info</code></li>\
          <li><code>POST /open-apis/auth/v3/app_access_token/internal</code></li>\
+         <li><code>POST /open-apis/auth/v3/tenant_access_token/internal</code></li>\
          <li><code>POST /open-apis/mina/v2/tokenLoginValidate</code></li>\
          <li><code>GET /emulator/doc-widget-host?url=…&amp;app=…</code>: a local Feishu Docs hosting your doc widget</li>\
          <li><code>POST /emulator/host-code</code> <code>{{surface, user?, appId?}}</code>: a code as a host API gives it</li>\
@@ -322,6 +323,17 @@ mod tests {
 
     fn no_file(_: &str) -> Result<String, String> {
         Err("no such file".into())
+    }
+
+    /// The team's rule: secrets never in `Debug`. The derived `Debug` of the configuration
+    /// printed every app secret and the control key.
+    #[test]
+    fn debug_output_holds_no_secret() {
+        let config =
+            parse(&args("--app cli_abc123=s3cret-app --control-key s3cret-control-key-0123"), no_file).unwrap();
+        let printed = format!("{config:?} {:?}", config.emulator.apps[0]);
+        assert!(printed.contains("cli_abc123"), "{printed}");
+        assert!(!printed.contains("s3cret"), "{printed}");
     }
 
     #[test]

@@ -7,11 +7,14 @@
 //!   [`store::RedisStore`] (replicas).
 //! - [`emulator`]: a strict local Feishu under Feishu's own paths (`/open-apis/...`), a module
 //!   per flow; [`emulator_tool`]: the `feishu-emulator` binary's TOML file and flags.
+//! - [`clock`]: time as the server reads it, and a [`clock::ManualClock`] for tests.
 //! - [`config`]: the demo server's environment, read once and checked strictly.
 //! - [`app`]: the demo server (binary `feishu-login-server`, on 127.0.0.1 only): the `www/` demo
 //!   page and the built `pkg/`, the backend, and (without real Feishu credentials) the emulator.
 
 pub mod backend;
+mod bearer;
+pub mod clock;
 pub mod config;
 pub mod emulator;
 pub mod emulator_tool;
@@ -50,6 +53,9 @@ pub struct Settings {
     pub session_secret: backend::SessionSecret,
     pub previous_session_secret: Option<backend::SessionSecret>,
     pub session_ttl: Duration,
+    /// How long after a renewal the token it retired may be presented again
+    /// ([`BackendConfig::reuse_interval`]).
+    pub reuse_interval: Duration,
     pub code_ttl: Duration,
     /// The lifetimes of the emulator's user access tokens and refresh tokens.
     pub token_ttls: (Duration, Duration),
@@ -94,6 +100,7 @@ pub fn app(settings: &Settings, addr: SocketAddr) -> Router {
         session_secret: settings.session_secret.clone(),
         previous_session_secret: settings.previous_session_secret.clone(),
         session_ttl: settings.session_ttl,
+        reuse_interval: settings.reuse_interval,
         store: settings.store.clone(),
     });
     let page = PageConfig { app_id, brand, emulator: emulator.is_some(), root: settings.root.clone() };

@@ -1,7 +1,7 @@
 //! The feishu-login demo server. Configured by environment variables only, each checked at
 //! startup (see `feishu_login_server::config`, or run it with `--help`).
 
-use feishu_login_server::config::{ServerConfig, StoreConfig, VARIABLES};
+use feishu_login_server::config::{ServerConfig, StoreConfig, NAMES, VARIABLES};
 use feishu_login_server::{app, store::MemoryStore};
 
 fn fail(message: &str) -> ! {
@@ -19,6 +19,11 @@ async fn main() {
         }
         Some(other) => {
             fail(&format!("unknown argument {other:?}: it takes none (the environment configures it; see --help)"))
+        }
+    }
+    for name in NAMES {
+        if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(name) {
+            fail(&format!("{name} is not valid UTF-8: set it to one of the values --help lists, or unset it"));
         }
     }
     let config = ServerConfig::from_env(|name| std::env::var(name).ok()).unwrap_or_else(|message| fail(&message));

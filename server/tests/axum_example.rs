@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use feishu_login_server::backend::{Backend, BackendConfig, SessionSecret};
+use feishu_login_server::backend::{Backend, BackendConfig, SessionSecret, DEFAULT_REUSE_INTERVAL};
 use feishu_login_server::emulator::{self, demo_users, App, Brand, Emulator, EmulatorConfig};
 use feishu_login_server::store::MemoryStore;
 use serde_json::{json, Value};
@@ -40,9 +40,14 @@ async fn the_example_app_protects_its_route_with_the_mounted_backend() {
         app_id: "cli_example".into(),
         app_secret: "s3cret".into(),
         open_api_base: feishu.clone(),
-        session_secret: SessionSecret::parse("SESSION_SECRET", &"42".repeat(32)).unwrap(),
+        session_secret: SessionSecret::parse(
+            "SESSION_SECRET",
+            "22c220443a3ee6c5444d6f5ade32514f3af5c7b7d7dfb85376b303da2f10d4f5",
+        )
+        .unwrap(),
         previous_session_secret: None,
         session_ttl: Duration::from_secs(3600),
+        reuse_interval: DEFAULT_REUSE_INTERVAL,
         store: Arc::new(MemoryStore::default()),
     });
     let app = serve(axum_app::app(backend)).await;

@@ -5,6 +5,7 @@
 //! `cancelled` instead of signing the user back in; a popup login's callback is handed to the
 //! window that opened it (see [`popup`](super::popup)).
 
+use super::entry::{self, Member};
 use super::{settle, CallId, Effect, Engine, Flow, Phase};
 use crate::callback::{strip_callback_params, validate_callback, CallbackParams};
 use crate::error::{Error, ErrorKind};
@@ -28,6 +29,9 @@ impl Engine {
         ports: &P,
         out: &mut Vec<Effect>,
     ) {
+        if !entry::REDIRECT {
+            return settle(id, Err(entry::no_redirect(Member::HandleCallback)), out);
+        }
         // React StrictMode calls it twice: the second call shares the first's exchange, also
         // when it reads the address bar that the first call already cleaned.
         let from_address_bar = url.is_none();
@@ -88,7 +92,7 @@ impl Engine {
         let state = params.state.clone().unwrap_or_default();
         let mut list = self.pending_list(ports);
         let matching = list.iter().position(|p| bool::from(p.state.as_bytes().ct_eq(state.as_bytes())));
-        if matching.is_none() {
+        if matching.is_none() && entry::POPUP {
             if let Some(handed_over) = self.hand_over(&params, ports, out) {
                 return handed_over;
             }

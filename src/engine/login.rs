@@ -9,6 +9,7 @@
 //! or its exchange), so the host never has two calls at once and the renewal's callers hear the
 //! login's session.
 
+use super::entry::{self, Member};
 use super::exchange::Exchange;
 use super::host::HostStep;
 use super::navigation::NavOwner;
@@ -62,6 +63,11 @@ impl Engine {
 
     /// `login(options)`.
     pub(super) fn login<P: Ports>(&mut self, id: CallId, options: &Json, href: &str, ports: &P, out: &mut Vec<Effect>) {
+        // A flow this entry lacks (entry.rs) says which entry has it; its code is behind the
+        // entry's constant flags, so that it is left out of the entry's wasm.
+        if let Some(error) = entry::no_login_on(self.surface) {
+            return settle(id, Err(error), out);
+        }
         // Bad options are this call's error even when a login is in flight.
         let options = match LoginOptions::from_json(options, "login") {
             Ok(options) => options,
@@ -74,7 +80,7 @@ impl Engine {
         if let Some(flow) = self.flows.iter_mut().find(|f| !matches!(f.phase, Phase::Renewal { .. })) {
             return flow.callers.push(id);
         }
-        if self.surface == Surface::Browser {
+        if entry::REDIRECT && self.surface == Surface::Browser {
             if let Some(error) = self.repeat_failure(href, ports) {
                 return settle(id, Err(error), out);
             }
@@ -85,7 +91,7 @@ impl Engine {
         if !options.force && self.read_session(ports, out).is_some() {
             return settle(id, Ok(Value::Session), out);
         }
-        if self.surface == Surface::Browser {
+        if entry::REDIRECT && self.surface == Surface::Browser {
             return match self.needs_page("login").and_then(|()| self.authorize(&options, href, true, ports, out)) {
                 Ok(url) => self.navigate(url, NavOwner::Login(vec![id]), out),
                 Err(error) => settle(id, Err(error), out),
@@ -129,6 +135,9 @@ impl Engine {
         ports: &P,
         out: &mut Vec<Effect>,
     ) {
+        if !entry::REDIRECT {
+            return settle(id, Err(entry::no_redirect(Member::AuthorizeUrl)), out);
+        }
         let result =
             LoginOptions::from_json(options, "authorizeUrl").and_then(|o| self.authorize(&o, href, false, ports, out));
         settle(id, result.map(Value::Text), out);
@@ -143,6 +152,9 @@ impl Engine {
         ports: &P,
         out: &mut Vec<Effect>,
     ) {
+        if !entry::REDIRECT {
+            return settle(id, Err(entry::no_redirect(Member::LoginWithRedirect)), out);
+        }
         let result = LoginOptions::from_json(options, "loginWithRedirect").and_then(|options| {
             self.needs_page("loginWithRedirect")?;
             match self.refusal() {
@@ -167,6 +179,10 @@ impl Engine {
 
     /// Makes the host call of `step` for flow `index` (a login or a renewal).
     pub(super) fn ask_host(&mut self, index: usize, step: HostStep, out: &mut Vec<Effect>) {
+        if !entry::HOSTS {
+            // Not reached: an entry without the hosts logs in and renews on no host surface.
+            return self.end_flow(index, Err(entry::no_hosts()), out);
+        }
         let app_id = || self.config.app_id.clone();
         let call = match &step {
             HostStep::Ready { .. } => HostCall::H5sdkReady,
@@ -202,6 +218,9 @@ impl Engine {
         ports: &P,
         out: &mut Vec<Effect>,
     ) {
+        if !entry::HOSTS {
+            return; // no host was asked
+        }
         let step = match &self.flows[index].phase {
             Phase::Login(LoginPhase::Host(step)) | Phase::Renewal { phase: RenewalPhase::Host(step), .. } => step,
             Phase::Login(LoginPhase::Superseded) => {

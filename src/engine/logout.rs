@@ -5,7 +5,9 @@
 //! epoch, a counter in localStorage (`feishu-login/v1/<appId>/logout`): a logout increments it
 //! before it removes the session, every step of every tab reads it first (so a tab hears a logout
 //! before any late answer of its own can write a session), and a redirect login carries the epoch
-//! it started in (its callback after a later logout is `cancelled`).
+//! it started in (its callback after a later logout is `cancelled`). A tab that hears the epoch
+//! move before the session's removal reaches it (each key's change arrives on its own) ignores
+//! the session it knew from then on: it was ended.
 //!
 //! Phases: `Posting` (`logoutUrl` with the bearer token; the session is removed already),
 //! `Navigating` (to `returnTo`, until the page unloads). The status is `signingOut` throughout,
@@ -64,6 +66,13 @@ impl Engine {
         self.sync_status(out);
         self.navigation_cancelled(cancelled(SUPERSEDED), out);
         self.unmount_qr(SUPERSEDED, out);
+        // The browser delivers the other tab's writes key by key: the epoch can arrive while
+        // this tab's copy of localStorage still holds the session that logout removed. The
+        // session this tab knew is over all the same; a newer one (a login after the logout)
+        // is not.
+        if let Some(Some(known)) = &self.announced {
+            self.ended = Some(known.token.clone());
+        }
         self.read_session(ports, out);
         self.end_every_flow(SUPERSEDED, out);
     }

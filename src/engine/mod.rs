@@ -13,6 +13,7 @@
 //! navigation, and the right to write the session.
 
 mod callback;
+pub(crate) mod entry;
 mod exchange;
 mod host;
 mod login;
@@ -26,6 +27,7 @@ mod renewal;
 mod store;
 
 pub use callback::REPEAT_WINDOW_MS;
+pub use entry::ENTRY;
 pub use navigation::NAVIGATION_GRACE_MS;
 pub use passport::{FEISHU_PASSPORT_URL, LARK_PASSPORT_URL};
 pub use popup::{POPUP_CLOSE_GRACE_MS, POPUP_MESSAGE_TYPE, POPUP_POLL_MS, POPUP_TIMEOUT_MS};
@@ -42,6 +44,7 @@ use crate::pkce::RandomSource;
 use crate::ports::Ports;
 use crate::prelude::*;
 use crate::session::Session;
+use entry::Member;
 use exchange::Exchange;
 use login::LoginPhase;
 use logout::Logout;
@@ -130,6 +133,9 @@ pub struct Engine {
     epoch: i64,
     /// A logout of another tab was heard in this step: the status passes through `signingOut`.
     heard_logout: bool,
+    /// The token of the last session another tab's logout ended: this tab's copy of
+    /// localStorage may still hold it for a while (see [`logout`]). Tokens are not reused.
+    ended: Option<String>,
     flows: Vec<Flow>,
     navigation: Option<Navigation>,
     logout: Option<Logout>,
@@ -190,6 +196,7 @@ impl Engine {
             status: None,
             epoch: 0,
             heard_logout: false,
+            ended: None,
             flows: Vec::new(),
             navigation: None,
             logout: None,
@@ -273,6 +280,9 @@ impl Engine {
                 settle(id, Ok(Value::Unit), out);
             }
             Call::IsCallback(url) => {
+                if !entry::REDIRECT {
+                    return settle(id, Err(entry::no_redirect(Member::IsCallback)), out);
+                }
                 let answer = crate::callback::is_callback(url.as_deref().unwrap_or(href), ports);
                 settle(id, Ok(Value::Bool(answer)), out);
             }
@@ -287,6 +297,23 @@ impl Engine {
 
     /// Routes a popup or QR login's report.
     fn window<P: Ports>(&mut self, event: WindowEvent, ports: &P, out: &mut Vec<Effect>) {
+        // A flow this entry lacks (src/engine/entry.rs): its calls say which entry has it, its
+        // reports are dropped.
+        match event {
+            WindowEvent::LoginWithPopup { id, .. } if !entry::POPUP => return settle(id, Err(entry::no_popup()), out),
+            WindowEvent::MountQr { id, .. } if !entry::QR => return settle(id, Err(entry::no_qr()), out),
+            WindowEvent::PopupBlocked | WindowEvent::PopupClosed { .. } | WindowEvent::PopupMessage { .. }
+                if !entry::POPUP =>
+            {
+                return
+            }
+            WindowEvent::QrLoaded { .. } | WindowEvent::QrMessage { .. } | WindowEvent::DisposeQr { .. }
+                if !entry::QR =>
+            {
+                return
+            }
+            _ => {}
+        }
         match event {
             WindowEvent::LoginWithPopup { id, options } => self.login_with_popup(id, &options, ports, out),
             WindowEvent::PopupBlocked => self.popup_blocked(out),
@@ -487,7 +514,7 @@ impl Engine {
             return;
         }
         match self.flows[index].phase {
-            Phase::Popup(_) => self.popup_slept(index, out),
+            Phase::Popup(_) if entry::POPUP => self.popup_slept(index, out),
             Phase::Renewal { .. } => self.renewal_slept(index, ports, out),
             _ => {}
         }

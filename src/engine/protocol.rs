@@ -267,7 +267,7 @@ pub enum Value {
 }
 
 /// Where the app stands, as `auth.status` says it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Status {
     /// A valid session.
     SignedIn,

@@ -12,6 +12,7 @@
 //! surfaces it never asks the host while a login does: it joins the login, and a login that
 //! starts during a renewal takes it over (see [`login`](super::login)).
 
+use super::entry;
 use super::exchange::Exchange;
 use super::host::HostStep;
 use super::{settle, CallId, Effect, Engine, Flow, Op, Phase, Rng, Value};
@@ -92,7 +93,10 @@ impl Engine {
     /// Whether the session can be renewed here: through `refreshUrl` in the browser, through the
     /// host on the host surfaces.
     fn can_renew(&self) -> bool {
-        self.surface != Surface::Browser || self.config.lifecycle.renewal.is_some()
+        match self.surface {
+            Surface::Browser => entry::REDIRECT && self.config.lifecycle.renewal.is_some(),
+            _ => entry::HOSTS,
+        }
     }
 
     /// When `session` is due for automatic renewal: `renewBeforeMs` before it expires, but not

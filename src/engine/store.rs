@@ -133,9 +133,13 @@ impl Engine {
     }
 
     /// The valid stored session; an expired one is removed, a corrupt one removed with a warning.
+    /// The session another tab's logout ended counts as gone, though this tab's copy of the
+    /// store may still show it.
     pub(super) fn stored_session<P: Ports>(&mut self, ports: &P, out: &mut Vec<Effect>) -> Option<Session> {
         let text = self.read_session_text(ports, out)?;
         match Session::decode(&text) {
+            // Not removed here: the store may hold a newer session this tab cannot see yet.
+            Some(session) if self.ended.as_ref() == Some(&session.token) => return None,
             Some(session) if !session.is_expired(self.now) => return Some(session),
             Some(_expired) => {}
             None => out.push(Effect::Warn(Msg::WarnUnreadable.into())),

@@ -3,8 +3,9 @@
 // a test backend (tests/support/backend.mjs) on its own port — a cross-origin backend, as apps
 // usually have — and Chromium. Needs pkg/ (node scripts/build-pkg.mjs), or FEISHU_PKG_DIR.
 //
-// The test page (/app/page.html) imports /pkg/index.js as an app does, awaits init() (not with
-// ?noinit) and exposes `window.sdk` (the module) and `window.t` (helpers, see PAGE_HELPERS).
+// The test page (/app/page.html) imports /pkg/index.js (feishu-login; another entry's with
+// `startHarness({ entry: "host" })`) as an app does, awaits init() (not with ?noinit) and exposes
+// `window.sdk` (the module) and `window.t` (helpers, see PAGE_HELPERS).
 // Tests run their code in the page with page.evaluate; SDK errors cross back as plain objects
 // (`t.error(e)`) and are checked by assertSdkError.
 import assert from "node:assert/strict";
@@ -79,7 +80,7 @@ const PAGE = `<!doctype html>
 <title>feishu-login browser tests</title>
 <script src="/app/helpers.js"></script>
 <script type="module">
-  import * as sdk from "/pkg/index.js";
+  import * as sdk from "/pkg/__ENTRY__index.js";
   window.sdk = sdk;
   if (!new URLSearchParams(location.search).has("noinit")) await sdk.default();
   document.documentElement.dataset.ready = "yes";
@@ -95,9 +96,11 @@ function serveFile(res, file, headers = {}) {
 /**
  * Starts the backend and the app server; `routes` maps extra app-server paths to handlers
  * `(req, res, url) => void`; `pageHeaders` maps test-page paths to extra response headers (e.g. a
- * Cross-Origin-Opener-Policy). Returns { base, backend, browser, close(), hits(path) }.
+ * Cross-Origin-Opener-Policy); `entry` the package entry the page imports ("host": feishu-login/host).
+ * Returns { base, backend, browser, close(), hits(path) }.
  */
-export async function startHarness({ routes = {}, pageHeaders = {}, launch } = {}) {
+export async function startHarness({ routes = {}, pageHeaders = {}, launch, entry = "" } = {}) {
+  const page = PAGE.replace("__ENTRY__", entry ? entry + "/" : "");
   const backendServer = createServer(handleBackend);
   await new Promise((r) => backendServer.listen(0, "127.0.0.1", r));
   const backend = `http://127.0.0.1:${backendServer.address().port}`;
@@ -116,7 +119,7 @@ export async function startHarness({ routes = {}, pageHeaders = {}, launch } = {
     if (path.startsWith("/app/")) {
       // No Cache-Control: no-store, which would keep the page out of the back/forward cache.
       res.writeHead(200, { "Content-Type": "text/html", ...pageHeaders[path] });
-      return res.end(PAGE);
+      return res.end(page);
     }
     res.writeHead(404).end();
   });

@@ -6,6 +6,9 @@ import {
   FeishuLoginProvider, RequireLogin, isSignedIn, useFeishuLogin,
   type FeishuLoginState, type FeishuLoginStatus, type SignedInState, type UseFeishuLogin,
 } from "feishu-login/react";
+// Each entry's binding has the same types.
+import { FeishuLoginProvider as HostProvider, useFeishuLogin as useHostLogin } from "feishu-login/host/react";
+import { RequireLogin as BrowserRequireLogin } from "feishu-login/browser/react";
 
 interface User { name: string; openId: string }
 
@@ -93,5 +96,17 @@ export function App({ instance }: { instance: FeishuLogin<User> }) {
       {/* @ts-expect-error the config is checked */}
       <FeishuLoginProvider config={{ appId: "cli_x" }}><Profile /></FeishuLoginProvider>
     </>
+  );
+}
+
+// An entry's instance fits any entry's binding.
+
+export function HostWidget({ instance }: { instance: FeishuLogin<User> }) {
+  const { status, user } = useHostLogin<User>();
+  const name: string | undefined = status === "signedIn" ? user.name : undefined;
+  return (
+    <HostProvider instance={instance}>
+      <BrowserRequireLogin fallback={<p>{name}</p>}><Profile /></BrowserRequireLogin>
+    </HostProvider>
   );
 }

@@ -1,12 +1,15 @@
 // Compiled with `tsc --strict` (no skipLibCheck) against the built package, Vue and vue-router
 // (tests/bindings/node_modules): feishu-login/vue's declarations.
-import { createApp, defineComponent, h, type ComputedRef } from "vue";
+import { computed, createApp, defineComponent, h, type ComputedRef } from "vue";
 import { createRouter, createWebHistory } from "vue-router";
 import type { FeishuLogin, Session } from "feishu-login";
 import {
   FeishuLoginPlugin, createLoginGuard, isSignedIn, useFeishuLogin,
   type FeishuLoginState, type FeishuLoginStatus, type SignedInState,
 } from "feishu-login/vue";
+// Each entry's binding has the same types.
+import { FeishuLoginPlugin as HostPlugin, useFeishuLogin as useHostLogin } from "feishu-login/host/vue";
+import { createLoginGuard as browserGuard } from "feishu-login/browser/vue";
 
 interface User { name: string }
 
@@ -48,3 +51,10 @@ router.beforeEach(createLoginGuard({ fallback: { name: "home" } }));
 router.beforeEach(createLoginGuard({ fallback: "/", loginOptions: { scope: ["offline_access"] }, requiresLogin: (to) => to.fullPath.startsWith("/admin") }));
 // @ts-expect-error requiresLogin reads a route
 createLoginGuard({ requiresLogin: (to: number) => to > 0 });
+
+export function hostApp(): ComputedRef<string | undefined> {
+  createApp({}).use(HostPlugin, { appId: "cli_x", backend: "/api/feishu/login" });
+  createRouter({ history: createWebHistory(), routes: [] }).beforeEach(browserGuard());
+  const { state } = useHostLogin<User>();
+  return computed(() => (state.value.status === "signedIn" ? state.value.user.name : undefined));
+}

@@ -1,7 +1,8 @@
 // The doc widget: @lark-opdev/block-docs-addon-api's DocMiniApp is passed to FeishuLogin, which
 // asks Docs for a login code (DocMiniApp.Service.User.login()) and posts it to the backend.
+// feishu-login/host: the entry for code that runs inside Feishu (no browser redirect, popup or QR).
 import { BlockitClient, DocMiniApp } from "@lark-opdev/block-docs-addon-api";
-import init, { FeishuLogin, FeishuLoginError } from "feishu-login";
+import init, { FeishuLogin, FeishuLoginError } from "feishu-login/host";
 
 // The constructor already calls initAPI() (which wires DocMiniApp to Docs): calling
 // `new BlockitClient().initAPI()` wires it twice ("duplicated runtime.onApiInvoke").

@@ -2,7 +2,9 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { createBrowserRouter } from "react-router";
 import { RouterProvider } from "react-router/dom"; // the DOM one: it can flushSync
-import { FeishuLoginProvider } from "feishu-login/react";
+// The binding of feishu-login/browser, the entry for web apps (the browser redirect; no Feishu
+// hosts, popup or QR): the app loads that entry's wasm only.
+import { FeishuLoginProvider } from "feishu-login/browser/react";
 import { config } from "./config.js";
 import { routes } from "./routes.jsx";
 

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { Link, Outlet, useNavigate } from "react-router";
-import { RequireLogin, useFeishuLogin } from "feishu-login/react";
+import { RequireLogin, useFeishuLogin } from "feishu-login/browser/react";
 
 export const routes = [
   {

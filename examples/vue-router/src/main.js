@@ -1,5 +1,7 @@
 import { createApp } from "vue";
-import { FeishuLoginPlugin } from "feishu-login/vue";
+// The binding of feishu-login/browser, the entry for web apps (the browser redirect; no Feishu
+// hosts, popup or QR): the app loads that entry's wasm only.
+import { FeishuLoginPlugin } from "feishu-login/browser/vue";
 import { config } from "./config.js";
 import { router } from "./router.js";
 import App from "./App.vue";

@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory } from "vue-router";
-import { createLoginGuard } from "feishu-login/vue";
+import { createLoginGuard } from "feishu-login/browser/vue";
 import Home from "./Home.vue";
 import Profile from "./Profile.vue";
 

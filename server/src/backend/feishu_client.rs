@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{bad_request, now_secs, Backend, Failure};
+use super::{bad_request, Backend, Failure};
 use axum::http::StatusCode;
 
 /// What Feishu granted for a session: kept in the store (encrypted), never in the browser.
@@ -46,9 +46,12 @@ impl FeishuGrant {
     }
 }
 
+/// Feishu's "request trigger frequency limit".
+const RATE_LIMITED: i64 = 99_991_400;
+
 impl Backend {
     /// Calls Feishu; a non-zero `code` in the answer becomes a relayed [`Failure`] with
-    /// Feishu's HTTP status (400, 500 for 20050, 503 for 20072).
+    /// Feishu's HTTP status (400, 500 for 20050, 503 for 20072 and for a rate limit).
     pub(crate) async fn feishu(&self, path: &str, bearer: Option<&str>, body: Option<Value>) -> Result<Value, Failure> {
         let url = self.config.open_api_base.clone() + path;
         let request = match body {
@@ -77,7 +80,20 @@ impl Backend {
                 .find_map(|k| value.get(k).and_then(Value::as_str))
                 .unwrap_or("Feishu refused the request")
                 .to_owned();
-            let status = if status.is_success() { StatusCode::BAD_REQUEST } else { status };
+            // Feishu's rate limit (HTTP 429, or 400 from older endpoints, with code 99991400)
+            // decides nothing about the user: 503 with Retry-After, so that a renewal keeps the
+            // session and the SDK retries, as for 20072.
+            let status = if status == StatusCode::TOO_MANY_REQUESTS || code == RATE_LIMITED {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else if status.is_success() {
+                StatusCode::BAD_REQUEST
+            } else if status.is_client_error() || status.is_server_error() {
+                status
+            } else {
+                // A redirect or another status Feishu's APIs do not answer: not followed (it would
+                // resend the secret), and not relayed as if it meant something to the browser.
+                StatusCode::BAD_GATEWAY
+            };
             eprintln!("[backend] {path} failed: Feishu code {code}, HTTP {}", status.as_u16());
             return Err(Failure { status, code: (code > 0).then_some(code), message });
         }
@@ -101,13 +117,13 @@ impl Backend {
                 let body = json!({ "grant_type": "authorization_code", "client_id": self.config.app_id,
                     "client_secret": self.config.app_secret, "code": code, "redirect_uri": redirect_uri, "code_verifier": verifier });
                 let token = self.feishu("/open-apis/authen/v2/oauth/token", None, Some(body)).await?;
-                Ok(FeishuGrant::from_token_answer(&token, now_secs()))
+                Ok(FeishuGrant::from_token_answer(&token, self.now_secs()))
             }
             "client" => {
                 let body = json!({ "grant_type": "authorization_code", "client_id": self.config.app_id,
                     "client_secret": self.config.app_secret, "code": code });
                 let token = self.feishu("/open-apis/authen/v2/oauth/token", None, Some(body)).await?;
-                Ok(FeishuGrant::from_token_answer(&token, now_secs()))
+                Ok(FeishuGrant::from_token_answer(&token, self.now_secs()))
             }
             "docWidget" | "miniProgram" => {
                 let app = self
@@ -122,7 +138,7 @@ impl Backend {
                     .feishu("/open-apis/mina/v2/tokenLoginValidate", Some(&app_token), Some(json!({ "code": code })))
                     .await?;
                 let data = &validated["data"];
-                let now = now_secs();
+                let now = self.now_secs();
                 // `expires_in` is an expiry timestamp on this endpoint (seed 003); a small value
                 // is read as a lifetime, defensively.
                 let expires = data["expires_in"].as_u64().unwrap_or(7200);

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::feishu_client::FeishuGrant;
 use super::session::{session_key, SessionRecord};
-use super::{bad_request, log_value, now_secs, passport, store_failure, Backend};
+use super::{bad_request, log_value, passport, store_failure, Backend};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -44,7 +44,7 @@ pub(crate) async fn login(State(backend): State<Arc<Backend>>, Json(request): Js
         // token the v2 refresh grant accepts, so such a session is not renewable.
         match passport::redeem(&backend, &code, request.redirect_uri.as_deref()).await {
             Ok((access_token, lifetime, user)) => {
-                let now = now_secs();
+                let now = backend.now_secs();
                 let grant = FeishuGrant {
                     access_token,
                     access_expires_at: now.saturating_add(lifetime),
@@ -74,8 +74,9 @@ pub(crate) async fn login(State(backend): State<Arc<Backend>>, Json(request): Js
         Ok(session) => session,
         Err(failure) => return failure.into_response(),
     };
-    let ttl = Backend::record_ttl(&grant);
-    let record = backend.seal(&sid, &SessionRecord { generation: 0, grant: grant.clone() });
+    let ttl = backend.record_ttl(&grant);
+    let record = backend
+        .seal(&sid, &SessionRecord { generation: 0, grant: grant.clone(), rotated_at: None, renewing_until: None });
     if let Err(error) = backend.config.store.put(&session_key(&sid), record, ttl).await {
         return store_failure(error).into_response();
     }

@@ -8,7 +8,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::session::session_key;
 use super::session_token::verify_signature;
-use super::{bearer, log_value, store_failure, unauthorized, Backend};
+use super::{log_value, store_failure, unauthorized, Backend};
+use crate::bearer::bearer;
 
 /// `POST /api/logout` with `Authorization: Bearer <session>`: deletes the session's record (its
 /// Feishu grant with it), so that no token of the session, renewed ones included, passes again.

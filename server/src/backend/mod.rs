@@ -27,9 +27,9 @@
 //! `feishu_client` (the calls to Feishu), `passport` (the historical passport endpoint).
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -38,6 +38,7 @@ use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
 
+use crate::clock::{Clock, UnixClock};
 use crate::store::{Store, StoreError};
 
 mod feishu_client;
@@ -63,10 +64,20 @@ pub struct BackendConfig {
     pub previous_session_secret: Option<SessionSecret>,
     /// How long a session token lasts at most (also capped by the Feishu user token's lifetime).
     pub session_ttl: Duration,
+    /// For how long after a renewal the token it retired may be presented to the renewal
+    /// endpoint again and get a token of the current generation instead of revoking the session
+    /// (a retry whose answer was lost); [`DEFAULT_REUSE_INTERVAL`] in the demo server, `ZERO`
+    /// revokes at once (RFC 9700 §4.14.2 without a grace period).
+    pub reuse_interval: Duration,
     /// The session records: [`crate::store::MemoryStore`] for one process,
     /// [`crate::store::RedisStore`] (`REDIS_URL`) for replicas.
     pub store: Arc<dyn Store>,
 }
+
+/// The reuse interval of the demo server (`SESSION_REUSE_INTERVAL_SECS`): long enough for the
+/// SDK's retries of a renewal whose answer was lost, the slowest of which comes after a
+/// timed-out request (`timeoutMs`, 10 s by default) and the SDK's 30 s pause.
+pub const DEFAULT_REUSE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The backend's state: its configuration, an HTTP client for Feishu, the record ciphers.
 pub struct Backend {
@@ -75,6 +86,8 @@ pub struct Backend {
     /// Seal the session records (derived from the session secrets, current first, so every
     /// replica that verifies sessions can read them, and nothing else can).
     ciphers: Vec<ChaCha20Poly1305>,
+    /// Unix time: token expiries, Feishu grants' expiries.
+    clock: Arc<dyn Clock>,
 }
 
 fn record_cipher(secret: &SessionSecret) -> ChaCha20Poly1305 {
@@ -85,13 +98,34 @@ fn record_cipher(secret: &SessionSecret) -> ChaCha20Poly1305 {
 
 impl Backend {
     pub fn new(config: BackendConfig) -> Arc<Backend> {
-        let http =
-            reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("a TLS backend is compiled in");
+        Backend::with_clock(config, Arc::new(UnixClock))
+    }
+
+    /// The same on `clock`, which must read Unix time (tests move a
+    /// [`crate::clock::ManualClock`] started at [`UnixClock`]'s time instead of sleeping).
+    pub fn with_clock(config: BackendConfig, clock: Arc<dyn Clock>) -> Arc<Backend> {
+        // No redirects: a 307/308 from the Feishu base would resend client_secret or a refresh
+        // token to wherever it points.
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a TLS backend is compiled in");
         let ciphers = std::iter::once(&config.session_secret)
             .chain(config.previous_session_secret.as_ref())
             .map(record_cipher)
             .collect();
-        Arc::new(Backend { config, http, ciphers })
+        Arc::new(Backend { config, http, ciphers, clock })
+    }
+
+    /// Unix seconds, on the backend's clock.
+    fn now_secs(&self) -> u64 {
+        self.clock.now().as_secs()
+    }
+
+    /// Unix milliseconds, on the backend's clock.
+    fn now_millis(&self) -> u64 {
+        u64::try_from(self.clock.now().as_millis()).unwrap_or(u64::MAX)
     }
 
     /// The keys that verify tokens: the current one, then the previous one.
@@ -152,18 +186,10 @@ fn store_failure(error: StoreError) -> Failure {
     }
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
-}
-
 /// A value from outside (a request, Feishu's answer) as it may appear in a log line: newlines,
 /// ANSI escapes and other control characters escaped, so it cannot forge or hide lines.
 pub(crate) fn log_value(value: &str) -> String {
     value.escape_debug().to_string()
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -181,11 +207,13 @@ mod tests {
             session_secret: SessionSecret::from_bytes(secret),
             previous_session_secret: previous.map(SessionSecret::from_bytes),
             session_ttl: Duration::from_secs(60),
+            reuse_interval: DEFAULT_REUSE_INTERVAL,
             store,
         }
     }
 
     fn record() -> SessionRecord {
+        let now_secs = || UnixClock.now().as_secs();
         let grant = FeishuGrant {
             access_token: "u-secret".into(),
             access_expires_at: now_secs() + 60,
@@ -193,7 +221,7 @@ mod tests {
             refresh_token: Some("ur-secret".into()),
             refresh_expires_at: now_secs() + 600,
         };
-        SessionRecord { generation: 3, grant }
+        SessionRecord { generation: 3, grant, rotated_at: None, renewing_until: None }
     }
 
     #[tokio::test]

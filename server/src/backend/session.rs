@@ -21,7 +21,8 @@ use serde_json::{json, Value};
 
 use super::feishu_client::FeishuGrant;
 use super::session_token::{sign, verify};
-use super::{bearer, now_secs, store_failure, unauthorized, Backend, Failure};
+use super::{store_failure, unauthorized, Backend, Failure};
+use crate::bearer::bearer;
 
 /// What the store keeps per session, sealed with ChaCha20-Poly1305 (the session id is the
 /// associated data: a record moved to another session's key does not open).
@@ -30,6 +31,16 @@ pub(crate) struct SessionRecord {
     /// The generation of the one token that is current; renewal increments it.
     pub(crate) generation: u64,
     pub(crate) grant: FeishuGrant,
+    /// When a renewal wrote this generation (Unix milliseconds; none for a login's): the
+    /// previous generation may be presented again for [`BackendConfig::reuse_interval`] after it.
+    ///
+    /// [`BackendConfig::reuse_interval`]: super::BackendConfig::reuse_interval
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) rotated_at: Option<u64>,
+    /// While a renewal spends Feishu's refresh token (single use): until when (Unix
+    /// milliseconds) it holds the session; other renewals of it wait (503) meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) renewing_until: Option<u64>,
 }
 
 pub(crate) fn session_key(sid: &str) -> String {
@@ -67,9 +78,9 @@ impl Backend {
 
     /// How long the record of a session on `grant` must live: until its last token can no longer
     /// be used or renewed.
-    pub(crate) fn record_ttl(grant: &FeishuGrant) -> Duration {
+    pub(crate) fn record_ttl(&self, grant: &FeishuGrant) -> Duration {
         let until = grant.access_expires_at.max(grant.refresh_expires_at);
-        Duration::from_secs(until.saturating_sub(now_secs()).max(1))
+        Duration::from_secs(until.saturating_sub(self.now_secs()).max(1))
     }
 
     /// The record of `sid`; `None` when there is none (logged out, expired, dropped to make room)
@@ -84,7 +95,7 @@ impl Backend {
     /// The claims of a token signed by one of our keys and unexpired, with a session id and a
     /// generation; 401 otherwise.
     pub(crate) fn claims(&self, token: Option<&str>) -> Result<Claims, Failure> {
-        let claims = token.and_then(|t| verify(&self.keys(), t, now_secs()));
+        let claims = token.and_then(|t| verify(&self.keys(), t, self.now_secs()));
         let parsed = claims.as_ref().and_then(|c| {
             Some(Claims {
                 sid: c["sid"].as_str()?.to_owned(),
@@ -125,7 +136,7 @@ impl Backend {
         user: &Value,
         grant: &FeishuGrant,
     ) -> Result<Value, Failure> {
-        let now = now_secs();
+        let now = self.now_secs();
         let expires_at = now.saturating_add(self.config.session_ttl.as_secs()).min(grant.access_expires_at);
         if expires_at <= now {
             return Err(unauthorized(None, "the Feishu sign-in has expired: log in again"));

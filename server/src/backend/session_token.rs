@@ -46,6 +46,13 @@ impl SessionSecret {
             [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD].iter().find_map(|e| e.decode(text).ok())
         };
         match bytes {
+            // 32 random bytes hold about 30 distinct values (fewer than 16: odds below 1e-15);
+            // a repeated digit or word decodes to a handful.
+            Some(bytes) if bytes.len() >= MIN_SECRET_BYTES && distinct(&bytes) < 16 => Err(format!(
+                "{name} is a pattern, not random bytes (it holds {} distinct byte values): generate one \
+                 with `{GENERATE_SECRET}`",
+                distinct(&bytes)
+            )),
             Some(bytes) if bytes.len() >= MIN_SECRET_BYTES => Ok(SessionSecret(bytes)),
             Some(bytes) => Err(format!(
                 "{name} carries {} bits; it needs at least 256 bits of randomness (32 bytes, written as 64 \
@@ -67,6 +74,13 @@ impl SessionSecret {
     pub(crate) fn from_bytes(bytes: &[u8]) -> SessionSecret {
         SessionSecret(bytes.to_vec())
     }
+}
+
+/// How many different byte values `bytes` holds.
+fn distinct(bytes: &[u8]) -> usize {
+    let mut seen = [false; 256];
+    bytes.iter().for_each(|&b| seen[usize::from(b)] = true);
+    seen.iter().filter(|&&s| s).count()
 }
 
 fn mac(key: &[u8]) -> Hmac<Sha256> {
@@ -125,9 +139,9 @@ mod tests {
     fn a_secret_needs_256_bits_in_hex_or_base64() {
         let hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
         assert_eq!(SessionSecret::parse("S", hex).unwrap().bytes().len(), 32);
-        let b64 = STANDARD.encode([7u8; 32]);
-        assert_eq!(SessionSecret::parse("S", &b64).unwrap().bytes(), [7u8; 32]);
-        assert_eq!(SessionSecret::parse("S", &URL_SAFE_NO_PAD.encode([0xffu8; 40])).unwrap().bytes().len(), 40);
+        let key: [u8; 40] = rand::random();
+        assert_eq!(SessionSecret::parse("S", &STANDARD.encode(&key[..32])).unwrap().bytes(), &key[..32]);
+        assert_eq!(SessionSecret::parse("S", &URL_SAFE_NO_PAD.encode(key)).unwrap().bytes(), key);
         for (weak, why) in [
             ("a", "must be hex or base64"),
             ("test-secret", "must be hex or base64"),
@@ -140,5 +154,24 @@ mod tests {
             assert!(!error.contains(weak) || weak.len() < 3, "the value is never echoed: {error}");
         }
         assert_eq!(format!("{:?}", SessionSecret::parse("S", hex).unwrap()), "SessionSecret([redacted])");
+    }
+
+    /// Long enough is not random: 64 times the same hex digit, or a word repeated until the text
+    /// decodes to 32 bytes, carry no secret at all. Before, they were accepted as 256 bits.
+    #[test]
+    fn a_secret_that_is_a_pattern_is_refused() {
+        let word = STANDARD.encode(b"password".repeat(5));
+        for pattern in ["a".repeat(64), "0".repeat(64), "0123456789abcdef".repeat(4), word, "xY".repeat(22)] {
+            let error = SessionSecret::parse("SESSION_SECRET", &pattern).map(|_| ()).unwrap_err();
+            assert!(error.contains("SESSION_SECRET is a pattern") && error.contains("openssl rand"), "{error}");
+        }
+        // Random keys pass, whatever their encoding.
+        for _ in 0..1000 {
+            let key: [u8; 32] = rand::random();
+            let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+            assert!(
+                SessionSecret::parse("S", &hex).is_ok() && SessionSecret::parse("S", &STANDARD.encode(key)).is_ok()
+            );
+        }
     }
 }

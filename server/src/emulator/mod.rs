@@ -6,13 +6,15 @@
 //! checked per the method sent (`plain` is Feishu's default, `S256` checked exactly).
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::routing::{get, post};
+use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
+
+use crate::clock::{Clock, UnixClock};
 
 mod controls;
 mod host_codes;
@@ -87,7 +89,7 @@ pub enum Brand {
 }
 
 /// One app registered with the emulated Feishu: its credentials and redirect URLs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct App {
     /// The App ID (`cli_…`).
     pub id: String,
@@ -99,7 +101,7 @@ pub struct App {
 }
 
 /// What the emulator emulates: the apps, the tenant's users and the lifetimes.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct EmulatorConfig {
     pub apps: Vec<App>,
     pub users: Vec<DemoUser>,
@@ -119,6 +121,33 @@ pub struct EmulatorConfig {
     pub control_key: Option<String>,
 }
 
+/// What `Debug` shows of a secret: that there is one.
+const REDACTED: &str = "[redacted]";
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("id", &self.id)
+            .field("secret", &REDACTED)
+            .field("brand", &self.brand)
+            .field("redirect_urls", &self.redirect_urls)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for EmulatorConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorConfig")
+            .field("apps", &self.apps)
+            .field("users", &self.users)
+            .field("code_ttl", &self.code_ttl)
+            .field("user_token_ttl", &self.user_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("control_key", &self.control_key.as_ref().map(|_| REDACTED))
+            .finish()
+    }
+}
+
 impl EmulatorConfig {
     /// The registered app `id`.
     pub fn app(&self, id: &str) -> Option<&App> {
@@ -130,6 +159,10 @@ impl EmulatorConfig {
 /// `authen/v2/oauth/token`; Feishu says to read them from each answer).
 pub const DEFAULT_USER_TOKEN_TTL: Duration = Duration::from_secs(7200);
 pub const DEFAULT_REFRESH_TOKEN_TTL: Duration = Duration::from_secs(604_800);
+
+/// The longest `redirect_uri` and `scope` a code keeps, in bytes: with the bound on outstanding
+/// codes per app ([`MAX_ENTRIES`]), a bound on the memory that anyone minting codes can take.
+const MAX_KEPT_BYTES: usize = 2048;
 
 /// The scope that makes the token endpoint hand out a refresh token.
 pub const OFFLINE_ACCESS: &str = "offline_access";
@@ -149,7 +182,8 @@ struct Grant {
     user: usize,
     redirect_uri: Option<String>,
     challenge: Option<(String, String)>,
-    issued: Instant,
+    /// When it was minted (the emulator's clock).
+    issued: Duration,
     /// The scopes the user consented to, space-separated (`offline_access` → a refresh token).
     scope: String,
 }
@@ -157,12 +191,13 @@ struct Grant {
 /// A refresh token the emulator issued. Kept (marked used) after it is spent and until twice its
 /// lifetime, so a reused token answers "used" (20073) and an expired one "expired" (20037)
 /// instead of "invalid" (20026).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 struct RefreshGrant {
     client_id: String,
     user: usize,
     scope: String,
-    issued: Instant,
+    /// When it was issued (the emulator's clock).
+    issued: Duration,
     ttl: Duration,
     /// The user access token issued with it (its lifetime is cut to Feishu's one-minute grace
     /// when the refresh token is spent).
@@ -188,9 +223,6 @@ struct Faults {
     kind: String,
 }
 
-/// How long the app access tokens the emulator issues live (Feishu: 2 hours).
-const TOKEN_TTL: Duration = Duration::from_secs(7200);
-
 /// How long a user access token keeps working after the refresh token issued with it is spent
 /// (Feishu: "user_access_token 会有一分钟的豁免时间以供应用完成令牌轮转").
 const ROTATION_GRACE: Duration = Duration::from_secs(60);
@@ -207,30 +239,56 @@ pub struct Emulator {
     /// 10,000 logins in 10 minutes.
     used: Mutex<Bounded<CodeKind>>,
     user_tokens: Mutex<Bounded<usize>>,
-    /// App access tokens, with the app they were issued to.
+    /// App access tokens (for a custom app, its tenant access tokens too: Feishu hands out one
+    /// `t-` value for both), with the app they were issued to.
     app_tokens: Mutex<Bounded<String>>,
+    /// Per app, the token [`Emulator::app_token`] hands out and when it expires.
+    current_app_tokens: Mutex<std::collections::HashMap<String, (String, Duration)>>,
     /// Refresh tokens, kept twice their lifetime (see [`RefreshGrant`]).
     refresh_tokens: Mutex<Bounded<RefreshGrant>>,
     lifetimes: Mutex<Lifetimes>,
     /// QR scans waiting for their `tmp_code` ([`qr`]).
     scans: Mutex<Bounded<qr::Scan>>,
     faults: Mutex<Faults>,
+    /// Unix time (the tokenLoginValidate answer carries a Unix timestamp).
+    clock: Arc<dyn Clock>,
 }
 
 impl Emulator {
     pub fn new(config: EmulatorConfig) -> Arc<Emulator> {
+        Emulator::with_clock(config, Arc::new(UnixClock))
+    }
+
+    /// The same on `clock`, which must read Unix time (tests move a
+    /// [`crate::clock::ManualClock`] started at [`UnixClock`]'s time instead of sleeping).
+    pub fn with_clock(config: EmulatorConfig, clock: Arc<dyn Clock>) -> Arc<Emulator> {
         let lifetimes = Lifetimes { user_token: config.user_token_ttl, refresh_token: config.refresh_token_ttl };
+        fn store<V>(clock: &Arc<dyn Clock>) -> Mutex<Bounded<V>> {
+            Mutex::new(Bounded::new(clock.clone()))
+        }
         Arc::new(Emulator {
             config,
-            refresh_tokens: Mutex::default(),
+            refresh_tokens: store(&clock),
             lifetimes: Mutex::new(lifetimes),
-            scans: Mutex::default(),
-            grants: Mutex::default(),
-            used: Mutex::default(),
-            user_tokens: Mutex::default(),
-            app_tokens: Mutex::default(),
+            scans: store(&clock),
+            grants: store(&clock),
+            used: store(&clock),
+            user_tokens: store(&clock),
+            app_tokens: store(&clock),
+            current_app_tokens: Mutex::default(),
             faults: Mutex::default(),
+            clock,
         })
+    }
+
+    /// Now, on the emulator's clock (Unix time).
+    fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
+    /// How long ago `since` (a time of the emulator's clock) was.
+    fn elapsed(&self, since: Duration) -> Duration {
+        self.now().saturating_sub(since)
     }
 
     /// Whether `secret` is the registered app `app_id`'s secret (compared in constant time).
@@ -261,8 +319,7 @@ impl Emulator {
         scope: String,
     ) -> String {
         let code = random_id(if kind == CodeKind::OAuth { "code-" } else { "mina-" });
-        let grant =
-            Grant { kind, client_id: app.to_owned(), user, redirect_uri, challenge, issued: Instant::now(), scope };
+        let grant = Grant { kind, client_id: app.to_owned(), user, redirect_uri, challenge, issued: self.now(), scope };
         self.grants.lock().unwrap().insert(code.clone(), grant, self.config.code_ttl * 2, app);
         code
     }
@@ -309,7 +366,7 @@ impl Emulator {
                 client_id: client_id.to_owned(),
                 user,
                 scope: scope.to_owned(),
-                issued: Instant::now(),
+                issued: self.now(),
                 ttl: lifetimes.refresh_token,
                 access_token: access_token.clone(),
                 used: false,
@@ -334,7 +391,7 @@ impl Emulator {
     /// time it would have been kept.
     fn redeem(&self, grants: &mut Bounded<Grant>, code: &str) {
         if let Some((grant, until)) = grants.remove(code) {
-            let left = until.saturating_duration_since(Instant::now());
+            let left = until.saturating_sub(self.now());
             self.used.lock().unwrap().insert(code.to_owned(), grant.kind, left, ONE_GROUP);
         }
     }
@@ -377,19 +434,27 @@ fn narrowed_scope(granted: &str, requested: Option<&str>) -> Result<String, (i64
     Ok(scopes.join(" "))
 }
 
+/// A route of Feishu's gateway (`/open-apis/...`): another method is answered as the gateway
+/// answers it ([`gateway_not_found`]).
+fn open_api(route: MethodRouter<Arc<Emulator>>) -> MethodRouter<Arc<Emulator>> {
+    route.fallback(gateway_not_found)
+}
+
 pub fn routes(emulator: Arc<Emulator>) -> Router {
     Router::new()
-        .route("/open-apis/authen/v1/authorize", get(qr::authorize).post(oauth::authorize_decision))
+        .route("/open-apis/authen/v1/authorize", open_api(get(qr::authorize).post(oauth::authorize_decision)))
         .route("/suite/passport/oauth/authorize", get(passport::passport_authorize))
         .route("/suite/passport/oauth/token", post(passport::passport_token))
         .route("/suite/passport/oauth/userinfo", get(passport::passport_userinfo))
         .route("/emulator/qr-sdk.js", get(qr::qr_sdk))
         .route("/emulator/qr", get(qr::qr_frame))
         .route("/emulator/qr-scan", post(qr::qr_scan))
-        .route("/open-apis/authen/v2/oauth/token", post(oauth::oauth_token))
-        .route("/open-apis/authen/v1/user_info", get(oauth::user_info))
-        .route("/open-apis/auth/v3/app_access_token/internal", post(host_codes::app_access_token))
-        .route("/open-apis/mina/v2/tokenLoginValidate", post(host_codes::token_login_validate))
+        .route("/open-apis/authen/v2/oauth/token", open_api(post(oauth::oauth_token)))
+        .route("/open-apis/authen/v1/user_info", open_api(get(oauth::user_info)))
+        .route("/open-apis/auth/v3/app_access_token/internal", open_api(post(host_codes::app_access_token)))
+        .route("/open-apis/auth/v3/tenant_access_token/internal", open_api(post(host_codes::tenant_access_token)))
+        .route("/open-apis/mina/v2/tokenLoginValidate", open_api(post(host_codes::token_login_validate)))
+        .route("/open-apis/{*rest}", any(gateway_not_found))
         .route("/emulator/doc-widget-host", get(widget_host::page))
         .merge(
             Router::new()
@@ -403,132 +468,4 @@ pub fn routes(emulator: Arc<Emulator>) -> Router {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn emulator(code_ttl: Duration) -> Arc<Emulator> {
-        Emulator::new(EmulatorConfig {
-            apps: vec![App {
-                id: "cli_test".into(),
-                secret: "secret".into(),
-                brand: Brand::Feishu,
-                redirect_urls: vec!["http://127.0.0.1/".into()],
-            }],
-            users: demo_users(),
-            code_ttl,
-            user_token_ttl: DEFAULT_USER_TOKEN_TTL,
-            refresh_token_ttl: DEFAULT_REFRESH_TOKEN_TTL,
-            control_key: None,
-        })
-    }
-
-    // 100k minted codes stayed in memory for good.
-    #[test]
-    fn stores_are_bounded_and_purged_when_entries_expire() {
-        let lasting = emulator(Duration::from_secs(60));
-        let first_code = lasting.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new());
-        let first_token = lasting.issue_user_token(0);
-        for _ in 0..MAX_ENTRIES {
-            lasting.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new());
-            lasting.issue_user_token(0);
-        }
-        assert_eq!(lasting.stored()[..2], [MAX_ENTRIES, MAX_ENTRIES]);
-        assert!(lasting.grants.lock().unwrap().get_mut(&first_code).is_none(), "the oldest code went");
-        assert!(lasting.user_tokens.lock().unwrap().get_mut(&first_token).is_none(), "the oldest token went");
-        for _ in 0..=MAX_ENTRIES {
-            lasting.issue_tokens("cli_test", 0, OFFLINE_ACCESS);
-        }
-        assert_eq!(lasting.stored()[3], MAX_ENTRIES, "refresh tokens make room too");
-
-        let brief = emulator(Duration::from_millis(1));
-        for _ in 0..MAX_ENTRIES {
-            brief.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new());
-        }
-        std::thread::sleep(Duration::from_millis(10));
-        for _ in 0..1024 {
-            brief.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new());
-        }
-        assert!(brief.stored()[0] <= 1100, "expired codes are gone: {} kept", brief.stored()[0]);
-    }
-
-    // Found by scripts/load.mjs: redeemed codes stayed in the store of outstanding ones for 10
-    // minutes and user tokens for 2 hours, so after 10,000 logins every login was rate limited.
-    #[test]
-    fn sustained_logins_never_fill_the_stores() {
-        let emulator = emulator(Duration::from_secs(60));
-        for _ in 0..3 * MAX_ENTRIES {
-            let code = emulator.mint(CodeKind::Mina, "cli_test", 0, None, None, String::new());
-            let mut grants = emulator.grants.lock().unwrap();
-            emulator.redeem(&mut grants, &code);
-            drop(grants);
-            emulator.issue_user_token(0);
-        }
-        let [outstanding, tokens, _, _] = emulator.stored();
-        assert_eq!(outstanding, 0, "redeemed codes leave the outstanding store");
-        assert!(tokens <= MAX_ENTRIES && emulator.used.lock().unwrap().len() <= MAX_ENTRIES);
-    }
-
-    /// Anyone can mint codes (the consent POST, host codes, QR scans) and never redeem them. With
-    /// MAX_ENTRIES of them outstanding, every login was refused for ten minutes (consent 400,
-    /// host codes 429); now the oldest unredeemed code loses and a new login never does.
-    #[tokio::test]
-    async fn nobody_can_lock_an_app_out_by_minting_codes() {
-        let emulator = emulator(Duration::from_secs(300));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let router = routes(emulator.clone());
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let redirect = "http://127.0.0.1/";
-        let goto = format!(
-            "{base}/open-apis/authen/v1/authorize?client_id=cli_test&redirect_uri={redirect}&response_type=code"
-        );
-        // The flood, as the endpoints would mint it (HTTP would only make it slower).
-        let victim = emulator.mint(CodeKind::OAuth, "cli_test", 0, Some(redirect.into()), None, String::new());
-        for _ in 0..MAX_ENTRIES {
-            emulator.mint(CodeKind::OAuth, "cli_test", 0, Some(redirect.into()), None, String::new());
-            let scan = qr::Scan::new(0, "cli_test");
-            emulator.scans.lock().unwrap().insert(random_id("tmp-"), scan, Duration::from_secs(300), "cli_test");
-        }
-        let form =
-            [("client_id", "cli_test"), ("redirect_uri", redirect), ("response_type", "code"), ("decision", "allow")];
-        let consent = http.post(base.clone() + "/open-apis/authen/v1/authorize").form(&form).send().await.unwrap();
-        assert_eq!(consent.status(), 303, "the consent still gives a code");
-        let location = reqwest::Url::parse(consent.headers()["location"].to_str().unwrap()).unwrap();
-        let code = location.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
-        let token = http
-            .post(base.clone() + "/open-apis/authen/v2/oauth/token")
-            .json(&json!({ "grant_type": "authorization_code", "client_id": "cli_test", "client_secret": "secret",
-                           "code": code, "redirect_uri": redirect }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(token.status(), 200, "and the code redeems");
-        let redeem_victim = http
-            .post(base.clone() + "/open-apis/authen/v2/oauth/token")
-            .json(&json!({ "grant_type": "authorization_code", "client_id": "cli_test", "client_secret": "secret",
-                           "code": victim, "redirect_uri": redirect }))
-            .send()
-            .await
-            .unwrap();
-        let answer: Value = redeem_victim.json().await.unwrap();
-        assert_eq!(answer["code"], 20003, "the oldest unredeemed code lost: {answer}");
-        let host = http.post(base.clone() + "/emulator/host-code").json(&json!({ "surface": "docWidget" })).send();
-        assert_eq!(host.await.unwrap().status(), 200, "host codes too");
-        let scan = http.post(base.clone() + "/emulator/qr-scan").json(&json!({ "goto": goto, "user": 1 })).send();
-        assert_eq!(scan.await.unwrap().status(), 200, "and QR scans");
-        assert_eq!(emulator.stored()[0], MAX_ENTRIES, "still bounded");
-    }
-
-    #[test]
-    fn a_redeemed_code_still_answers_already_used() {
-        let emulator = emulator(Duration::from_secs(60));
-        let code = emulator.mint(CodeKind::OAuth, "cli_test", 0, None, None, String::new());
-        assert!(!emulator.was_used(&code, CodeKind::OAuth));
-        let mut grants = emulator.grants.lock().unwrap();
-        emulator.redeem(&mut grants, &code);
-        drop(grants);
-        assert!(emulator.was_used(&code, CodeKind::OAuth));
-        assert!(!emulator.was_used(&code, CodeKind::Mina), "a code is used as the kind it was");
-    }
-}
+mod tests;

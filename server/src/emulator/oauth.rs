@@ -31,6 +31,10 @@ pub(super) struct AuthorizeParams {
     pub(super) decision: Option<String>,
 }
 
+/// The longest `code_challenge` (RFC 7636 §4.1: a verifier has at most 128 characters, and a
+/// `plain` challenge is the verifier).
+const MAX_CHALLENGE_LEN: usize = 128;
+
 /// The registered redirect URI, or the Feishu code and message of the error page to show.
 pub(super) fn check_authorize<'e>(
     emulator: &'e Emulator,
@@ -45,6 +49,11 @@ pub(super) fn check_authorize<'e>(
     if redirect_uri.chars().any(char::is_control) {
         return Err((20029, "redirect_uri contains control characters"));
     }
+    // A code keeps its redirect URI, scopes and challenge: bounded, so that the bound on
+    // outstanding codes per app bounds memory too.
+    if redirect_uri.len() > MAX_KEPT_BYTES {
+        return Err((20029, "redirect_uri is longer than 2048 bytes"));
+    }
     if !Emulator::redirect_allowed(app, &redirect_uri) {
         return Err((20029, "redirect_uri is not in the app's redirect URL list"));
     }
@@ -52,6 +61,9 @@ pub(super) fn check_authorize<'e>(
         return Err((20001, "response_type must be code"));
     }
     if let Some(scope) = &params.scope {
+        if scope.len() > MAX_KEPT_BYTES {
+            return Err((20001, "scope is longer than 2048 bytes"));
+        }
         let scopes: Vec<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
         if scopes.len() > 50 {
             return Err((20001, "at most 50 scopes"));
@@ -59,6 +71,9 @@ pub(super) fn check_authorize<'e>(
         if scopes.iter().enumerate().any(|(i, s)| scopes[..i].contains(s)) {
             return Err((20067, "duplicate scopes"));
         }
+    }
+    if params.code_challenge.as_ref().is_some_and(|challenge| challenge.len() > MAX_CHALLENGE_LEN) {
+        return Err((20001, "code_challenge is longer than 128 characters (RFC 7636)"));
     }
     if let Some(method) = &params.code_challenge_method {
         if method != "S256" && method != "plain" {
@@ -230,7 +245,7 @@ pub(super) fn oauth_code<'e>(
     let Some(grant) = grants.get_mut(code).filter(|g| g.kind == CodeKind::OAuth) else {
         return Err((20003, "the code was not found"));
     };
-    if grant.issued.elapsed() >= emulator.config.code_ttl {
+    if emulator.elapsed(grant.issued) >= emulator.config.code_ttl {
         return Err((20004, "the code has expired"));
     }
     if grant.client_id != client_id {

@@ -173,7 +173,7 @@ pub(super) async fn qr_scan(State(emulator): State<Arc<Emulator>>, Json(request)
 /// The scan a `tmp_code` stands for, taken (single use).
 fn take_scan(emulator: &Emulator, tmp_code: &str) -> Option<Scan> {
     let (scan, until) = emulator.scans.lock().unwrap().remove(tmp_code)?;
-    (until > std::time::Instant::now()).then_some(scan)
+    (until > emulator.now()).then_some(scan)
 }
 
 /// With a `tmp_code`: the scanned user is signed in, back to `redirect_uri` with a code at once.

@@ -51,7 +51,7 @@ pub(super) fn refresh_grant(emulator: &Emulator, client_id: &str, request: &Toke
             "the refresh token has been used: a refresh token can only be used once",
         );
     }
-    if grant.issued.elapsed() >= grant.ttl {
+    if emulator.elapsed(grant.issued) >= grant.ttl {
         return feishu_error(StatusCode::BAD_REQUEST, 20037, "the refresh token passed has expired");
     }
     let scope = match narrowed_scope(&grant.scope, request.scope.as_deref()) {

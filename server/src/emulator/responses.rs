@@ -1,6 +1,6 @@
 //! What the emulator's answers look like: Feishu's error bodies, error pages, redirects.
 
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -19,6 +19,41 @@ pub(super) fn feishu_error(status: StatusCode, code: i64, description: &str) -> 
     )
         .into_response()
 }
+
+/// Feishu's historical user-token endpoints (authen v1), which the emulator does not emulate:
+/// Feishu marks them "历史版本，不推荐使用" and points to OAuth token v2.
+const HISTORICAL_TOKEN_PATHS: [&str; 4] = [
+    "/open-apis/authen/v1/access_token",
+    "/open-apis/authen/v1/refresh_access_token",
+    "/open-apis/authen/v1/oidc/access_token",
+    "/open-apis/authen/v1/oidc/refresh_access_token",
+];
+
+/// What Feishu's gateway answers a method and path it has no route for, an unknown path or a
+/// known path with another method alike: 404 with the plain text `404 page not found` (not
+/// JSON: the SDKs report a non-JSON body). The `x-feishu-emulator` header, which Feishu does not
+/// send, names what the emulator lacks.
+pub(super) async fn gateway_not_found(method: Method, uri: Uri) -> Response {
+    let path = uri.path();
+    let note = if HISTORICAL_TOKEN_PATHS.contains(&path) {
+        format!(
+            "{method} {path} is Feishu's historical user-token endpoint, which the emulator does not emulate: \
+             use POST /open-apis/authen/v2/oauth/token (grant_type authorization_code or refresh_token)"
+        )
+    } else {
+        format!("no such endpoint: {method} {path} (the emulator's endpoints are listed at /)")
+    };
+    let note = HeaderValue::from_str(&note).unwrap_or(HeaderValue::from_static("no such endpoint"));
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")), (FEISHU_EMULATOR_NOTE, note)],
+        "404 page not found",
+    )
+        .into_response()
+}
+
+/// The header of [`gateway_not_found`]'s note.
+const FEISHU_EMULATOR_NOTE: header::HeaderName = header::HeaderName::from_static("x-feishu-emulator");
 
 pub(super) fn error_page(code: i64, message: &str) -> Response {
     let body = format!(
@@ -65,8 +100,7 @@ pub(super) fn url_encode(value: &str) -> String {
 }
 
 pub(super) fn bearer(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    value.strip_prefix("Bearer ").map(str::to_owned)
+    crate::bearer::bearer(headers).map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::clock::Clock;
 
 /// How many entries one group of a store keeps at most: codes and QR scans per app; user, app
 /// and refresh tokens in one group each. Past it the oldest entry of the group is dropped: an
@@ -16,7 +18,8 @@ pub(super) const ONE_GROUP: &str = "";
 
 struct Slot<V> {
     value: V,
-    until: Instant,
+    /// When it expires (the store's clock).
+    until: Duration,
     /// Insertion order: the smallest of a group is its oldest entry.
     seq: u64,
     group: Arc<str>,
@@ -33,18 +36,18 @@ pub(super) struct Bounded<V> {
     /// removed entries, skipped when met and compacted when they pile up).
     groups: HashMap<Arc<str>, Group>,
     seq: u64,
-}
-
-impl<V> Default for Bounded<V> {
-    fn default() -> Self {
-        Bounded { entries: HashMap::new(), groups: HashMap::new(), seq: 0 }
-    }
+    clock: Arc<dyn Clock>,
 }
 
 impl<V> Bounded<V> {
+    /// An empty store on `clock`.
+    pub(super) fn new(clock: Arc<dyn Clock>) -> Self {
+        Bounded { entries: HashMap::new(), groups: HashMap::new(), seq: 0, clock }
+    }
+
     /// Stores `value` until `ttl` from now in `group`; a full group first drops its oldest entry.
     pub(super) fn insert(&mut self, key: String, value: V, ttl: Duration, group: &str) {
-        let now = Instant::now();
+        let now = self.clock.now();
         self.seq += 1;
         self.remove(&key);
         let full = self.groups.get(group).is_some_and(|(count, _)| *count >= MAX_ENTRIES);
@@ -74,7 +77,7 @@ impl<V> Bounded<V> {
         self.entries.insert(key, Slot { value, until: now + ttl, seq: self.seq, group });
     }
 
-    fn retain_live(&mut self, now: Instant) {
+    fn retain_live(&mut self, now: Duration) {
         self.retain_where(|slot| slot.until > now);
     }
 
@@ -93,19 +96,20 @@ impl<V> Bounded<V> {
 
     /// The live entry under `key`.
     pub(super) fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        let now = Instant::now();
+        let now = self.clock.now();
         self.entries.get_mut(key).filter(|slot| slot.until > now).map(|slot| &mut slot.value)
     }
 
     /// Makes the entry under `key` expire within `ttl` (never later than it would have).
     pub(super) fn cut(&mut self, key: &str, ttl: Duration) {
         if let Some(slot) = self.entries.get_mut(key) {
-            slot.until = slot.until.min(Instant::now() + ttl);
+            slot.until = slot.until.min(self.clock.now() + ttl);
         }
     }
 
-    /// Takes the entry under `key` out of the store, live or not (with its expiry).
-    pub(super) fn remove(&mut self, key: &str) -> Option<(V, Instant)> {
+    /// Takes the entry under `key` out of the store, live or not (with its expiry, on the store's
+    /// clock).
+    pub(super) fn remove(&mut self, key: &str) -> Option<(V, Duration)> {
         let slot = self.entries.remove(key)?;
         if let Some((count, _)) = self.groups.get_mut(&slot.group) {
             *count -= 1;
@@ -136,7 +140,7 @@ mod tests {
 
     #[test]
     fn a_full_group_drops_its_oldest_entry_and_spares_the_other_groups() {
-        let mut store = Bounded::default();
+        let mut store = Bounded::new(Arc::new(crate::clock::UnixClock));
         store.insert("other-app".into(), 0, Duration::from_secs(60), "cli_b");
         for i in 0..MAX_ENTRIES {
             store.insert(format!("k{i}"), i, Duration::from_secs(60), "cli_a");

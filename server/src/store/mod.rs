@@ -12,9 +12,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod memory;
 mod redis;
@@ -64,45 +62,6 @@ pub trait Store: Send + Sync {
     fn kind(&self) -> &'static str;
 }
 
-/// The store's sense of time: monotonic, read once per operation. [`SystemClock`] in a server,
-/// [`ManualClock`] in tests that move time by hand instead of sleeping.
-pub trait Clock: Send + Sync {
-    /// Time since an arbitrary fixed origin.
-    fn now(&self) -> Duration;
-}
-
-/// The process's monotonic clock.
-pub struct SystemClock(Instant);
-
-impl Default for SystemClock {
-    fn default() -> Self {
-        SystemClock(Instant::now())
-    }
-}
-
-impl Clock for SystemClock {
-    fn now(&self) -> Duration {
-        self.0.elapsed()
-    }
-}
-
-/// A clock that moves only when told to (tests).
-#[derive(Default)]
-pub struct ManualClock(AtomicU64);
-
-impl ManualClock {
-    pub fn new() -> Arc<ManualClock> {
-        Arc::default()
-    }
-
-    /// Moves the clock forward by `by`.
-    pub fn advance(&self, by: Duration) {
-        self.0.fetch_add(u64::try_from(by.as_nanos()).unwrap_or(u64::MAX), Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> Duration {
-        Duration::from_nanos(self.0.load(Ordering::SeqCst))
-    }
-}
+/// The store's sense of time: monotonic, read once per operation ([`SystemClock`] in a server,
+/// [`ManualClock`] in tests that move time by hand instead of sleeping).
+pub use crate::clock::{Clock, ManualClock, SystemClock};

@@ -6,9 +6,12 @@ use base64::Engine;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+mod app_tokens;
 mod lifecycle;
 mod qr_passport;
 mod redis;
+mod renewal_races;
+mod reuse_interval;
 
 /// A demo server (emulator and reference backend) on a free 127.0.0.1 port, and a client that
 /// does not follow redirects. Also used by the emulator's passport tests.
@@ -31,6 +34,7 @@ async fn start_with(code_ttl: Duration, session_ttl: Duration) -> Server {
         session_secret: backend::SessionSecret::random(),
         previous_session_secret: None,
         session_ttl,
+        reuse_interval: backend::DEFAULT_REUSE_INTERVAL,
         code_ttl,
         token_ttls: (emulator::DEFAULT_USER_TOKEN_TTL, emulator::DEFAULT_REFRESH_TOKEN_TTL),
         store: Arc::new(store::MemoryStore::default()),
@@ -165,15 +169,6 @@ async fn token_endpoint_rules() {
     assert_eq!(error["code"], 20071);
     let (status, _) = server.login(browser_login(&code, VERIFIER, &(server.redirect() + "#/cb"))).await;
     assert_eq!(status, 200, "the fragment is part of the registered redirect");
-}
-
-#[tokio::test]
-async fn codes_expire() {
-    let server = start(Duration::from_millis(200)).await;
-    let code = server.authorize(&server.redirect(), Some((&s256(VERIFIER), "S256"))).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let (_, error) = server.login(browser_login(&code, VERIFIER, &server.redirect())).await;
-    assert_eq!(error["code"], 20004);
 }
 
 #[tokio::test]
@@ -363,4 +358,73 @@ async fn other_sites_pages_cannot_mint_codes() {
         .await
         .unwrap();
     assert!(preflight.headers().get("access-control-allow-origin").is_none(), "no CORS grant");
+}
+
+/// A path or method Feishu's gateway has no route for: 404 with the gateway's own plain-text
+/// body, as `open.feishu.cn` answers it (not an empty body, not 405), and a header that says
+/// what the emulator lacks. Before, the emulator answered 404 or 405 with an empty body.
+#[tokio::test]
+async fn unknown_open_api_routes_answer_like_feishus_gateway() {
+    let server = start(Duration::from_secs(300)).await;
+    let cases = [
+        (reqwest::Method::POST, "/open-apis/im/v1/messages", "no such endpoint"),
+        (reqwest::Method::GET, "/open-apis/authen/v2/oauth/token", "no such endpoint"),
+        (reqwest::Method::POST, "/open-apis/authen/v1/user_info", "no such endpoint"),
+        (reqwest::Method::POST, "/open-apis/authen/v1/oidc/access_token", "/open-apis/authen/v2/oauth/token"),
+        (reqwest::Method::POST, "/open-apis/authen/v1/refresh_access_token", "/open-apis/authen/v2/oauth/token"),
+    ];
+    for (method, path, hint) in cases {
+        let response = server.http.request(method.clone(), server.base.clone() + path).json(&json!({})).send().await;
+        let response = response.unwrap();
+        assert_eq!(response.status(), 404, "{method} {path}");
+        assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8", "{method} {path}");
+        let note = response.headers()["x-feishu-emulator"].to_str().unwrap().to_owned();
+        assert!(note.contains(hint) && note.contains(path), "{method} {path}: {note}");
+        assert_eq!(response.text().await.unwrap(), "404 page not found", "{method} {path}");
+    }
+    // The demo's own pages are not Feishu's: they keep their answers.
+    assert_eq!(raw_get(&server, "/app.js").await, 200);
+    assert_eq!(raw_get(&server, "/no-such-page.html").await, 404);
+}
+
+/// What a code keeps (its redirect URI, scopes, PKCE challenge) is bounded, so that the bound on
+/// outstanding codes per app bounds memory too. Before, anyone could post the consent form with
+/// a 2 MB `code_challenge` (or `scope`, or a `redirect_uri` with a 2 MB query, or a host code's
+/// `scope`): 10,000 such codes per app held 20 GB.
+#[tokio::test]
+async fn what_a_code_keeps_is_bounded() {
+    let server = start(Duration::from_secs(300)).await;
+    let huge = "a".repeat(1 << 20);
+    let consent = |extra: Vec<(&'static str, String)>| {
+        let mut form = vec![
+            ("client_id", "cli_emulator_demo".to_owned()),
+            ("redirect_uri", server.redirect()),
+            ("response_type", "code".to_owned()),
+            ("decision", "allow".to_owned()),
+        ];
+        for (name, value) in extra {
+            form.retain(|(n, _)| *n != name);
+            form.push((name, value));
+        }
+        let request = server.http.post(server.base.clone() + "/open-apis/authen/v1/authorize").form(&form);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.headers().contains_key("location"))
+        }
+    };
+    let longest_challenge = "A".repeat(128);
+    assert_eq!(consent(vec![("code_challenge", longest_challenge)]).await, (303, true), "RFC 7636's longest");
+    for (name, value) in [
+        ("code_challenge", huge.clone()),
+        ("code_challenge", "A".repeat(129)),
+        ("scope", huge.clone()),
+        ("redirect_uri", server.redirect() + "?q=" + &huge),
+    ] {
+        assert_eq!(consent(vec![(name, value)]).await, (400, false), "{name}: refused, no code minted");
+    }
+    let (status, body) = server.post("/emulator/host-code", json!({ "surface": "client", "scope": huge })).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) =
+        server.post("/emulator/host-code", json!({ "surface": "client", "scope": "offline_access" })).await;
+    assert_eq!(status, 200);
 }

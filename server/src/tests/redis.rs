@@ -17,6 +17,11 @@ use serde_json::Value;
 use super::lifecycle::{
     cluster, logout_holds_across_replicas, renewal_retires_the_token_and_its_reuse_revokes_the_session,
 };
+use super::renewal_races::two_renewals_that_spend_the_refresh_token_at_once_keep_the_session;
+use super::reuse_interval::{
+    a_generation_two_behind_still_revokes, a_renewal_retried_after_its_answer_was_lost_keeps_the_session,
+    a_reuse_after_the_interval_still_revokes, two_renewals_at_once,
+};
 use crate::store::{RedisOptions, RedisStore, Store};
 
 /// A `redis-server` of this test: its port, directory and options; SIGKILLed when dropped.
@@ -135,6 +140,17 @@ async fn logout_and_rotation_hold_across_replicas_with_redis() {
     let Some(server) = RedisServer::start(&[]) else { return };
     logout_holds_across_replicas(Arc::new(server.store().await)).await;
     renewal_retires_the_token_and_its_reuse_revokes_the_session(Arc::new(server.store().await)).await;
+}
+
+/// The reuse interval, decided from the record in Redis by whichever replica gets the retry.
+#[tokio::test]
+async fn the_reuse_interval_holds_across_replicas_with_redis() {
+    let Some(server) = RedisServer::start(&[]) else { return };
+    a_renewal_retried_after_its_answer_was_lost_keeps_the_session(Arc::new(server.store().await)).await;
+    a_reuse_after_the_interval_still_revokes(Arc::new(server.store().await)).await;
+    a_generation_two_behind_still_revokes(Arc::new(server.store().await)).await;
+    two_renewals_at_once(Arc::new(server.store().await)).await;
+    two_renewals_that_spend_the_refresh_token_at_once_keep_the_session(Arc::new(server.store().await)).await;
 }
 
 /// Redis SIGKILLed and restarted while requests run: each request during the outage answers

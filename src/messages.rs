@@ -193,7 +193,8 @@ messages! {
     WarnLogout = "feishu-login: logout() removed the session from this browser, but the server may accept its token until it expires",
 
     // ---- The Rust API (src/web) ----
-    // A text the driver has already written (the FeishuLoginError the Rust API received).
+    // A text written elsewhere: the driver's (a FeishuLoginError the Rust API received), or a
+    // binding's own (feishu-login-leptos): `Message::new(Msg::Said).arg(text)`.
     Said = "{0}",
     WebNativeBuild = "feishu-login's Rust API runs in a web page (wasm32-unknown-unknown): this is a native build (a server-side render?); create FeishuLogin in the browser only, e.g. in an effect",
     WebNoDocument = "feishu-login's Rust API runs in a web page's main thread: there is no `document` here (a Web Worker?); create FeishuLogin in the page and send what the worker needs (the token) to it",

@@ -50,7 +50,7 @@
 use core::future::Future;
 use core::pin::Pin;
 use feishu_login::web::{Config, FeishuLogin, LoginOptions, LogoutOptions, Session, Status, Subscription};
-use feishu_login::{Error, Surface};
+use feishu_login::{Error, Message, Msg, Surface};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::de::DeserializeOwned;
@@ -219,10 +219,9 @@ impl<User: DeserializeOwned + Clone + 'static> FeishuLoginContext<User> {
     fn ready(&self) -> Result<FeishuLogin<User>, Error> {
         self.instance().ok_or_else(|| {
             self.error.get_untracked().unwrap_or_else(|| {
-                Error::new(
-                    feishu_login::ErrorKind::Unsupported,
-                    "feishu-login-leptos: there is no FeishuLogin here (a server render?): log in from the browser",
-                )
+                let text =
+                    "feishu-login-leptos: there is no FeishuLogin here (a server render?): log in from the browser";
+                Error::new(feishu_login::ErrorKind::Unsupported, Message::new(Msg::Said).arg(text))
             })
         })
     }
@@ -455,8 +454,8 @@ pub fn FeishuLoginProvider<User: DeserializeOwned + Clone + 'static>(
             provide_feishu_login::<User>(config, on_redirect_callback);
         }
         (None, None) => {
-            let missing =
-                Error::new(feishu_login::ErrorKind::Config, "FeishuLoginProvider needs `config` or `instance`");
+            let text = "FeishuLoginProvider needs `config` or `instance`";
+            let missing = Error::new(feishu_login::ErrorKind::Config, Message::new(Msg::Said).arg(text));
             provide::<User>(Some(Err(missing)), on_redirect_callback);
         }
     }

@@ -288,7 +288,8 @@ impl CodeSource {
         match self {
             CodeSource::OAuthToken => oauth_token(code),
             // The other APIs are the Feishu hosts' (their codes reach only entries that have them).
-            _ if !crate::engine::entry::HOSTS => None,
+            // The flag is engine::entry::HOSTS, read here so that error imports no engine module.
+            _ if !cfg!(feature = "hosts") => None,
             CodeSource::TokenLoginValidate => token_login_validate(code),
             CodeSource::TtErrno => tt_errno(code),
             CodeSource::RequestAuthCode => request_auth_code(code).or_else(|| tt_errno(code)),

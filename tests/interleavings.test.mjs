@@ -121,7 +121,9 @@ test("logout({returnTo}) on a page whose onChange(null) logs in: status signingO
     window.loggedOut = t.settle(auth.logout({ returnTo: "/app/landing.html" }));
   });
   await gate("guarded-logout").arrived;
-  // The server side is still running: the page is signing out, and the guard's login was refused.
+  // The server side is still running: the page is signing out, and the guard's login was refused
+  // (its rejection's text may come from messages.js, loaded on that first error: wait for it).
+  await page.waitForFunction(() => refused.length > 0, null, { timeout: 10000 }).catch(() => {});
   const during = await page.evaluate(() => ({ status: auth.status, seen, refused, session: auth.session })).catch((e) => ({ gone: e.message }));
   c.check(!during.gone, `the page left while the logout was in flight (${page.url()})`);
   c.check(authorize.length === 0, `an authorize navigation started during the logout: ${authorize}`);

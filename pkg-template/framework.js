@@ -117,9 +117,16 @@ export function createStore({ config, instance, onRedirectCallback, routerFirst 
       let returnTo = null;
       try {
         if (!auth) {
-          await loadWasm();
-          if (disposed) return;
-          auth = new FeishuLogin(config);
+          try {
+            await loadWasm();
+            if (disposed) return;
+            auth = new FeishuLogin(config);
+          } catch (e) {
+            // A mistake in the app (its config, the wasm's URL): said in the console too, since an
+            // app that never renders `error` would only show a login button that does nothing.
+            console.error(e);
+            throw e;
+          }
         }
         offs.push(auth.onChange(() => {
           error = null;

@@ -295,6 +295,18 @@ test("react: an onRedirectCallback that throws is reported as the app's error, n
   await context.close();
 });
 
+test("react: a config the provider cannot use is state error and a console error that names it", async () => {
+  const { context, page } = await open("react", "badConfig");
+  const logged = [];
+  page.on("console", (m) => m.type() === "error" && logged.push(m.text()));
+  await page.reload();
+  await statusIs(page, "error");
+  assert.equal(await page.textContent("#error"), "config");
+  // Logged before the state changed (CDP delivers the page's events in order).
+  assert.equal(logged.filter((t) => t.startsWith("FeishuLoginError: invalid config: `storage`")).length, 1, JSON.stringify(logged));
+  await context.close();
+});
+
 test("react: a failure that is not a FeishuLoginError is kind config with the original as cause", async () => {
   const { context, page } = await fakeApp("react-guard", "noGuard");
   await statusIs(page, "signedOut");

@@ -129,3 +129,20 @@ test("the snippet extractor sees fences, languages and the not-compiled mark", (
   assert.deepEqual(blocks(md, "x.md").map(({ line, lang, code, skip }) => [line, lang, code, skip]),
     [[3, "tsx", "const a = 1;", null], [8, "js", "what ever", "pseudo-code"]]);
 });
+
+test("the quickstart runs as pasted: it defines the page functions it calls", () => {
+  // The prelude declares the reader's own functions for the later snippets; the first snippet a
+  // reader copies must not lean on them.
+  const prelude = readFileSync(join(dir, "prelude.d.ts"), "utf8");
+  const declared = [...prelude.matchAll(/^declare function (\w+)/gm)].map((m) => m[1]);
+  assert.ok(declared.includes("showMessage"), declared.join());
+  for (const file of ["README.md", "README.zh-CN.md"]) {
+    const markdown = readFileSync(join(root, file), "utf8");
+    const start = markdown.search(/^## (Quickstart|快速开始)/m);
+    const quickstart = blocks(markdown.slice(start), file).find((b) => b.lang === "js");
+    assert.ok(quickstart, `${file}: the quickstart's js block`);
+    for (const name of declared.filter((n) => new RegExp(`\\b${n}\\(`).test(quickstart.code))) {
+      assert.match(quickstart.code, new RegExp(`(const|function) ${name}\\b`), `${file}: the quickstart calls ${name}() without defining it`);
+    }
+  }
+});

@@ -9,6 +9,11 @@ export default defineConfig({
   // feishuLogin(): the built index.html preloads the wasm, so it downloads beside the JS.
   plugins: [react(), feishuLogin()],
   // `npm run dev` next to the demo server (./scripts/demo.sh on :8080): the backend and the
-  // emulator answer there. Feishu only redirects to registered URLs: register the dev server's.
+  // emulator answer there. Its emulator redirects only to its own page (http://127.0.0.1:8080/),
+  // which cannot be changed: a login from the dev server stops at error 20029. To log in from
+  // here, run feishu-emulator with --redirect http://localhost:5173/ and a backend pointed at it,
+  // proxy /api to that backend and set VITE_FEISHU_APP_ID / VITE_FEISHU_AUTHORIZE_URL in
+  // .env.development (README: "Your own Vite app against the emulator"); or build the app and
+  // serve it as the demo server's page, as tests/examples.test.mjs does.
   server: { proxy: { "/api": "http://127.0.0.1:8080", "/open-apis": "http://127.0.0.1:8080", "/emulator": "http://127.0.0.1:8080" } },
 });

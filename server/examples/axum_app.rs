@@ -8,7 +8,8 @@
 //!   FEISHU_OPEN_API_BASE=http://127.0.0.1:8090 cargo run -p feishu-login-server --example axum_app
 //! ```
 //!
-//! The SDK's `backend` is then `http://127.0.0.1:3000/api/feishu/login` (`refreshUrl`
+//! It listens on 127.0.0.1:3000; `PORT` picks another port (0: a free one), as for the demo
+//! server. The SDK's `backend` is then `http://127.0.0.1:3000/api/feishu/login` (`refreshUrl`
 //! `/api/feishu/refresh`, `logoutUrl` `/api/logout`), and `GET /api/orders` with
 //! `Authorization: Bearer <session token>` answers the signed-in user's orders.
 
@@ -33,19 +34,42 @@ async fn orders(session: Session) -> Json<Value> {
     Json(json!({ "owner": session.claims.open_id, "name": session.claims.name, "orders": [] }))
 }
 
+/// The port to listen on, from the `PORT` variable (`std::env::var("PORT")`): 3000 when unset
+/// or empty, as the demo server reads its own.
+///
+/// # Errors
+/// A message naming `PORT`, the value and what it accepts.
+pub fn port(var: Result<String, std::env::VarError>) -> Result<u16, String> {
+    match var {
+        Err(std::env::VarError::NotPresent) => Ok(3000),
+        Ok(text) if text.is_empty() => Ok(3000),
+        Ok(text) => text
+            .trim()
+            .parse()
+            .map_err(|_| format!("PORT must be a port number from 0 to 65535 (0 picks a free one), got {text:?}")),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err("PORT is not valid UTF-8: set it to a port number or unset it".into())
+        }
+    }
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("axum_app: {message}");
+    std::process::exit(2);
+}
+
 fn required(name: &str) -> String {
-    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| {
-        eprintln!("axum_app: set {name} (see the comment at the top of examples/axum_app.rs)");
-        std::process::exit(2);
-    })
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| fail(&format!("set {name} (see the comment at the top of examples/axum_app.rs)")))
 }
 
 #[tokio::main]
 async fn main() {
-    let secret = SessionSecret::parse("SESSION_SECRET", &required("SESSION_SECRET")).unwrap_or_else(|message| {
-        eprintln!("axum_app: {message}");
-        std::process::exit(2);
-    });
+    let port = port(std::env::var("PORT")).unwrap_or_else(|message| fail(&message));
+    let secret =
+        SessionSecret::parse("SESSION_SECRET", &required("SESSION_SECRET")).unwrap_or_else(|message| fail(&message));
     let backend = Backend::new(BackendConfig {
         app_id: required("FEISHU_APP_ID"),
         app_secret: required("FEISHU_APP_SECRET"),
@@ -58,7 +82,11 @@ async fn main() {
         // One process. With replicas: RedisStore::connect(&RedisOptions { url, ca_pem: None }).
         store: Arc::new(MemoryStore::default()),
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await.expect("127.0.0.1:3000 is free");
-    println!("axum_app: http://127.0.0.1:3000/ (GET /api/orders needs a session)");
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap_or_else(|e| {
+        eprintln!("axum_app: cannot listen on 127.0.0.1:{port}: {e} (set PORT to another port)");
+        std::process::exit(1);
+    });
+    let addr = listener.local_addr().expect("a bound listener has an address");
+    println!("axum_app: http://{addr}/ (GET /api/orders needs a session)");
     axum::serve(listener, app(backend)).await.expect("the server runs until stopped");
 }

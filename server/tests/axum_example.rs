@@ -93,3 +93,19 @@ async fn the_example_app_protects_its_route_with_the_mounted_backend() {
     let (status, body) = orders(Some(token.into())).await;
     assert_eq!(status, 401, "logged out: {body}");
 }
+
+#[test]
+fn the_example_listens_on_port_3000_unless_port_says_otherwise() {
+    use std::env::VarError;
+    assert_eq!(axum_app::port(Err(VarError::NotPresent)), Ok(3000));
+    assert_eq!(axum_app::port(Ok(String::new())), Ok(3000), "empty counts as unset, as for the demo server");
+    assert_eq!(axum_app::port(Ok("8081".into())), Ok(8081));
+    assert_eq!(axum_app::port(Ok("0".into())), Ok(0), "0 picks a free port");
+    for bad in ["abc", "65536", "-1", "3000x"] {
+        let message = axum_app::port(Ok(bad.into())).unwrap_err();
+        assert!(message.contains("PORT must be a port number from 0 to 65535"), "{bad}: {message}");
+        assert!(message.contains(bad), "names the value: {message}");
+    }
+    let message = axum_app::port(Err(VarError::NotUnicode("\u{fffd}".into()))).unwrap_err();
+    assert!(message.contains("PORT"), "{message}");
+}

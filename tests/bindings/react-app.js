@@ -8,6 +8,8 @@ const config = {
   appId: "cli_emulator_demo",
   backend: "/api/feishu/login",
   authorizeUrl: location.origin + "/open-apis/authen/v1/authorize",
+  // A mistake in the config: the provider cannot create its FeishuLogin.
+  ...(sessionStorage.getItem("mode") === "badConfig" ? { storage: "localStorage" } : {}),
 };
 // Every state the hook reported, in order (each once: effects only log changes).
 window.seen = [];

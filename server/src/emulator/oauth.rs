@@ -1,6 +1,7 @@
 //! The OAuth half of Feishu: the authorize page and its decision, `authen/v2/oauth/token`'s
 //! `authorization_code` grant, and `authen/v1/user_info`.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::extract::{Form, Query, State};
@@ -39,48 +40,63 @@ const MAX_CHALLENGE_LEN: usize = 128;
 pub(super) fn check_authorize<'e>(
     emulator: &'e Emulator,
     params: &AuthorizeParams,
-) -> Result<(&'e App, String), (i64, &'static str)> {
+) -> Result<(&'e App, String), (i64, Cow<'static, str>)> {
     let Some(app) = params.client_id.as_deref().and_then(|id| emulator.config.app(id)) else {
-        return Err((20029, "unknown client_id: this app is not registered"));
+        return Err((20029, "unknown client_id: this app is not registered".into()));
     };
     let redirect_uri = params.redirect_uri.clone().unwrap_or_default();
     // Control characters (CR/LF in a fragment) cannot go into the Location header: refused here,
     // before a code is minted, instead of a 500 after.
     if redirect_uri.chars().any(char::is_control) {
-        return Err((20029, "redirect_uri contains control characters"));
+        return Err((20029, "redirect_uri contains control characters".into()));
     }
     // A code keeps its redirect URI, scopes and challenge: bounded, so that the bound on
     // outstanding codes per app bounds memory too.
     if redirect_uri.len() > MAX_KEPT_BYTES {
-        return Err((20029, "redirect_uri is longer than 2048 bytes"));
+        return Err((20029, "redirect_uri is longer than 2048 bytes".into()));
     }
     if !Emulator::redirect_allowed(app, &redirect_uri) {
-        return Err((20029, "redirect_uri is not in the app's redirect URL list"));
+        return Err((20029, unregistered_redirect(app, &redirect_uri).into()));
     }
     if params.response_type.as_deref() != Some("code") {
-        return Err((20001, "response_type must be code"));
+        return Err((20001, "response_type must be code".into()));
     }
     if let Some(scope) = &params.scope {
         if scope.len() > MAX_KEPT_BYTES {
-            return Err((20001, "scope is longer than 2048 bytes"));
+            return Err((20001, "scope is longer than 2048 bytes".into()));
         }
         let scopes: Vec<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
         if scopes.len() > 50 {
-            return Err((20001, "at most 50 scopes"));
+            return Err((20001, "at most 50 scopes".into()));
         }
         if scopes.iter().enumerate().any(|(i, s)| scopes[..i].contains(s)) {
-            return Err((20067, "duplicate scopes"));
+            return Err((20067, "duplicate scopes".into()));
         }
     }
     if params.code_challenge.as_ref().is_some_and(|challenge| challenge.len() > MAX_CHALLENGE_LEN) {
-        return Err((20001, "code_challenge is longer than 128 characters (RFC 7636)"));
+        return Err((20001, "code_challenge is longer than 128 characters (RFC 7636)".into()));
     }
     if let Some(method) = &params.code_challenge_method {
         if method != "S256" && method != "plain" {
-            return Err((20001, "code_challenge_method must be S256 or plain"));
+            return Err((20001, "code_challenge_method must be S256 or plain".into()));
         }
     }
     Ok((app, redirect_uri))
+}
+
+/// The message for an unregistered `redirect_uri`: what was asked, what is registered and how
+/// to register another, so the page says what to fix (plain text: the error page escapes it).
+fn unregistered_redirect(app: &App, redirect_uri: &str) -> String {
+    let registered = if app.redirect_urls.is_empty() { "none".to_owned() } else { app.redirect_urls.join(", ") };
+    format!(
+        "redirect_uri is not in the app's redirect URL list.\n\
+         Received: {redirect_uri}\n\
+         Registered for {id}: {registered}\n\
+         Feishu compares the URL without its query. To register another: feishu-emulator --redirect URL \
+         (repeatable; for the apps given by --app), or redirect_urls in its TOML file. The demo server's \
+         emulator accepts only its own page.",
+        id = app.id,
+    )
 }
 
 pub(super) async fn authorize_page(
@@ -89,7 +105,7 @@ pub(super) async fn authorize_page(
 ) -> Response {
     let app = match check_authorize(&emulator, &params) {
         Ok((app, _)) => app,
-        Err((code, message)) => return error_page(code, message),
+        Err((code, message)) => return error_page(code, &message),
     };
     let hidden = |name: &str, value: &Option<String>| match value {
         Some(v) => format!("<input type=hidden name=\"{name}\" value=\"{}\">", html_escape(v)),
@@ -149,7 +165,7 @@ pub(super) async fn authorize_decision(
 ) -> Response {
     let (app, redirect_uri) = match check_authorize(&emulator, &params) {
         Ok(checked) => checked,
-        Err((code, message)) => return error_page(code, message),
+        Err((code, message)) => return error_page(code, &message),
     };
     let state = params.state.clone().unwrap_or_default();
     let mut out: Vec<(&str, &str)> = Vec::new();

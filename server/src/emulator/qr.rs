@@ -180,7 +180,7 @@ fn take_scan(emulator: &Emulator, tmp_code: &str) -> Option<Scan> {
 pub(super) async fn scanned(emulator: &Emulator, params: &AuthorizeParams, tmp_code: &str, pkce: bool) -> Response {
     let (app, redirect_uri) = match check_authorize(emulator, params) {
         Ok(checked) => checked,
-        Err((code, message)) => return super::error_page(code, message),
+        Err((code, message)) => return super::error_page(code, &message),
     };
     let Some(scan) = take_scan(emulator, tmp_code).filter(|s| s.client_id == app.id) else {
         return super::error_page(20003, "the tmp_code is unknown, used or expired: scan again");

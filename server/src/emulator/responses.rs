@@ -55,11 +55,12 @@ pub(super) async fn gateway_not_found(method: Method, uri: Uri) -> Response {
 /// The header of [`gateway_not_found`]'s note.
 const FEISHU_EMULATOR_NOTE: header::HeaderName = header::HeaderName::from_static("x-feishu-emulator");
 
+/// Feishu's error page: `code`, and `message` (plain text, one paragraph per line).
 pub(super) fn error_page(code: i64, message: &str) -> Response {
+    let paragraphs: String = message.lines().map(|line| format!("<p>{}</p>", html_escape(line))).collect();
     let body = format!(
         "<!doctype html><meta charset=utf-8><link rel=icon href=\"data:,\"><title>Feishu emulator: error {code}</title>\
-         <body style=\"font:16px system-ui;margin:3rem\"><h1>Error {code}</h1><p id=error-code>{code}</p><p>{}</p></body>",
-        html_escape(message)
+         <body style=\"font:16px system-ui;margin:3rem\"><h1>Error {code}</h1><p id=error-code>{code}</p>{paragraphs}</body>"
     );
     (StatusCode::BAD_REQUEST, Html(body)).into_response()
 }

@@ -172,6 +172,31 @@ async fn token_endpoint_rules() {
 }
 
 #[tokio::test]
+async fn an_unregistered_redirect_uri_page_shows_it_the_registered_ones_and_how_to_add_one() {
+    let server = start(Duration::from_secs(300)).await;
+    // http://localhost:5173/<b>?x="1", percent-encoded.
+    let received = "http%3A%2F%2Flocalhost%3A5173%2F%3Cb%3E%3Fx%3D%221%22";
+    let url = format!(
+        "{}/open-apis/authen/v1/authorize?client_id=cli_emulator_demo&response_type=code&state=s&redirect_uri={received}",
+        server.base
+    );
+    let response = server.http.get(url).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("20029"), "{html}");
+    assert!(
+        html.contains("http://localhost:5173/&lt;b&gt;?x=&quot;1&quot;"),
+        "the redirect_uri received, escaped: {html}"
+    );
+    assert!(!html.contains("<b>"), "nothing of the redirect_uri is markup: {html}");
+    assert!(html.contains(&server.redirect()), "the registered URLs: {html}");
+    let port = server.base.rsplit(':').next().unwrap();
+    assert!(html.contains(&format!("http://localhost:{port}/")), "every registered URL: {html}");
+    assert!(html.contains("--redirect"), "how to register another with feishu-emulator: {html}");
+    assert!(html.contains("redirect_urls"), "and in its TOML file: {html}");
+}
+
+#[tokio::test]
 async fn authorize_refuses_unknown_apps_and_redirects() {
     let server = start(Duration::from_secs(300)).await;
     let page = |query: String| {

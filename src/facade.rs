@@ -62,6 +62,8 @@ impl UrlParser for Browser {
 }
 
 /// The login engine of one `FeishuLogin` (`js/driver.js` owns it).
+// Exported to JS by wasm-bindgen; Rust code uses `Engine` (or `web::FeishuLogin`).
+#[allow(unnameable_types)]
 #[wasm_bindgen(js_name = Engine)]
 pub struct WasmEngine {
     engine: Option<Engine>,

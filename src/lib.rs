@@ -42,6 +42,8 @@
 //! # Ok::<(), feishu_login::Error>(())
 //! ```
 #![deny(missing_docs)]
+// Every public type a user can reach is one they can name (no `pub` type behind a private module).
+#![deny(unnameable_types)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // no_std so that the shipped wasm (built without the default `std` feature) carries no panic
 // formatting machinery; with `std` (the default: native tests, browser tests) std is linked.
@@ -134,7 +136,8 @@ pub use engine::{
 };
 
 // The URL decisions the fuzz targets hold against the WHATWG parser.
-pub use authorize::{build_authorize_request, LoginOptions, PendingLogin, PENDING_TTL_MS};
-pub use callback::{is_callback, strip_callback_params, validate_callback, CALLBACK_PARAMS};
-pub use config::{BackendInput, Config, ConfigInput, MAX_SCOPES};
+pub use authorize::{build_authorize_request, AuthorizeRequest, LoginOptions, PendingLogin, PENDING_TTL_MS};
+pub use callback::{is_callback, strip_callback_params, validate_callback, ValidatedCallback, CALLBACK_PARAMS};
+pub use config::{BackendConfig, BackendInput, Brand, CodeIn, Config, ConfigInput, Lifecycle, StorageChoice, MAX_SCOPES};
+pub use error::CodeSource;
 pub use pkce::{CodeVerifier, RandomSource};

@@ -189,6 +189,11 @@ fn a_401_or_403_from_the_refresh_endpoint_ends_the_session() {
         assert_eq!(tab.result(id), &Ok(Value::Unit), "getSession resolves null");
         assert_eq!(refreshes(tab.all()), 1, "not retried");
         assert!(sleeps(fx).is_empty(), "nothing armed for a signed-out tab");
+        // The app's developer hears why: the backend's own words, never the token.
+        let warned = warnings(fx);
+        assert_eq!(warned.len(), 1, "{status}: {warned:?}");
+        assert!(warned[0].contains("signed out") && warned[0].contains("session revoked"), "{}", warned[0]);
+        assert!(!warned[0].contains("tok-1"), "{}", warned[0]);
     }
 }
 

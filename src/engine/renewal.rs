@@ -428,6 +428,7 @@ impl Engine {
             (Err(error), stored) if self.surface == Surface::Browser && matches!(error.status(), Some(401 | 403)) => {
                 if stored.is_some() {
                     self.write_session(None, ports, out);
+                    out.push(Effect::Warn(Message::new(Msg::WarnRenewalRefused).then(error.content().clone())));
                 }
                 self.read_session(ports, out);
             }

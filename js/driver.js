@@ -877,7 +877,7 @@ export function wrapInit(init, FeishuLogin) {
       let m = csp ? { m: WASM_CSP, a: [why] } : { m: WASM_NOT_LOADED, a: [why, file] };
       // Without an argument init() fetches the wasm next to this module, which Node's fetch
       // cannot (a file: URL): there the answer is initSync.
-      if (args[0] == null && g.process?.versions?.node) m = { m: USE_INIT_SYNC, t: m };
+      if (args[0] == null && g.process?.versions?.node) m = { m: USE_INIT_SYNC, a: [why] };
       throw await new Promise((resolve) => withText(m, (message) => resolve(new FeishuLoginError("unsupported", message))));
     }
     // An App ID no one uses, freed at once: it reads its own absent session (from memory where

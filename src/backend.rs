@@ -178,6 +178,7 @@ fn backend_error(backend_url: &str, status: u16, body: Option<&Json>, source: Co
         match status {
             401 | 403 => message = message.then(Msg::BackendRefused.into()),
             404 | 405 => message = message.then(Msg::BackendNotFound.into()),
+            502 | 504 if relayed.is_none() => message = message.then(Msg::BackendGateway.into()),
             _ => {}
         }
     }
@@ -398,6 +399,17 @@ pub(crate) mod tests {
             assert!(!err.message().contains("SECRET"), "{}", err.message());
             assert_eq!(run.sent.len(), 1, "not retried: {}", err.message());
         }
+    }
+
+    #[test]
+    fn a_bad_gateway_without_a_body_says_a_proxy_may_not_reach_the_backend() {
+        for status in [502, 504] {
+            let err = run(vec![answer(status, ""), answer(status, ""), answer(status, "")], &default_backend()).result.unwrap_err();
+            assert!(err.message().contains("a proxy in between (e.g. Vite's `server.proxy`) could not reach"), "{}", err.message());
+        }
+        // The backend's own words are enough when it sent some.
+        let err = run(vec![answer(503, r#"{"message":"maintenance"}"#); 3], &default_backend()).result.unwrap_err();
+        assert!(!err.message().contains("proxy"), "{}", err.message());
     }
 
     #[test]

@@ -71,7 +71,7 @@ messages! {
     ListenerThrew = "feishu-login: an {0} listener threw",
     WasmCsp = "the page's Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval' to its script-src directive ({0})",
     WasmNotLoaded = "the feishu-login wasm could not be loaded ({0}): check that {1} is served, with Content-Type application/wasm",
-    UseInitSync = "in Node, use initSync (README: Node)",
+    UseInitSync = "in Node, init() cannot fetch the wasm ({0}): use initSync with its bytes (README: Node)",
 
     // ---- The config and the options of each member (kind `config`) ----
     ConfigNotObject: sync = "invalid config: `config` must be an object such as { appId: \"cli_…\", backend: \"/api/feishu/login\" }",
@@ -176,6 +176,7 @@ messages! {
     BackendCodeText = "the login backend at {0} answered HTTP {1} with Feishu code {2} (\"{3}\")",
     BackendRefused = "the backend refused the request; check its headers/credentials configuration",
     BackendNotFound = "check `backend`, it must accept POST with the login code",
+    BackendGateway = "a proxy in between (e.g. Vite's `server.proxy`) could not reach the backend behind it: check that the backend is running and the proxy's target",
     ResponseNotJson = "the login backend at {0} answered {1} but its body is not JSON: it must return JSON {\"token\": string, \"expiresIn\"?: seconds, \"user\"?: object}",
     ResponseToken = "the login backend at {0} answered {1} but `token` is missing or not a non-empty string: it must return JSON {\"token\": string, \"expiresIn\"?: seconds, \"user\"?: object}",
     ResponseExpiresIn = "the login backend at {0} answered {1} but `expiresIn` is not a number of seconds: it must return JSON {\"token\": string, \"expiresIn\"?: seconds, \"user\"?: object}",

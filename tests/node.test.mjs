@@ -13,7 +13,8 @@ test("init() in Node without the wasm rejects with kind unsupported, saying to u
   await assert.rejects(sdk.default(), (e) => {
     assert.ok(e instanceof sdk.FeishuLoginError, String(e));
     assert.equal(e.kind, "unsupported");
-    assert.match(e.message, /^in Node, use initSync \(README: Node\): /);
+    assert.match(e.message, /^in Node, init\(\) cannot fetch the wasm \(.+\): use initSync with its bytes \(README: Node\)$/);
+    assert.ok(!e.message.includes("Content-Type"), "no advice for a web server: " + e.message);
     return true;
   });
 });

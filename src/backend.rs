@@ -404,8 +404,14 @@ pub(crate) mod tests {
     #[test]
     fn a_bad_gateway_without_a_body_says_a_proxy_may_not_reach_the_backend() {
         for status in [502, 504] {
-            let err = run(vec![answer(status, ""), answer(status, ""), answer(status, "")], &default_backend()).result.unwrap_err();
-            assert!(err.message().contains("a proxy in between (e.g. Vite's `server.proxy`) could not reach"), "{}", err.message());
+            let err = run(vec![answer(status, ""), answer(status, ""), answer(status, "")], &default_backend())
+                .result
+                .unwrap_err();
+            assert!(
+                err.message().contains("a proxy in between (e.g. Vite's `server.proxy`) could not reach"),
+                "{}",
+                err.message()
+            );
         }
         // The backend's own words are enough when it sent some.
         let err = run(vec![answer(503, r#"{"message":"maintenance"}"#); 3], &default_backend()).result.unwrap_err();

@@ -138,6 +138,8 @@ pub use engine::{
 // The URL decisions the fuzz targets hold against the WHATWG parser.
 pub use authorize::{build_authorize_request, AuthorizeRequest, LoginOptions, PendingLogin, PENDING_TTL_MS};
 pub use callback::{is_callback, strip_callback_params, validate_callback, ValidatedCallback, CALLBACK_PARAMS};
-pub use config::{BackendConfig, BackendInput, Brand, CodeIn, Config, ConfigInput, Lifecycle, StorageChoice, MAX_SCOPES};
+pub use config::{
+    BackendConfig, BackendInput, Brand, CodeIn, Config, ConfigInput, Lifecycle, StorageChoice, MAX_SCOPES,
+};
 pub use error::CodeSource;
 pub use pkce::{CodeVerifier, RandomSource};

@@ -191,6 +191,7 @@ messages! {
     WarnPendingInMemory = "feishu-login: sessionStorage refused the pending login; it is kept in memory for this page only, so a redirect to this authorize URL cannot complete here",
     WarnTmpCode = "feishu-login: ignored a QR login message without a usable tmp_code (a string of at most 256 URL-safe characters)",
     WarnRenewal = "feishu-login: the session could not be renewed, it stays valid until it expires",
+    WarnPopupSevered = "feishu-login: this page lost its link to the login popup (its Cross-Origin-Opener-Policy is same-origin?): the login can still come back on the app's BroadcastChannel, but if the user closed the popup, loginWithPopup() settles only after 10 minutes; serve the page with Cross-Origin-Opener-Policy: same-origin-allow-popups, or use loginWithRedirect()",
     WarnRenewalRefused = "feishu-login: the renewal backend refused the session (HTTP 401/403), so this browser is signed out; if that is unexpected, check what it answered",
     WarnLogout = "feishu-login: logout() removed the session from this browser, but the server may accept its token until it expires",
 

@@ -424,9 +424,18 @@ fn a_popup_severed_by_an_opener_policy_hands_over_on_the_channel_with_its_own_st
     assert_eq!(opened, Some((channel.clone(), "popup,width=520,height=680")));
     // The opener's handle reads closed while the popup was never seen on another origin: the
     // page's Cross-Origin-Opener-Policy cut the link; the popup still runs.
+    let mark = tab.mark();
     window(&mut tab, WindowEvent::PopupClosed { cross_origin: false });
     assert!(tab.is_pending(id));
     assert_eq!(sleeps(tab.all()), vec![POPUP_TIMEOUT_MS], "no grace: it waits for the hand-over");
+    // The developer hears it at once, not 10 minutes later: once, naming the header to change.
+    let warned = warnings(tab.since(mark));
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(
+        warned[0].contains("Cross-Origin-Opener-Policy") && warned[0].contains("same-origin-allow-popups"),
+        "{}",
+        warned[0]
+    );
     // Another tab's popup on the same channel: not this login's.
     on_channel(&mut tab, message("another-tabs-state", "c0"));
     assert!(tab.is_pending(id) && fetches(tab.all()).is_empty());

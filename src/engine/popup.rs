@@ -152,6 +152,9 @@ impl Engine {
                 out.push(Effect::Sleep { op, ms: POPUP_CLOSE_GRACE_MS });
             } else {
                 *link = Link::Severed;
+                // Said now: a closed popup cannot be told from a severed one, and the call
+                // settles only at the popup's timeout.
+                out.push(Effect::Warn(Msg::WarnPopupSevered.into()));
             }
         }
     }

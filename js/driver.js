@@ -68,7 +68,8 @@ function fallback(m, why) {
   const args = [];
   for (let x = m; x; x = x.t) ids.push(x.m), args.push(...(x.a ?? []));
   return "feishu-login message " + ids.join("+") + (args.length ? " (" + args.join(", ") + ")" : "") +
-    ": the text could not be loaded (" + (why ?? "unknown id") + ")";
+    ": the text could not be loaded (" + (why ?? "unknown id") + "): serve messages.js beside the package's index.js," +
+    " and allow it in the network and the Content-Security-Policy";
 }
 
 const text = (m, why) => (texts && fill(texts, m)) ?? fill(syncTexts, m) ?? fallback(m, why);
@@ -245,12 +246,14 @@ function callHost(e, docMiniApp) {
 
 // ---- reading the app's arguments ------------------------------------------------------------------
 
-// The app's argument as JSON text inside the event (functions and symbols drop out, as absent),
-// so the engine reads it on its own and answers the call whatever it holds; `threw` when a
-// getter, a Proxy trap or toJSON threw.
+// The app's argument as JSON text inside the event, so the engine reads it on its own and
+// answers the call whatever it holds; `threw` when a getter, a Proxy trap or toJSON threw. A
+// function is sent as `{}`, not dropped: its key stays for the engine to check (an unknown
+// `onRedirectCallback` is named, not silently ignored). Symbols and undefined drop out, as absent.
+const asData = (_, v) => (typeof v === "function" ? {} : v);
 function read(value, event, key = "arg") {
   try {
-    event[key] = JSON.stringify(value) ?? "null";
+    event[key] = JSON.stringify(value, asData) ?? "null";
   } catch {
     event.threw = true;
   }

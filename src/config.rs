@@ -276,14 +276,12 @@ pub(crate) fn check(
     object: &Json,
     fields: &[(&'static str, Shape)],
     prefix: &str,
-    unknown: &dyn Fn(&str, &'static str) -> Message,
+    unknown: &dyn Fn(&str) -> Message,
 ) -> Result<(), Error> {
     let Json::Object(members) = object else { return Ok(()) };
     for (key, value) in members {
         let Some(&(_, shape)) = fields.iter().find(|(known, _)| known == key) else {
-            let closest =
-                fields.iter().map(|(known, _)| *known).min_by_key(|k| edit_distance(key, k)).unwrap_or_default();
-            return Err(Error::new(ErrorKind::Config, unknown(&shown(key), closest)));
+            return Err(Error::new(ErrorKind::Config, unknown(&shown(key)).then(meant(key, fields))));
         };
         let field = || String::from(prefix) + key;
         let fits = match (shape, value) {
@@ -297,8 +295,7 @@ pub(crate) fn check(
             (Shape::DocMiniApp, value) => matches!(value, Json::Object(_)),
             (Shape::Endpoint, Json::String(_)) => true,
             (Shape::Endpoint, endpoint @ Json::Object(_)) => {
-                let unknown =
-                    |key: &str, closest| Message::new(Msg::UnknownNestedKey).arg(key).arg(&field()).arg(closest);
+                let unknown = |key: &str| Message::new(Msg::UnknownNestedKey).arg(key).arg(&field());
                 check(endpoint, ENDPOINT_FIELDS, &(field() + "."), &unknown)?;
                 true
             }
@@ -394,7 +391,7 @@ fn endpoint(config: &Json, key: &str) -> Option<BackendInput> {
 /// `config` naming an option of the wrong type (`options.…`), or a key `member` does not take
 /// with the closest one it does.
 pub(crate) fn check_options(options: &Json, member: &str, fields: &[(&'static str, Shape)]) -> Result<(), Error> {
-    let unknown = |key: &str, closest| Message::new(Msg::UnknownOption).arg(key).arg(member).arg(closest);
+    let unknown = |key: &str| Message::new(Msg::UnknownOption).arg(key).arg(member);
     check(options, fields, "options.", &unknown)
 }
 
@@ -410,7 +407,7 @@ impl ConfigInput {
         if !matches!(config, Json::Object(_)) {
             return Err(Error::new(ErrorKind::Config, Msg::ConfigNotObject));
         }
-        let unknown = |key: &str, closest| Message::new(Msg::UnknownKey).arg(key).arg(closest);
+        let unknown = |key: &str| Message::new(Msg::UnknownKey).arg(key);
         check(config, CONFIG_FIELDS, "", &unknown)?;
         Ok(ConfigInput {
             app_id: text(config, "appId"),
@@ -421,6 +418,8 @@ impl ConfigInput {
             authorize_url: text(config, "authorizeUrl"),
             storage: match config.get("storage") {
                 Some(Json::Object(_)) => Some("custom".to_owned()),
+                // "custom" names an object the driver holds: as a string it is no storage.
+                Some(Json::String(name)) if name == "custom" => Some("\"custom\"".to_owned()),
                 _ => text(config, "storage"),
             },
             surface: text(config, "surface"),
@@ -437,6 +436,27 @@ impl ConfigInput {
 pub(crate) fn shown(key: &str) -> String {
     key.chars().take(100).collect()
 }
+
+/// What an unknown `key` most likely meant: the known key at most [`MEANT_EDITS`] edits away
+/// (ignoring ASCII case), else the list of every known key (`constructor` is no typo of anything).
+fn meant(key: &str, fields: &[(&'static str, Shape)]) -> Message {
+    let closest = fields.iter().map(|(known, _)| *known).min_by_key(|known| edit_distance(key, known));
+    match closest.filter(|known| edit_distance(key, known) <= MEANT_EDITS) {
+        Some(known) => Message::new(Msg::DidYouMean).arg(known),
+        None => {
+            let mut keys = String::new();
+            for (known, _) in fields {
+                let sep = if keys.is_empty() { "`" } else { ", `" };
+                keys = keys + sep + known + "`";
+            }
+            Message::new(Msg::KeysTaken).arg(&keys)
+        }
+    }
+}
+
+/// How many edits apart a misspelt key and the key it meant may be (`redirectUrl` → `redirectUri`
+/// is 1, `renewBefore` → `renewBeforeMs` 2, `credential` → `credentials` 1).
+const MEANT_EDITS: usize = 3;
 
 /// The Levenshtein distance between `a` and `b`, ASCII case ignored.
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -830,6 +850,9 @@ mod tests {
         assert_eq!(input.backend.code_in.as_deref(), Some("query"));
         assert_eq!(input.scope, vec!["a", "b"]);
         assert_eq!(input.storage.as_deref(), Some("custom"));
+        // The string "custom" is not an object: refused like any unknown storage name.
+        let named = ConfigInput::from_json(&json(r#"{"appId":"cli_x","backend":"/l","storage":"custom"}"#)).unwrap();
+        assert_ne!(named.storage.as_deref(), Some("custom"));
         assert_eq!(input.host_timeout_ms, Some(number("7")));
         let short = ConfigInput::from_json(&json(r#"{"appId":"cli_x","backend":"/l","storage":"session"}"#)).unwrap();
         assert_eq!(short.backend.url.as_deref(), Some("/l"));
@@ -841,6 +864,23 @@ mod tests {
         let err = ConfigInput::from_json(&json(text)).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
         err.message()
+    }
+
+    #[test]
+    fn an_unknown_key_far_from_every_known_one_lists_the_known_keys() {
+        for text in [
+            r#"{"appId":"cli_x","backend":"/l","constructor":1}"#,
+            r#"{"appId":"cli_x","backend":"/l","onRedirectCallback":{}}"#,
+        ] {
+            let message = read_error(text);
+            assert!(!message.contains("did you mean"), "{message}");
+            assert!(message.contains(": the keys it takes are `appId`, `backend`,"), "{message}");
+        }
+        let message = read_error(r#"{"appId":"cli_x","backend":{"url":"/l","onError":{}}}"#);
+        assert!(
+            message.starts_with("unknown key `onError` in the config's `backend`: the keys it takes are `url`,"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -877,7 +917,8 @@ mod tests {
         assert!(ConfigInput::from_json(&json(known)).is_ok());
         // A long key is cut in the message.
         let long = String::from(r#"{"appId":"cli_x","backend":"/l",""#) + &"k".repeat(500) + r#"":1}"#;
-        assert!(read_error(&long).len() < 200);
+        let error = read_error(&long);
+        assert!(error.contains("kkkk") && !error.contains(&"k".repeat(101)), "{error}");
     }
 
     #[test]

@@ -83,3 +83,12 @@ fn a_misspelt_option_is_named_with_the_member_and_the_key_it_meant() {
     tab.feed(Event::Window(WindowEvent::MountQr { id: 42, target: true, options, href }));
     assert_eq!(tab.result(42), &Ok(Value::Unit));
 }
+
+#[test]
+fn the_string_custom_is_no_storage() {
+    // "custom" is how the reader names a storage object; as a string it would leave the engine
+    // on an object the driver does not have.
+    let error = construction_error(config(json!({ "storage": "custom" })));
+    assert_eq!(error.kind(), ErrorKind::Config);
+    assert!(error.message().starts_with("invalid config: `storage` must be"), "{}", error.message());
+}

@@ -331,7 +331,7 @@ test("offline after load (messages.js unreachable): rejections keep kind and cod
   const refused = await page.evaluate(() => refused());
   assert.deepEqual({ ...refused, message: undefined }, { sdk: true, kind: "backend", code: 20049, status: 400, message: undefined });
   // The ids of the text and of its hint, the parameters, and why the text is missing.
-  assert.match(refused.message, /^feishu-login message \d+\+\d+ \(\/failing\/login, 400, 20049, pkce\): the text could not be loaded \(.+\)$/);
+  assert.match(refused.message, /^feishu-login message \d+\+\d+ \(\/failing\/login, 400, 20049, pkce\): the text could not be loaded \(.+\): serve messages\.js beside the package's index\.js, and allow it in the network and the Content-Security-Policy$/);
   // Tried again by the next error (the network may be back).
   await page.evaluate(() => refused());
   assert.equal(requested.length, 2);
@@ -353,9 +353,14 @@ test("a misspelt key in the config or a member's options is named, with the key 
       login: await auth.login({ forse: true }).then(() => null, plain),
       logout: await auth.logout({ returnto: "/" }).then(() => null, plain),
       qr: thrown(() => auth.mountQrLogin("qr", { sdkURL: "/qr.js" })),
+      // A function is a key too: a callback the config does not take is not dropped in silence.
+      callback: thrown(() => new sdk.FeishuLogin({ appId: "cli_msgs", backend: "/failing/login", onRedirectCallback() {} })),
+      option: await auth.login({ onSuccess() {} }).then(() => null, plain),
     };
   });
-  assert.deepEqual(Object.values(result).map((e) => [e?.sdk, e?.kind]), Array(5).fill([true, "config"]));
+  assert.deepEqual(Object.values(result).map((e) => [e?.sdk, e?.kind]), Array(7).fill([true, "config"]));
+  assert.match(result.callback.message, /^unknown key `onRedirectCallback` in the config: the keys it takes are `appId`, `backend`, /);
+  assert.match(result.option.message, /^unknown key `onSuccess` in the options of login\(\): the keys it takes are /);
   assert.equal(result.config.message, "unknown key `redirectUrl` in the config: did you mean `redirectUri`?");
   assert.equal(result.nested.message, "unknown key `timeout` in the config's `backend`: did you mean `timeoutMs`?");
   assert.equal(result.login.message, "unknown key `forse` in the options of login(): did you mean `force`?");

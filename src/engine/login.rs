@@ -338,7 +338,10 @@ impl Engine {
             if navigating {
                 return Err(Error::new(ErrorKind::Storage, Msg::PendingRefused));
             }
-            out.push(Effect::Warn(Msg::WarnPendingInMemory.into()));
+            // Without a page (Node) no redirect comes back: memory is where it belongs.
+            if self.page {
+                out.push(Effect::Warn(Msg::WarnPendingInMemory.into()));
+            }
         }
         Ok(request.url)
     }

@@ -35,6 +35,7 @@ const g = globalThis;
 // synchronously come with the entry (`sync`), the others are loaded with `import()` the first
 // time one is needed (`load`), then kept. Set by makeFeishuLogin.
 let syncTexts = {};
+let textsBuild = null; // the table's digest: messages.js must be of the same build
 let loadTexts = () => Promise.reject(new Error("no messages module"));
 let texts = null; // every text, once loaded
 let loading = null; // the load in progress: resolves with null or why it failed
@@ -88,6 +89,8 @@ function loadAll() {
     let timer = setTimeout(done, LOAD_MS, "not within " + LOAD_MS + " ms");
     new Promise((ok) => ok(loadTexts())).then(
       (module) => {
+        // From another build (a stale cache, a newer deploy): its ids name other texts.
+        if (textsBuild && module.build !== textsBuild) return done("messages.js is from another build of feishu-login");
         texts = module.default;
         done(null);
       },
@@ -263,11 +266,13 @@ function read(value, event, key = "arg") {
 // ---- the class ----------------------------------------------------------------------------------
 
 /**
- * The FeishuLogin class over the wasm's `Engine`; `messages`: `{ sync, load }`, the synchronous
- * texts and a function importing the module of all texts (see "messages" above).
+ * The FeishuLogin class over the wasm's `Engine`; `messages`: `{ sync, build, load }`, the
+ * synchronous texts, the table's digest and a function importing the module of all texts (see
+ * "messages" above).
  */
 export function makeFeishuLogin(Engine, messages) {
   syncTexts = messages?.sync ?? syncTexts;
+  textsBuild = messages?.build ?? textsBuild;
   loadTexts = messages?.load ?? loadTexts;
   class FeishuLogin {
     #engine;

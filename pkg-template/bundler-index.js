@@ -4,7 +4,7 @@
 // the entry's ../messages.js the first time one is needed (the bundler makes it a chunk of its own).
 import { Engine } from "__GLUE__";
 import { FeishuLoginError, makeFeishuLogin } from "__DRIVER_MODULE__";
-import sync from "../messages-sync.js";
+import sync, { build } from "../messages-sync.js";
 
 export { FeishuLoginError };
-export const FeishuLogin = makeFeishuLogin(Engine, { sync, load: () => import("../messages.js") });
+export const FeishuLogin = makeFeishuLogin(Engine, { sync, build, load: () => import("../messages.js") });

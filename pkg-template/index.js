@@ -5,9 +5,9 @@
 // ./messages.js the first time one is needed (bundlers make it a chunk of its own).
 import glueInit, { initSync as glueInitSync, Engine } from "__GLUE__";
 import { FeishuLoginError, makeFeishuLogin, wrapInit } from "__DRIVER_MODULE__";
-import sync from "./messages-sync.js";
+import sync, { build } from "./messages-sync.js";
 
 export { FeishuLoginError };
-export const FeishuLogin = makeFeishuLogin(Engine, { sync, load: () => import("./messages.js") });
+export const FeishuLogin = makeFeishuLogin(Engine, { sync, build, load: () => import("./messages.js") });
 export default wrapInit(glueInit, FeishuLogin);
 export const initSync = (module) => void glueInitSync(module);

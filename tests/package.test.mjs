@@ -268,11 +268,16 @@ test("init() where localStorage refuses: its warm-up prints no storage warning",
 
 // The page of the messages tests: the package as an app imports it, a backend that answers 400
 // with Feishu's 20049, and a log of the requests for messages.js.
-async function messagesPage({ offline = false } = {}) {
+async function messagesPage({ offline = false, stale = false } = {}) {
   const page = await browser.newPage();
   const requested = [];
   page.on("request", (r) => r.url().endsWith("/messages.js") && requested.push(r.url()));
   if (offline) await page.route(`${base}/pkg/messages.js`, (route) => route.abort("internetdisconnected"));
+  // messages.js of another build (a newer deploy, a stale cache): same shape, another digest.
+  if (stale) {
+    await page.route(`${base}/pkg/messages.js`, (route) => route.fulfill({ contentType: "text/javascript",
+      body: readFileSync(join(pkg, "messages.js"), "utf8").replace(/export const build = "[0-9a-f]+";/, 'export const build = "00000000";') }));
+  }
   await page.route(`${base}/failing/login`, (route) => route.fulfill({ status: 400, contentType: "application/json", body: '{"code":20049,"message":"pkce"}' }));
   await page.route(`${base}/messages.html`, (route) => route.fulfill({ contentType: "text/html", body: `<!doctype html>
     <script type="module">
@@ -338,6 +343,15 @@ test("offline after load (messages.js unreachable): rejections keep kind and cod
   // What is thrown synchronously does not depend on it.
   const thrown = await page.evaluate(() => { try { auth.onChange(5); } catch (e) { return plain(e); } });
   assert.equal(thrown.message, "`onChange` takes a function");
+  await page.close();
+});
+
+test("texts of another build are not used: the error names its ids and why", async () => {
+  const { page, requested } = await messagesPage({ stale: true });
+  const refused = await page.evaluate(() => refused());
+  assert.deepEqual({ ...refused, message: undefined }, { sdk: true, kind: "backend", code: 20049, status: 400, message: undefined });
+  assert.match(refused.message, /^feishu-login message \d+\+\d+ \(\/failing\/login, 400, 20049, pkce\): the text could not be loaded \(messages\.js is from another build of feishu-login\)/);
+  assert.equal(requested.length, 1);
   await page.close();
 });
 

@@ -297,6 +297,8 @@ test("react: an onRedirectCallback that throws is reported as the app's error, n
 
 test("react: a config the provider cannot use is state error and a console error that names it", async () => {
   const { context, page } = await open("react", "badConfig");
+  // The first load logs after its load event: count only the reload's console.
+  await statusIs(page, "error");
   const logged = [];
   page.on("console", (m) => m.type() === "error" && logged.push(m.text()));
   await page.reload();

@@ -22,7 +22,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 macro_rules! messages {
-    ($($name:ident $(: $sync:ident)? = $text:literal,)*) => {
+    ($($name:ident $(: $sync:ident $(($when:ident))?)? = $text:literal,)*) => {
         /// The id of a text of the SDK; its doc is the text.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         #[repr(u8)]
@@ -48,17 +48,81 @@ macro_rules! messages {
                 NAMES[self as usize]
             }
 
-            /// Whether it can be thrown synchronously (the constructor, `mountQrLogin()`, the
-            /// driver's misuse errors), so its text must be in the first load.
+            /// Whether some entry can throw it synchronously (the constructor, `mountQrLogin()`,
+            /// the driver's misuse errors), so that its text must be in that entry's first load.
             pub fn is_sync(self) -> bool {
                 match self {
-                    $(Msg::$name => messages!(@sync $($sync)?),)*
+                    $(Msg::$name => messages!(@any $($sync)?),)*
+                }
+            }
+
+            /// Whether an entry with `flows` can throw it synchronously: `sync` texts in every
+            /// entry, `sync(qr)` ones (only `mountQrLogin()` throws them at once) with the QR
+            /// login, `sync(lacking)` ones in an entry without every flow. The entry's
+            /// `messages-sync.js` has these texts and no other (scripts/build-pkg.mjs).
+            pub fn is_sync_in(self, flows: Flows) -> bool {
+                match self {
+                    $(Msg::$name => messages!(@in flows $($sync $($when)?)?),)*
                 }
             }
         }
     };
-    (@sync sync) => { true };
-    (@sync) => { false };
+    (@any sync) => { true };
+    (@any) => { false };
+    (@in $flows:ident sync $when:ident) => { $flows.$when() };
+    (@in $flows:ident sync) => { true };
+    (@in $flows:ident) => { false };
+}
+
+/// The login flows of a build, its npm entry's (cargo features `hosts`, `redirect`, `popup`, `qr`:
+/// src/engine/entry.rs): which texts the entry can throw synchronously ([`Msg::is_sync_in`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flows {
+    /// The Feishu hosts.
+    pub hosts: bool,
+    /// The browser redirect with PKCE.
+    pub redirect: bool,
+    /// `loginWithPopup()`.
+    pub popup: bool,
+    /// `mountQrLogin()`.
+    pub qr: bool,
+}
+
+impl Flows {
+    /// This build's flows.
+    pub const THIS: Flows = Flows {
+        hosts: cfg!(feature = "hosts"),
+        redirect: cfg!(feature = "redirect"),
+        popup: cfg!(feature = "popup"),
+        qr: cfg!(feature = "qr"),
+    };
+
+    /// The flows of cargo features `names` (`"hosts"`, `"redirect"`, `"popup"`, `"qr"`; popup and
+    /// QR bring the redirect, as in Cargo.toml), or the name that is none of them.
+    pub fn from_features<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Flows, &'a str> {
+        let mut flows = Flows { hosts: false, redirect: false, popup: false, qr: false };
+        for name in names {
+            match name {
+                "hosts" => flows.hosts = true,
+                "redirect" => flows.redirect = true,
+                "popup" => (flows.popup, flows.redirect) = (true, true),
+                "qr" => (flows.qr, flows.redirect) = (true, true),
+                other => return Err(other),
+            }
+        }
+        Ok(flows)
+    }
+
+    /// With the QR login: `mountQrLogin()` validates its target and options and starts the
+    /// login at once.
+    fn qr(self) -> bool {
+        self.qr
+    }
+
+    /// Without some flow: its members say which entry has it (`Msg::NotInEntry`).
+    fn lacking(self) -> bool {
+        !(self.hosts && self.redirect && self.popup && self.qr)
+    }
 }
 
 messages! {
@@ -79,7 +143,7 @@ messages! {
     NotPlainData: sync = "invalid config: `{0}` is not plain data (nested more than 128 levels deep?): pass a plain object",
     UnknownKey: sync = "unknown key `{0}` in the config",
     UnknownNestedKey: sync = "unknown key `{0}` in the config's `{1}`",
-    UnknownOption: sync = "unknown key `{0}` in the options of {1}()",
+    UnknownOption: sync(qr) = "unknown key `{0}` in the options of {1}()",
     // What follows an unknown key: the known key it is a few edits from, else every known key.
     DidYouMean: sync = "did you mean `{0}`?",
     KeysTaken: sync = "the keys it takes are {0}",
@@ -105,33 +169,33 @@ messages! {
     HttpOrRelative: sync = "invalid config: `{0}` must be an http(s) URL or a relative path",
     Credentialed: sync = "invalid config: `{0}` must not contain credentials (user:password@)",
     AbsoluteHttp: sync = "invalid config: `{0}` must be an absolute http(s) URL",
-    HttpUrl: sync = "invalid config: `{0}` must be an http(s) URL",
+    HttpUrl: sync(qr) = "invalid config: `{0}` must be an http(s) URL",
     ScopeTooLong: sync = "invalid config: `{0}` has more than 50 entries, Feishu's limit",
     ScopeEntry: sync = "invalid config: `{0}` entries must be non-empty scope names without spaces",
     ScopeDuplicate: sync = "invalid config: `{0}` has a duplicate entry (Feishu rejects it with 20067)",
-    RedirectUriRequired: sync = "invalid config: `redirectUri` is required when the page is not served over http(s)",
-    ReturnToNeedsPage: sync = "invalid config: `returnTo` needs a page served over http(s)",
-    ReturnTo: sync = "invalid config: `returnTo` must be a path (\"/after-login\") or a URL on this page's origin",
-    LoginOptions: sync = "invalid config: `options` must be an object { scope?, force?, returnTo? }",
-    QrOptions: sync = "invalid config: `options` must be an object { width?, height?, style?, sdkUrl?, scope?, returnTo? }",
+    RedirectUriRequired: sync(qr) = "invalid config: `redirectUri` is required when the page is not served over http(s)",
+    ReturnToNeedsPage: sync(qr) = "invalid config: `returnTo` needs a page served over http(s)",
+    ReturnTo: sync(qr) = "invalid config: `returnTo` must be a path (\"/after-login\") or a URL on this page's origin",
+    LoginOptions: sync(qr) = "invalid config: `options` must be an object { scope?, force?, returnTo? }",
+    QrOptions: sync(qr) = "invalid config: `options` must be an object { width?, height?, style?, sdkUrl?, scope?, returnTo? }",
     LogoutOptions = "invalid config: `options` must be an object { returnTo? }",
     MinValidityMs = "invalid config: `options.minValidityMs` must be a number of milliseconds, 0 or more",
-    QrTarget: sync = "invalid config: `target` must be an element of the page or the id of one",
+    QrTarget: sync(qr) = "invalid config: `target` must be an element of the page or the id of one",
     NotConstructed = "this FeishuLogin could not be constructed: create a new one with a valid config",
 
     // ---- Where a member cannot run (kind `unsupported`) ----
-    BrowserSurfaceOnly: sync = "{0}() is for the browser surface; inside Feishu call login(), which asks the host",
-    NeedsPage: sync = "{0}() needs a browser page (there is no `document` here, e.g. Node): run it in a browser; in Node, authorizeUrl() gives the URL to open in one",
+    BrowserSurfaceOnly: sync(qr) = "{0}() is for the browser surface; inside Feishu call login(), which asks the host",
+    NeedsPage: sync(qr) = "{0}() needs a browser page (there is no `document` here, e.g. Node): run it in a browser; in Node, authorizeUrl() gives the URL to open in one",
     HostUnavailable = "{0} is not available on this page: run it inside Feishu, pass `docMiniApp` for a doc widget, or set `surface`",
     // A flow this npm entry lacks (src/engine/entry.rs): {0} names the entry.
-    NotInEntry: sync = "{0} is not in {1}: import it from {2}",
+    NotInEntry: sync(lacking) = "{0} is not in {1}: import it from {2}",
     NoRedirectInEntry = "login() found no Feishu host on this page (DocMiniApp, h5sdk, tt.login), and the browser redirect is not in {0}: run the page inside Feishu (a doc widget, the Feishu client, a mini program), or import feishu-login/browser or feishu-login",
     NoHostsInEntry = "login() runs inside Feishu here (a doc widget, the Feishu client or a mini program: see auth.surface), and the Feishu hosts are not in {0}: import feishu-login/host or feishu-login, or set surface: \"browser\" for the browser redirect",
     NavigationRefused = "the browser refused to navigate (a sandboxed iframe without allow-top-navigation?): open the app in its own tab, or use a host surface",
 
     // ---- Starting a login ----
-    Crypto: sync = "crypto.getRandomValues is not available, so no secure login can be started: use a current browser",
-    PendingRefused: sync = "sessionStorage refused to keep the pending login (blocked storage, a sandboxed iframe or private mode), so the redirect could not be completed: allow storage for this site, or log in on a Feishu host surface",
+    Crypto: sync(qr) = "crypto.getRandomValues is not available, so no secure login can be started: use a current browser",
+    PendingRefused: sync(qr) = "sessionStorage refused to keep the pending login (blocked storage, a sandboxed iframe or private mode), so the redirect could not be completed: allow storage for this site, or log in on a Feishu host surface",
     SigningOut = "logout() is signing the user out: no login starts until it is done",
     NavigatingAway = "the page is navigating away (to Feishu's login page or to returnTo): no login starts meanwhile",
     LoggedOutMeanwhile = "logout() was called (in this or another tab) while this login was in flight: log in again",
@@ -310,6 +374,24 @@ impl Message {
             out = out + ": " + &next.text();
         }
         out
+    }
+}
+
+/// Checks, in debug builds (the tests), that an entry with `flows` has the text of every message
+/// of `error`, thrown synchronously: its `messages-sync.js` has only the texts marked for them.
+#[inline]
+pub(crate) fn check_thrown(error: &crate::Error, flows: Flows) {
+    if cfg!(debug_assertions) {
+        let mut next = Some(error.content());
+        while let Some(message) = next {
+            debug_assert!(
+                message.id().is_sync_in(flows),
+                "{:?} is thrown synchronously with {:?}: mark it `sync` (or sync(…) for these flows) in src/messages.rs",
+                message.id(),
+                flows
+            );
+            next = message.next();
+        }
     }
 }
 

@@ -507,7 +507,9 @@ pub fn write_effects(effects: &[Effect]) -> String {
 /// ports.
 pub fn step<P: Ports>(engine: &mut Option<Engine>, event: &str, now: i64, ports: &P) -> String {
     let mut out = Vec::new();
-    match read_event(event) {
+    let event = read_event(event);
+    let mounting_qr = matches!(event, Some(Ok(Incoming::Event(Event::Window(WindowEvent::MountQr { .. })))));
+    match event {
         // A malformed event is a driver bug; there is no call to answer.
         None => {}
         Some(Err((id, error))) => out.push(Effect::Settle { id, result: Err(error) }),
@@ -524,6 +526,17 @@ pub fn step<P: Ports>(engine: &mut Option<Engine>, event: &str, now: i64, ports:
             }
             (None, _) => {}
         },
+    }
+    // Thrown synchronously: the text must be in this entry's messages-sync.js, and outside
+    // mountQrLogin() it may not need the QR login (the entries without it throw the same there).
+    for effect in &out {
+        if let Effect::Settle { id: 0, result: Err(error) } = effect {
+            let flows = crate::messages::Flows::THIS;
+            crate::messages::check_thrown(error, flows);
+            if !mounting_qr {
+                crate::messages::check_thrown(error, crate::messages::Flows { qr: false, ..flows });
+            }
+        }
     }
     write_effects(&out)
 }

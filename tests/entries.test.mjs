@@ -59,6 +59,30 @@ function assertLacking(results, expected) {
   }
 }
 
+/** The constructor's config errors and a misuse error, thrown synchronously with their full text
+ * (from the entry's messages-sync.js, not the "feishu-login message N" stand-in). */
+async function assertSyncTexts(harness, appId) {
+  await withPage(harness, async (page) => {
+    const results = await page.evaluate((appId) => ({
+      unknownKey: t.attempt(() => new sdk.FeishuLogin({ appId, backend: "/l", redirectUrl: "x" })),
+      storage: t.attempt(() => new sdk.FeishuLogin({ appId, backend: "/l", storage: "localStorage" })),
+      notObject: t.attempt(() => new sdk.FeishuLogin("cli_x")),
+      onChange: t.attempt(() => t.newLogin(appId).onChange(1)),
+    }), appId);
+    const expected = {
+      unknownKey: "unknown key `redirectUrl` in the config: did you mean `redirectUri`?",
+      storage: "invalid config: `storage` must be \"local\", \"session\", \"memory\" or an object with getItem, setItem and removeItem",
+      notObject: "invalid config: `config` must be an object such as { appId: \"cli_…\", backend: \"/api/feishu/login\" }",
+      onChange: "`onChange` takes a function",
+    };
+    for (const [what, message] of Object.entries(expected)) {
+      const error = rejected(results[what], what);
+      assertSdkError(error, "config", what);
+      assert.equal(error.message, message, what);
+    }
+  });
+}
+
 // ---- feishu-login/host ----------------------------------------------------------------------
 
 test("feishu-login/host in a doc widget: login, renewal by asking the host again, logout with logoutUrl", () => withPage(host, async (page) => {
@@ -124,6 +148,9 @@ test("feishu-login/host: the redirect, popup and QR members say which entry has 
   assert.equal(results.calls, 0, "nothing reached the backend");
 }));
 
+test("feishu-login/host: the constructor's config errors and misuse errors carry their text at once", () =>
+  assertSyncTexts(host, "cli_host_sync"));
+
 test("feishu-login/host in a plain browser: login() says to run the page inside Feishu or import the browser entry", () => withPage(host, async (page) => {
   const r = await page.evaluate(async () => {
     const auth = t.newLogin("cli_host_browser");
@@ -169,6 +196,9 @@ test("feishu-login/browser: popup and QR logins say which entry has them", () =>
     mountQrLogin: "mountQrLogin() is not in feishu-login/browser: import it from feishu-login",
   });
 }));
+
+test("feishu-login/browser: the constructor's config errors and misuse errors carry their text at once", () =>
+  assertSyncTexts(browser, "cli_browser_sync"));
 
 test("feishu-login/browser inside a Feishu host: login() says to import the host entry; surface \"browser\" still redirects", () => withPage(browser, async (page) => {
   const r = await page.evaluate(async () => {

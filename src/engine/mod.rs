@@ -164,6 +164,10 @@ fn cancelled(message: Msg) -> Error {
 }
 
 fn settle(id: CallId, result: Result<Value, Error>, out: &mut Vec<Effect>) {
+    // Id 0: a synchronous member (js/driver.js), which throws the error at once.
+    if let (0, Err(error)) = (id, &result) {
+        crate::messages::check_thrown(error, crate::messages::Flows::THIS);
+    }
     out.push(Effect::Settle { id, result });
 }
 

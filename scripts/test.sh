@@ -37,6 +37,11 @@ step "rustdoc (native and wasm32, -D warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet --target wasm32-unknown-unknown --features web
 
+step "the crates as crates.io would take them (cargo publish --dry-run --no-verify: metadata, files, dependencies)"
+# Without --no-verify (about 3 minutes more) it also builds the packaged crates:
+#   cargo publish --dry-run -p feishu-login -p feishu-login-leptos
+cargo publish --dry-run --no-verify --allow-dirty --quiet -p feishu-login -p feishu-login-leptos
+
 step "native tests (cargo test: the engine through a scripted driver, the core, the emulator and reference backend)"
 cargo test
 cargo test -p feishu-login-server

@@ -277,7 +277,7 @@ async function fault(count) {
   step(count ? `emulator: the next ${count} token call(s) fail with 20050` : "emulator: faults cleared");
   await showFaults();
 }
-// --- Renewal and revocation (issue #12) ---------------------------------------------------------
+// --- Renewal and revocation ---------------------------------------------------------
 $("lifetimes").textContent = `User tokens live ${tokenTtlSecs >= 3600 ? tokenTtlSecs / 3600 + " h" : tokenTtlSecs + " s"}; the SDK renews ${renewBeforeMs / 1000} s before a session expires.`;
 for (const button of [$("ttl-short"), $("ttl-long")]) {
   button.onclick = async () => {
@@ -331,7 +331,7 @@ $("fault-many").onclick = () => fault(5);
 $("fault-clear").onclick = () => fault(0);
 await showFaults();
 
-// --- Scan to log in, popup, passport (issue #10) ---------------------------------------------
+// --- Scan to log in, popup, passport ---------------------------------------------
 let qr = null;
 $("qr-show").onclick = () => {
   clearError();

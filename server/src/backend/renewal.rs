@@ -111,17 +111,7 @@ impl Backend {
             Stored { raw, record } = refreshed;
         }
         let grant = &record.grant;
-        let user = match self.feishu("/open-apis/authen/v1/user_info", Some(&grant.access_token), None).await {
-            Ok(info) => info["data"].clone(),
-            Err(failure) if failure.status.is_client_error() => {
-                let failure = unauthorized(failure.code, "Feishu no longer accepts this sign-in: log in again");
-                return Err(self.end(sid, failure).await);
-            }
-            Err(failure) => return Err(failure),
-        };
-        if user["open_id"] != json!(claims.open_id) {
-            return Err(self.end(sid, unauthorized(None, "the Feishu user changed: log in again")).await);
-        }
+        let user = self.current_user(sid, claims, &grant.access_token).await?;
         let generation = record.generation + 1;
         let session = self.issue_session(sid, generation, &claims.surface, &user, grant)?;
         let next = SessionRecord {
@@ -200,12 +190,10 @@ impl Backend {
             && record.rotated_at.is_some_and(|at| self.now_millis() < at.saturating_add(interval))
     }
 
-    /// A token of `record`'s (current) generation for a renewal retried with the token just
-    /// retired: Feishu is asked for the user, as at every renewal, but nothing is rotated or
-    /// spent.
-    async fn reissue(&self, claims: &Claims, record: SessionRecord) -> Result<Value, Failure> {
-        let sid = claims.sid.as_str();
-        let user = match self.feishu("/open-apis/authen/v1/user_info", Some(&record.grant.access_token), None).await {
+    /// The session's Feishu user, asked of Feishu with its user token: a refusal or another user
+    /// ends the session (401); other failures leave it as it is.
+    async fn current_user(&self, sid: &str, claims: &Claims, access_token: &str) -> Result<Value, Failure> {
+        let user = match self.feishu("/open-apis/authen/v1/user_info", Some(access_token), None).await {
             Ok(info) => info["data"].clone(),
             Err(failure) if failure.status.is_client_error() => {
                 let failure = unauthorized(failure.code, "Feishu no longer accepts this sign-in: log in again");
@@ -216,6 +204,15 @@ impl Backend {
         if user["open_id"] != json!(claims.open_id) {
             return Err(self.end(sid, unauthorized(None, "the Feishu user changed: log in again")).await);
         }
+        Ok(user)
+    }
+
+    /// A token of `record`'s (current) generation for a renewal retried with the token just
+    /// retired: Feishu is asked for the user, as at every renewal, but nothing is rotated or
+    /// spent.
+    async fn reissue(&self, claims: &Claims, record: SessionRecord) -> Result<Value, Failure> {
+        let sid = claims.sid.as_str();
+        let user = self.current_user(sid, claims, &record.grant.access_token).await?;
         eprintln!(
             "[backend] a renewal of {} was retried with the token it retired (within the reuse interval): \
              answered with the current generation",

@@ -167,7 +167,7 @@ test("login() settles (cancelled) when the page does not unload, and the next lo
           dispatchEvent(new PageTransitionEvent("pageshow", { persisted: true }));
         });
       }
-      console.log(`# #9.1 (c): ${how}`);
+      console.log(`# a login left in the back/forward cache: ${how}`);
       const r1 = await outcome(page);
       const why = notSdkError(r1, "cancelled");
       c.check(!why, `(bfcache, ${how}) the first login(): ${why}`);
@@ -501,7 +501,7 @@ test("members before init() or after free() throw a config FeishuLoginError that
     c.check(!r.pending, "init() under the CSP did not settle");
     c.check(r.ok === false, "init() succeeded under script-src 'self': scenario not reproduced");
     c.check(r.ok !== false || r.message.includes("'wasm-unsafe-eval'"), `init() under the CSP: the message does not name 'wasm-unsafe-eval': ${r.name}: ${r.message}`);
-    console.log(`# #9.11 init() under the CSP: ${JSON.stringify(r)}`);
+    console.log(`# init() under the CSP: ${JSON.stringify(r)}`);
     await page.close();
   }
   c.done();
